@@ -1,0 +1,74 @@
+// Small IPv4/IPv6 helpers for validation and subnet checks. No I/O.
+import { isIPv4, isIPv6 } from 'node:net';
+
+export function ipFamily(addr: string): 4 | 6 | 0 {
+  if (isIPv4(addr)) return 4;
+  if (isIPv6(addr)) return 6;
+  return 0;
+}
+
+export interface Cidr {
+  address: string;
+  prefix: number;
+  family: 4 | 6;
+}
+
+/** Parse `addr/prefix`; returns undefined when malformed. */
+export function parseCidr(text: string): Cidr | undefined {
+  const m = /^([^/\s]+)\/(\d{1,3})$/.exec(text);
+  if (!m?.[1] || !m[2]) return undefined;
+  const family = ipFamily(m[1]);
+  const prefix = Number(m[2]);
+  if (family === 0 || prefix > (family === 4 ? 32 : 128)) return undefined;
+  return { address: m[1], prefix, family };
+}
+
+function v4ToBigInt(addr: string): bigint {
+  return addr.split('.').reduce((acc, part) => (acc << 8n) | BigInt(Number(part)), 0n);
+}
+
+function v6ToBigInt(addr: string): bigint {
+  let text = addr;
+  const v4tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4tail?.[1]) {
+    const n = v4ToBigInt(v4tail[1]);
+    text = `${text.slice(0, -v4tail[1].length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(Number.parseInt(g || '0', 16)), 0n);
+}
+
+export function ipToBigInt(addr: string): bigint {
+  return ipFamily(addr) === 4 ? v4ToBigInt(addr) : v6ToBigInt(addr);
+}
+
+export function bigIntToIp(n: bigint, family: 4 | 6): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join('.');
+  const groups: string[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(((n >> BigInt(i * 16)) & 0xffffn).toString(16));
+  return groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/^:::/, '::');
+}
+
+/** Does the subnet of `cidr` contain `addr`? */
+export function cidrContains(cidr: Cidr, addr: string): boolean {
+  if (ipFamily(addr) !== cidr.family) return false;
+  const bits = cidr.family === 4 ? 32 : 128;
+  const shift = BigInt(bits - cidr.prefix);
+  return ipToBigInt(cidr.address) >> shift === ipToBigInt(addr) >> shift;
+}
+
+/** Canonical network address of a CIDR, e.g. 192.168.1.7/24 -> 192.168.1.0/24. */
+export function networkOf(cidr: Cidr): string {
+  const bits = cidr.family === 4 ? 32 : 128;
+  const shift = BigInt(bits - cidr.prefix);
+  return `${bigIntToIp((ipToBigInt(cidr.address) >> shift) << shift, cidr.family)}/${cidr.prefix}`;
+}
+
+/** Dotted netmask for an IPv4 prefix (persistence netmask). */
+export function prefixToNetmask(prefix: number): string {
+  const n = prefix === 0 ? 0n : ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - prefix)) - 1n);
+  return bigIntToIp(n, 4);
+}

@@ -1,0 +1,81 @@
+// What one host looks like right now, as read by the facts script in one round trip.
+import type { DesiredAddress, DesiredRoute, DesiredRule, IpvsService, OsFamily } from './types.js';
+
+export interface FileFact {
+  content: string;
+  mode: string;
+  owner: string;
+  group: string;
+}
+
+export interface LinkFact {
+  name: string;
+  up: boolean;
+  kind?: string;
+}
+
+export interface DaemonFact {
+  running: boolean;
+  pid?: number;
+  /** systemd only */
+  enabled?: boolean;
+}
+
+/** What `up` recorded on the host, so `down` can undo exactly that and nothing else. */
+export interface HostState {
+  version: 1;
+  inventory: string;
+  /** Sysctl values found before the first `up` changed them (null: key did not exist). */
+  sysctlOriginals: Record<string, string | null>;
+  /** Files `up` wrote; `hadOriginal` = a file was there before (kept under originals/). */
+  files: { path: string; hadOriginal: boolean }[];
+  addresses: DesiredAddress[];
+  routes: DesiredRoute[];
+  /** The default route found before `up` replaced it. */
+  originalRoutes: DesiredRoute[];
+  rules: DesiredRule[];
+  links: string[];
+  /** IPVS service keys `up` created (static manager). */
+  ipvs: string[];
+  daemons: string[];
+  units: string[];
+}
+
+export interface HostFacts {
+  os: { family: OsFamily | 'unknown'; id: string; version: string };
+  systemd: boolean;
+  /** The kernel can do IPVS (module loadable or loaded). */
+  ipvsAvailable: boolean;
+  sysctls: Record<string, string | null>;
+  addresses: DesiredAddress[];
+  links: LinkFact[];
+  routes: DesiredRoute[];
+  rules: DesiredRule[];
+  files: Record<string, FileFact | null>;
+  packages: Record<string, boolean>;
+  /** Loaded or built in. */
+  modules: Record<string, boolean>;
+  /** null when IPVS is not loaded (nothing to read). */
+  ipvs: IpvsService[] | null;
+  daemons: Record<string, DaemonFact>;
+  state: HostState | null;
+  /** Sections that could not be parsed: reported, never guessed. */
+  errors: string[];
+}
+
+export function emptyState(inventory: string): HostState {
+  return {
+    version: 1,
+    inventory,
+    sysctlOriginals: {},
+    files: [],
+    addresses: [],
+    routes: [],
+    originalRoutes: [],
+    rules: [],
+    links: [],
+    ipvs: [],
+    daemons: [],
+    units: [],
+  };
+}

@@ -1,0 +1,145 @@
+// The IPVS table in `ipvsadm -S -n` form: format (rules file, plan output), parse (facts),
+// and normalise so that what we wrote and what the kernel prints compare equal.
+import type { Forwarding, IpvsDest, IpvsService, Protocol } from './types.js';
+
+const PROTO_FLAG: Record<Protocol, string> = { tcp: '-t', udp: '-u', sctp: '--sctp-service' };
+const FWD_FLAG: Record<Forwarding, string> = { nat: '-m', dr: '-g', tun: '-i' };
+const FLAG_FWD: Record<string, Forwarding> = { '-m': 'nat', '-g': 'dr', '-i': 'tun' };
+
+function hostPort(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+export function serviceKey(s: { protocol?: Protocol | 'fwmark'; vip?: string; port?: number; fwmark?: number; family?: 4 | 6 }): string {
+  if (s.fwmark !== undefined) return s.family === 6 ? `-f ${s.fwmark} -6` : `-f ${s.fwmark}`;
+  return `${PROTO_FLAG[(s.protocol ?? 'tcp') as Protocol]} ${hostPort(s.vip ?? '', s.port ?? 0)}`;
+}
+
+export function destKey(d: Pick<IpvsDest, 'address' | 'port'>): string {
+  return hostPort(d.address, d.port);
+}
+
+/** The `-A` line (without leading "ipvsadm"). */
+export function formatService(s: IpvsService): string {
+  const parts = [`-A ${s.key}`, `-s ${s.scheduler}`];
+  if (s.flags.length > 0) parts.push(`-b ${[...s.flags].sort().join(',')}`);
+  if (s.persistence) {
+    parts.push(`-p ${s.persistence.timeout}`);
+    if (s.persistence.netmask && s.persistence.netmask !== '255.255.255.255' && s.persistence.netmask !== '128') {
+      parts.push(`-M ${s.persistence.netmask}`);
+    }
+  }
+  if (s.ops) parts.push('-o');
+  if (s.pe) parts.push(`--pe ${s.pe}`);
+  return parts.join(' ');
+}
+
+/** The `-a` line for one destination. */
+export function formatDest(s: IpvsService, d: IpvsDest): string {
+  return `-a ${s.key} -r ${destKey(d)} ${FWD_FLAG[d.forwarding]} -w ${d.weight}`;
+}
+
+/** Rules file text, exactly the shape `ipvsadm -S -n` prints, sorted for stable output. */
+export function formatRules(services: IpvsService[]): string {
+  const lines: string[] = [];
+  for (const s of sortServices(services)) {
+    lines.push(formatService(s));
+    for (const d of sortDests(s.dests)) lines.push(formatDest(s, d));
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+export function sortServices(list: IpvsService[]): IpvsService[] {
+  return [...list].sort((a, b) => a.key.localeCompare(b.key));
+}
+
+export function sortDests(list: IpvsDest[]): IpvsDest[] {
+  return [...list].sort((a, b) => destKey(a).localeCompare(destKey(b)));
+}
+
+function splitHostPort(text: string): { address: string; port: number } {
+  const m = /^\[(.+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  if (!m?.[1] || !m[2]) return { address: text, port: 0 };
+  return { address: m[1], port: Number(m[2]) };
+}
+
+/** Parse `ipvsadm -S -n` (or a rules file). Unknown lines are returned in `unparsed`. */
+export function parseRules(text: string): { services: IpvsService[]; unparsed: string[] } {
+  const byKey = new Map<string, IpvsService>();
+  const unparsed: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim().replace(/^ipvsadm\s+/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    const words = line.split(/\s+/);
+    const op = words[0];
+    const { key, rest } = takeKey(words.slice(1));
+    if (!key || (op !== '-A' && op !== '-a')) {
+      unparsed.push(raw);
+      continue;
+    }
+    if (op === '-A') byKey.set(key.text, serviceFrom(key, rest));
+    else {
+      const svc = byKey.get(key.text);
+      const dest = destFrom(rest);
+      if (svc && dest) svc.dests.push(dest);
+      else unparsed.push(raw);
+    }
+  }
+  return { services: [...byKey.values()], unparsed };
+}
+
+interface ParsedKey {
+  text: string;
+  protocol: Protocol | 'fwmark';
+  vip?: string;
+  port?: number;
+  fwmark?: number;
+  family: 4 | 6;
+}
+
+function takeKey(words: string[]): { key?: ParsedKey; rest: string[] } {
+  const [flag, value, ...rest] = words;
+  if (!flag || !value) return { rest: words };
+  if (flag === '-f') {
+    const v6 = rest[0] === '-6';
+    const fw = Number(value);
+    return { key: { text: serviceKey({ fwmark: fw, family: v6 ? 6 : 4 }), protocol: 'fwmark', fwmark: fw, family: v6 ? 6 : 4 }, rest: v6 ? rest.slice(1) : rest };
+  }
+  const protocol = (Object.entries(PROTO_FLAG).find(([, f]) => f === flag)?.[0] ?? undefined) as Protocol | undefined;
+  if (!protocol) return { rest: words };
+  const { address, port } = splitHostPort(value);
+  const family = address.includes(':') ? 6 : 4;
+  return { key: { text: serviceKey({ protocol, vip: address, port }), protocol, vip: address, port, family }, rest };
+}
+
+function option(rest: string[], flag: string): string | undefined {
+  const i = rest.indexOf(flag);
+  return i >= 0 ? rest[i + 1] : undefined;
+}
+
+function serviceFrom(key: ParsedKey, rest: string[]): IpvsService {
+  const timeout = option(rest, '-p');
+  const netmask = option(rest, '-M');
+  const flags = option(rest, '-b');
+  const pe = option(rest, '--pe');
+  return {
+    key: key.text,
+    protocol: key.protocol,
+    ...(key.vip !== undefined ? { vip: key.vip, port: key.port } : { fwmark: key.fwmark }),
+    family: key.family,
+    scheduler: option(rest, '-s') ?? 'wlc',
+    flags: flags ? flags.split(',').filter((f) => f !== '').sort() : [],
+    ...(timeout !== undefined ? { persistence: { timeout: Number(timeout), ...(netmask ? { netmask } : {}) } } : {}),
+    ops: rest.includes('-o'),
+    ...(pe ? { pe } : {}),
+    dests: [],
+  };
+}
+
+function destFrom(rest: string[]): IpvsDest | undefined {
+  const r = option(rest, '-r');
+  if (!r) return undefined;
+  const { address, port } = splitHostPort(r);
+  const fwd = rest.find((w) => w in FLAG_FWD);
+  return { address, port, forwarding: FLAG_FWD[fwd ?? '-g'] ?? 'dr', weight: Number(option(rest, '-w') ?? 1) };
+}

@@ -1,0 +1,18 @@
+#!/bin/sh
+# The whole suite in one run of Node's test runner: unit (no root), lab (real sshd in network
+# namespaces, root) and vm (real kernel IPVS in qemu, root). Lab and VM suites skip with a message
+# when not root. Usage: sh test/run.sh [unit|lab|vm|all] [extra node --test args]
+set -e
+cd "$(dirname "$0")/.."
+kind=${1:-all}
+[ $# -gt 0 ] && shift
+case $kind in
+  unit) dirs="test/unit" ;;
+  lab) dirs="test/lab" ;;
+  vm) dirs="test/vm" ;;
+  all) dirs="test/unit test/lab test/vm" ;;
+  *) echo "usage: sh test/run.sh [unit|lab|vm|all]" >&2; exit 2 ;;
+esac
+files=$(find $dirs -name '*.test.ts' 2>/dev/null | sort)
+[ -n "$files" ] || { echo "no test files under $dirs" >&2; exit 1; }
+exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" "$@" $files
