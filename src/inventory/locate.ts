@@ -46,11 +46,12 @@ export function locate(doc: Document, lc: LineCounter, path: PathKey[], at: 'key
   return { line: pos.line, col: pos.col };
 }
 
-/** `services[0].real_servers[1].port` */
+/** `services[0].real_servers[1].port`; an odd key (a newline, a dot) is quoted: `hosts["a\nb"]`. */
 export function formatPath(path: readonly PathKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
+    else if (!/^[A-Za-z0-9_-]+$/.test(key)) out += `[${JSON.stringify(key)}]`;
     else out += out ? `.${key}` : key;
   }
   return out;

@@ -12,6 +12,8 @@ export interface LinkFact {
   name: string;
   up: boolean;
   kind?: string;
+  /** Link-layer address (MAC), for matching ARP replies to hosts. */
+  mac?: string;
 }
 
 export interface DaemonFact {

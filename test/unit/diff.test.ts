@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { unifiedDiff } from '../../src/planner/diff.ts';
+import { unifiedDiff } from '../../src/planner/diff.js';
 
 test('a changed line shows as -/+ with context', () => {
   const d = unifiedDiff('/etc/x', 'a\nb\nc\nd\n', 'a\nb\nC\nd\n');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatRules, parseRules, serviceKey } from '../../src/model/ipvs.ts';
-import type { IpvsService } from '../../src/model/types.ts';
+import { formatRules, parseRules, serviceKey } from '../../src/model/ipvs.js';
+import type { IpvsService } from '../../src/model/types.js';
 
 const seed001: IpvsService = {
   key: serviceKey({ protocol: 'tcp', vip: '200.0.0.10', port: 80 }),

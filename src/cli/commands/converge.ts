@@ -1,0 +1,133 @@
+// up, plan and down share one runner: load → expand → run every host → report → exit code.
+import type { Command } from '@commander-js/extra-typings';
+import { SshTransport } from '../../connection/ssh.js';
+import { UsageError } from '../../errors.js';
+import type { HostResult, Mode } from '../../executor/host.js';
+import { type Reporter, runAll } from '../../executor/run.js';
+import { loadInventory } from '../../inventory/load.js';
+import { expandHost, expandInventory } from '../../roles/expand.js';
+import { JsonReporter } from '../output/json.js';
+import { LineReporter } from '../output/lines.js';
+import { TtyReporter } from '../output/tty.js';
+
+export interface ConvergeOptions {
+  concurrency: string;
+  limit?: string;
+  json?: boolean;
+  drainTimeout: string;
+  detailedExitcode?: boolean;
+}
+
+function positiveInt(text: string, flag: string, min = 1): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} expects an integer ≥ ${min}, got "${text}"`);
+  return n;
+}
+
+function pickReporter(json: boolean | undefined): Reporter {
+  if (json) return new JsonReporter();
+  const tty = process.stdout.isTTY && !process.env.CI && process.env.TERM !== 'dumb';
+  return tty ? new TtyReporter() : new LineReporter();
+}
+
+export function exitCodeFor(results: HostResult[], mode: Mode, detailed: boolean, interrupted: boolean): number {
+  if (interrupted) return 130;
+  if (results.some((r) => r.status === 'failed' || r.status === 'unreachable')) return 1;
+  if (mode === 'plan' && detailed && results.some((r) => r.status === 'changed')) return 3;
+  return 0;
+}
+
+export async function converge(file: string, mode: Mode, opts: ConvergeOptions, debug: boolean): Promise<number> {
+  const concurrency = positiveInt(opts.concurrency, '--concurrency');
+  const drainSeconds = positiveInt(opts.drainTimeout, '--drain-timeout', 0);
+  const inv = await loadInventory(file);
+  const desired = expandInventory(inv);
+  let hosts = [...desired.values()].filter((d) => d.kinds.includes('director') || d.kinds.includes('realserver'));
+  if (opts.limit) {
+    const wanted = opts.limit.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = wanted.filter((w) => !(w in inv.hosts));
+    if (unknown.length > 0) throw new UsageError(`--limit: unknown host(s) ${unknown.join(', ')} (not in ${file})`);
+    hosts = hosts.filter((h) => wanted.includes(h.host));
+  }
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write('\ninterrupted: hosts in flight finish or roll back; no new host starts (Ctrl-C again to quit now)\n');
+  };
+  process.on('SIGINT', onSigint);
+  const reporter = pickReporter(opts.json);
+  try {
+    const results = await runAll(inv, hosts, {
+      mode, concurrency, drainSeconds, debug, reporter,
+      connect: (target) => SshTransport.connect(target),
+      expand: (host, os) => expandHost(inv, host, { os }),
+      interrupted: () => interrupted,
+    });
+    if (reporter instanceof TtyReporter) await reporter.settle();
+    return exitCodeFor(results, mode, opts.detailedExitcode ?? false, interrupted);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+interface CommandSpec {
+  name: Mode;
+  description: string;
+  help: string;
+}
+
+const SPECS: CommandSpec[] = [
+  {
+    name: 'up',
+    description: 'converge every host of the inventory over SSH, in parallel (idempotent)',
+    help: `
+Each host: one SSH connection, facts in one round trip, then one script that backs up, applies
+the minimal changes, validates keepalived.conf before swapping it, and re-reads the facts. If a
+step or the post-check fails the host is rolled back to its backup and reported failed; the other
+hosts go on. Under keepalived the MASTER director is changed last.
+
+Examples:
+  lvs-deploy up inventories/seed-002-dr-keepalived.yaml
+  lvs-deploy up inv.yaml --limit web1,web2 --json`,
+  },
+  {
+    name: 'plan',
+    description: 'show what `up` would change on every host (changes nothing)',
+    help: `
+Files are shown as unified diffs (a file holding a secret is never shown), sysctls, addresses,
+routes and IPVS entries as old → new. With --detailed-exitcode: exit 3 when changes are pending.
+
+Example:
+  lvs-deploy plan inventories/seed-001-lic-nat.yaml --detailed-exitcode`,
+  },
+  {
+    name: 'down',
+    description: 'remove what `up` installed and restore the sysctls and routes it found',
+    help: `
+Only what lvs-deploy recorded on each host (/var/lib/lvs-deploy/state.json) is removed: its files
+(or the originals they replaced are put back), addresses, routes, IPVS services and daemons.
+
+Example:
+  lvs-deploy down inventories/seed-004-wikipedia-nat.yaml`,
+  },
+];
+
+export function registerConverge(program: Command): void {
+  for (const spec of SPECS) {
+    const cmd = program
+      .command(spec.name)
+      .description(spec.description)
+      .argument('[inventory]', 'inventory file', 'inventory.yaml')
+      .option('-c, --concurrency <n>', 'hosts in flight at once', '32')
+      .option('-l, --limit <hosts>', 'only these hosts (comma-separated names from the inventory)')
+      .option('--json', "print one JSON document with every host's result")
+      .option('--drain-timeout <seconds>', 'how long a removed real server may drain (weight 0) before it is deleted', '10')
+      .option('--detailed-exitcode', 'plan: exit 3 when changes are pending (0: none)')
+      .addHelpText('after', spec.help);
+    cmd.action(async (file, o) => {
+      const debug = Boolean((program.opts() as { debug?: boolean }).debug);
+      process.exitCode = await converge(file, spec.name, o, debug);
+    });
+  }
+}

@@ -1,0 +1,15 @@
+// Every command registers itself here; main.ts stays small.
+import type { Command } from '@commander-js/extra-typings';
+import { registerConverge } from './converge.js';
+import { registerLabCommand } from './lab.js';
+import { registerRender } from './render.js';
+import { registerValidate } from './validate.js';
+import { registerVerify } from './verify.js';
+
+export function registerCommands(program: Command): void {
+  registerValidate(program);
+  registerRender(program);
+  registerConverge(program);
+  registerVerify(program);
+  registerLabCommand(program);
+}

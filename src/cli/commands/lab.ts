@@ -1,0 +1,150 @@
+// `lvs-deploy lab up|down|status|exec`: local lab hosts for an inventory (netns, or --vm).
+import { existsSync } from 'node:fs';
+import type { Command } from '@commander-js/extra-typings';
+import { UsageError } from '../../errors.js';
+import { loadInventory } from '../../inventory/load.js';
+import type { Inventory } from '../../inventory/types.js';
+import { labDown, labExec, labStatus, labUp } from '../../lab/netns.js';
+import { labNameOf } from '../../lab/spec.js';
+
+const DEFAULT_INVENTORY = 'inventory.yaml';
+
+// Imported on use: the VM lab is optional and heavy, and the netns lab must work without it.
+const vm = () => import('../../lab/vm/index.js');
+
+/** down/status also take a lab name (they need no secrets, and the inventory may be gone). */
+async function inventoryOrLabName(arg: string): Promise<Inventory | string> {
+  if (!existsSync(arg) && /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(arg) && !/\.ya?ml$/i.test(arg)) return arg;
+  return loadInventory(arg);
+}
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function upCommand(inv: Inventory, useVm: boolean): Promise<void> {
+  const hosts = Object.keys(inv.hosts).length;
+  if (useVm) {
+    const t0 = performance.now();
+    const state = await (await vm()).vmLabUp(inv);
+    say(`lab ${state.name}: ${hosts} hosts up in a VM in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return;
+  }
+  const r = await labUp(inv);
+  say(
+    r.changed
+      ? `lab ${r.state.name}: ${hosts} hosts up in ${r.seconds.toFixed(1)} s`
+      : `lab ${r.state.name}: already up (${hosts} hosts)`,
+  );
+  say(`  state: ${r.state.stateDir}`);
+  say(
+    `  try:   lvs-deploy lab exec ${inv.file} -- ssh -i ${r.state.stateDir}/id_ed25519 -o UserKnownHostsFile=${r.state.stateDir}/known_hosts root@${Object.values(r.state.hosts)[0]?.address ?? 'ADDRESS'} hostname`,
+  );
+}
+
+async function statusCommand(inv: Inventory | string, useVm: boolean): Promise<void> {
+  if (useVm) {
+    const s = await (await vm()).vmLabStatus(inv);
+    say(`lab ${s.name}: ${s.up ? 'up' : 'down'} (VM${s.qemuRunning ? ' running' : ''})`);
+    if (!s.up) process.exitCode = 1;
+    return;
+  }
+  const s = await labStatus(inv);
+  if (!s.up) {
+    say(`lab ${s.name}: down`);
+    process.exitCode = 1;
+    return;
+  }
+  say(`lab ${s.name}: ${s.healthy ? 'up' : 'DEGRADED'} (${s.hosts.length} hosts, state ${s.stateDir})`);
+  for (const h of s.hosts) {
+    const bad = [
+      !h.namespace && 'namespace gone',
+      !h.anchor && 'anchor dead',
+      !h.sshd && 'sshd dead',
+      h.responder === false && 'responder dead',
+    ];
+    const problems = bad.filter((b): b is string => !!b);
+    say(
+      `  ${h.name.padEnd(16)} ${`${h.address}:${h.port}`.padEnd(24)} ${problems.length ? problems.join(', ') : 'ok'}`,
+    );
+  }
+  if (!s.healthy) process.exitCode = 1;
+}
+
+/** `lab exec [inventory] -- COMMAND...`: commander drops `--`, so an inventory is a leading *.yaml/*.yml word. */
+function splitExecArgs(words: string[]): { file: string; argv: string[] } {
+  const [first, ...rest] = words;
+  if (first && rest.length > 0 && /\.ya?ml$/i.test(first)) return { file: first, argv: rest };
+  return { file: DEFAULT_INVENTORY, argv: words };
+}
+
+export function registerLabCommand(program: Command): void {
+  const lab = program
+    .command('lab')
+    .description('local lab hosts for an inventory: namespaces with their own sshd (or a VM with --vm)')
+    .addHelpText(
+      'after',
+      `
+The netns lab turns every inventory host into Linux namespaces on this machine (own addresses,
+private /etc /var /root /tmp /run, hostname, sshd on the inventory address) joined by bridges in
+a lab switch namespace. The root namespace is never changed. Needs root.
+Real servers answer HTTP on any path (and UDP datagrams) on their service ports with their name.
+State, keys and logs: /var/lib/lvs-deploy/lab/<lab name>/.
+
+Example:
+  lvs-deploy lab up inventories/seed-001-lic-nat.yaml
+  lvs-deploy lab exec inventories/seed-001-lic-nat.yaml -- curl -s http://192.168.3.2/
+  lvs-deploy lab exec inventories/seed-001-lic-nat.yaml -- lvs-deploy up inventories/seed-001-lic-nat.yaml
+  lvs-deploy lab down inventories/seed-001-lic-nat.yaml`,
+    );
+
+  lab
+    .command('up')
+    .description('build the lab (no-op when it is already up and healthy for this inventory)')
+    .argument('[inventory]', 'inventory file', DEFAULT_INVENTORY)
+    .option('--vm', 'hosts inside a qemu VM with a real IPVS kernel')
+    .addHelpText(
+      'after',
+      '\nExample:\n  lvs-deploy lab up inventories/seed-001-lic-nat.yaml\n  lvs-deploy lab up --vm inventories/seed-002-dr-keepalived.yaml',
+    )
+    .action(async (file, opts) => upCommand(await loadInventory(file), !!opts.vm));
+
+  lab
+    .command('down')
+    .description('remove every namespace, link, process and mount of the lab (fine when nothing is there)')
+    .argument('[inventory]', 'inventory file or lab name', DEFAULT_INVENTORY)
+    .option('--vm', 'the VM lab')
+    .addHelpText('after', '\nExample:\n  lvs-deploy lab down inventories/seed-001-lic-nat.yaml')
+    .action(async (file, opts) => {
+      const inv = await inventoryOrLabName(file);
+      if (opts.vm) await (await vm()).vmLabDown(inv);
+      else await labDown(inv);
+      say(`lab ${typeof inv === 'string' ? inv : labNameOf(inv)}: down`);
+    });
+
+  lab
+    .command('status')
+    .description('show whether every lab host, its sshd and responders are alive (exit 1 if not)')
+    .argument('[inventory]', 'inventory file or lab name', DEFAULT_INVENTORY)
+    .option('--vm', 'the VM lab')
+    .addHelpText('after', '\nExample:\n  lvs-deploy lab status inventories/seed-001-lic-nat.yaml')
+    .action(async (file, opts) => statusCommand(await inventoryOrLabName(file), !!opts.vm));
+
+  lab
+    .command('exec')
+    .description('run a command in the lab control namespace, with the lab ssh key and known_hosts')
+    .argument('<words...>', '[inventory] -- COMMAND...')
+    .addHelpText(
+      'after',
+      `
+The command gets LVS_DEPLOY_LAB, LVS_DEPLOY_LAB_IDENTITY and LVS_DEPLOY_LAB_KNOWN_HOSTS, which the
+ssh layer uses in place of the inventory's identity and known_hosts. Exit code: the command's.
+
+Example:
+  lvs-deploy lab exec inventories/seed-001-lic-nat.yaml -- lvs-deploy up inventories/seed-001-lic-nat.yaml`,
+    )
+    .action(async (words) => {
+      const { file, argv } = splitExecArgs(words);
+      if (argv.length === 0)
+        throw new UsageError('lab exec: no command given (lab exec [inventory] -- COMMAND...)');
+      process.exitCode = await labExec(await loadInventory(file), argv);
+    });
+}

@@ -1,0 +1,27 @@
+import type { Command } from '@commander-js/extra-typings';
+import { loadInventory } from '../../inventory/load.js';
+
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('check an inventory file without contacting any host')
+    .argument('[inventory]', 'inventory file', 'inventory.yaml')
+    .addHelpText(
+      'after',
+      `
+Every problem is printed at once, one line each, as FILE:LINE:COL: field: what is wrong.
+Secrets named in the inventory ({ env: NAME } / { file: PATH }) must be readable.
+Exit code 0 when valid, 2 when not.
+
+Example:
+  LVS_VRRP_PASS=s3cret lvs-deploy validate inventories/seed-002-dr-keepalived.yaml`,
+    )
+    .action(async (file) => {
+      const inv = await loadInventory(file);
+      const dirs = inv.directors.hosts.length;
+      const rs = new Set(inv.services.flatMap((s) => s.real_servers.map((r) => r.address))).size;
+      process.stdout.write(
+        `${file}: ok (${Object.keys(inv.hosts).length} hosts, ${dirs} director(s) [${inv.directors.manager}], ${inv.services.length} service(s), ${rs} real server(s))\n`,
+      );
+    });
+}

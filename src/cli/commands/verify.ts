@@ -1,0 +1,57 @@
+import type { Command } from '@commander-js/extra-typings';
+import { SshTransport } from '../../connection/ssh.js';
+import { loadInventory } from '../../inventory/load.js';
+import { expandInventory } from '../../roles/expand.js';
+import { verify, type VerifyReport } from '../../verify/run.js';
+
+export function formatReport(r: VerifyReport): string {
+  const out: string[] = [];
+  for (const s of r.services) {
+    out.push(`service ${s.service}  ${s.target}  ${s.ok ? 'OK' : 'FAILED'}  (${s.requests - s.failed}/${s.requests} requests answered)`);
+    const width = Math.max(11, ...s.rows.map((x) => x.server.length));
+    out.push(`  ${'real server'.padEnd(width)}  answered  expected`);
+    for (const row of s.rows) {
+      out.push(`  ${row.server.padEnd(width)}  ${`${row.answered}/${s.requests}`.padStart(8)}  ${row.expected}${row.ok ? '' : '   ✘'}`);
+    }
+    for (const n of s.notes) out.push(`  note: ${n}`);
+    out.push('');
+  }
+  out.push('checks:');
+  for (const c of r.checks) {
+    out.push(`  ${c.ok ? '✔' : '✘'} ${c.host}: ${c.check}: ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`);
+  }
+  out.push('', r.ok ? 'verify: OK — every check passed and traffic reached the real servers as expected' : 'verify: FAILED');
+  return out.join('\n');
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .description('prove the topology works: state on every host, then real traffic through each VIP')
+    .argument('[inventory]', 'inventory file', 'inventory.yaml')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      `
+Reads every director and real server (ip_forward, IPVS table, keepalived, VIP on lo and ARP
+sysctls for DR, default route for NAT, tunl0 for TUN, persisted files), checks exactly one
+director holds each VRRP address, then sends the inventory's verify.probes from verify.from
+(curl, lynx -dump, TCP, UDP; an ARP probe for DR/TUN VIPs) and shows which real server answered.
+Exit 0 only when everything passes; each failure names the host, the check and the fix.
+
+Example:
+  lvs-deploy lab exec inventories/seed-002-dr-keepalived.yaml -- lvs-deploy verify inventories/seed-002-dr-keepalived.yaml`,
+    )
+    .action(async (file, o) => {
+      const inv = await loadInventory(file);
+      const desired = expandInventory(inv);
+      const report = await verify(inv, desired, {
+        connect: (t) => SshTransport.connect(t),
+        progress: (line) => {
+          if (!o.json) process.stderr.write(`verify: ${line}\n`);
+        },
+      });
+      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+      process.exitCode = report.ok ? 0 : 1;
+    });
+}

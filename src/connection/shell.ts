@@ -1,0 +1,148 @@
+// Everything that reaches a remote shell is built here. Values are always quoted; secrets are
+// carried through as Secret so the same script renders twice: raw for the host, masked for logs.
+import { Secret } from '../inventory/secrets.js';
+
+/** First line of every script: remote output must not depend on the host's locale or PATH. */
+export const SCRIPT_PRELUDE = 'export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin';
+
+const MASK = '***';
+// Words made only of these need no quotes. `=` is left out so a value can never turn a command
+// word into an assignment, `~` so it is never expanded.
+const SAFE_WORD = /^[A-Za-z0-9_/.,:@%+-]+$/;
+
+/** POSIX single-quoting: the result is one shell word with exactly the bytes of `s`. */
+export function quote(s: string): string {
+  if (s.includes('\0')) throw new TypeError('a shell argument cannot contain a NUL byte');
+  if (SAFE_WORD.test(s)) return s;
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** A piece of shell text whose interpolations are already quoted. Build it with `sh`. */
+export class ShellFragment {
+  readonly #parts: readonly (string | Secret)[];
+
+  /** Text parts are trusted shell; Secret parts are quoted when rendered. */
+  private constructor(parts: readonly (string | Secret)[]) {
+    this.#parts = parts;
+  }
+
+  /** Trusted shell text, taken as is. Only for constants written in our own source. */
+  static raw(text: string): ShellFragment {
+    return new ShellFragment([text]);
+  }
+
+  static of(parts: readonly (string | Secret)[]): ShellFragment {
+    return new ShellFragment(parts);
+  }
+
+  /** The script for the host, with secrets revealed. */
+  render(): string {
+    return this.#parts.map((p) => (typeof p === 'string' ? p : quote(p.reveal()))).join('');
+  }
+
+  /** The script for logs and plans, with every secret replaced by `***`. */
+  masked(): string {
+    return this.#parts.map((p) => (typeof p === 'string' ? p : MASK)).join('');
+  }
+
+  /** Masked, so a fragment that slips into a log line never leaks. */
+  toString(): string {
+    return this.masked();
+  }
+
+  /** Internal: lets `sh` splice a nested fragment without rendering it. */
+  get parts(): readonly (string | Secret)[] {
+    return this.#parts;
+  }
+}
+
+export type ShellValue = string | number | bigint | Secret | ShellFragment | readonly ShellValue[];
+
+function pushValue(out: (string | Secret)[], value: ShellValue): void {
+  if (value instanceof ShellFragment) {
+    out.push(...value.parts);
+  } else if (value instanceof Secret) {
+    out.push(value);
+  } else if (Array.isArray(value)) {
+    value.forEach((v: ShellValue, i: number) => {
+      if (i > 0) out.push(' ');
+      pushValue(out, v);
+    });
+  } else if (typeof value === 'string') {
+    out.push(quote(value));
+  } else if (typeof value === 'number' || typeof value === 'bigint') {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new TypeError(`cannot put ${value} into a shell command`);
+    }
+    out.push(quote(String(value)));
+  } else {
+    // Guards callers that escape the type system (JSON data, `as` casts).
+    throw new TypeError(`cannot put ${typeof value} into a shell command`);
+  }
+}
+
+/**
+ * Tagged template: the literal text is trusted shell, every `${value}` becomes one quoted word
+ * (an array becomes several words, a nested `sh` fragment is spliced unchanged, a Secret is
+ * quoted at render time and masked in logs).
+ */
+export function sh(strings: TemplateStringsArray, ...values: readonly ShellValue[]): ShellFragment {
+  const out: (string | Secret)[] = [];
+  strings.forEach((text, i) => {
+    out.push(text);
+    if (i < values.length) pushValue(out, values[i] as ShellValue);
+  });
+  return ShellFragment.of(out);
+}
+
+/** Joins fragments with newlines (one command per line). */
+export function lines(fragments: readonly ShellFragment[]): ShellFragment {
+  const out: (string | Secret)[] = [];
+  fragments.forEach((f, i) => {
+    if (i > 0) out.push('\n');
+    out.push(...f.parts);
+  });
+  return ShellFragment.of(out);
+}
+
+export interface RenderedScript {
+  /** Sent to the host. Contains secrets: never log it. */
+  script: string;
+  /** Safe to log, print in plans and keep in reports. */
+  masked: string;
+}
+
+export interface RenderOptions {
+  /** Add `set -eu` after the prelude (default true): stop at the first failing command. */
+  strict?: boolean;
+}
+
+/** A complete POSIX sh script: prelude, optional `set -eu`, then the body. */
+export function renderScript(
+  body: ShellFragment | readonly ShellFragment[],
+  opts: RenderOptions = {},
+): RenderedScript {
+  const fragment = body instanceof ShellFragment ? body : lines(body);
+  const head = opts.strict === false ? `${SCRIPT_PRELUDE}\n` : `${SCRIPT_PRELUDE}\nset -eu\n`;
+  const tail = (s: string) => (s === '' || s.endsWith('\n') ? s : `${s}\n`);
+  return { script: head + tail(fragment.render()), masked: head + tail(fragment.masked()) };
+}
+
+const STDIN_END = 'LVS_DEPLOY_STDIN_END'; // `_` is outside the base64 alphabet: cannot collide
+
+/**
+ * What is written to `sh -s`: the script wrapped in a function, so the shell parses all of it
+ * before running any of it, and commands inside never read the rest of the script as their
+ * input. Their stdin is /dev/null, or `stdin` exactly (base64 in a heredoc: any bytes, no
+ * trailing-newline surprises).
+ */
+export function wrapForStdin(script: string, stdin?: string | Buffer): string {
+  const body = script.endsWith('\n') ? script : `${script}\n`;
+  const fn = `lvs_deploy_main() {\n:\n${body}}\n`;
+  // `exit` so sh ends without waiting for EOF: the channel's stdin stays open, which keeps
+  // ssh2 able to send a signal on timeout.
+  if (stdin === undefined) return `${fn}lvs_deploy_main </dev/null\nexit\n`;
+  const b64 = (typeof stdin === 'string' ? Buffer.from(stdin, 'utf8') : stdin).toString('base64');
+  const wrapped = b64.replace(/.{1,76}/g, '$&\n');
+  return `${fn}base64 -d <<'${STDIN_END}' | lvs_deploy_main\n${wrapped}${STDIN_END}\nexit\n`;
+}

@@ -1,0 +1,372 @@
+// The only module that speaks SSH. One connection per host; every phase sends one script to
+// `sh -s` over an exec channel (a login shell per command is slow: ~160 ms each, measured).
+import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
+import type { ClientChannel, ConnectConfig, Client as SshClient } from 'ssh2';
+import ssh2 from 'ssh2';
+import {
+  type AuthChoice,
+  authConfig,
+  hostKeyAlgorithms,
+  hostKeyError,
+  mapConnectError,
+} from './connect-errors.js';
+import { SshError } from './errors.js';
+import { appendHashed, KnownHosts, type KnownHostsVerdict, keyTypeOfBlob } from './known-hosts.js';
+import { wrapForStdin } from './shell.js';
+import type { RunOptions, RunResult, Transport, TransportStats } from './transport.js';
+
+// Named imports of `utils`/`Client` fail under ESM for this CommonJS package (measured).
+const { Client } = ssh2;
+
+export interface SshTarget {
+  /** Inventory name, used in messages. */
+  host: string;
+  /** What to connect to (IP or DNS name); also the name looked up in known_hosts. */
+  address: string;
+  port: number;
+  user: string;
+  /** Private key file; without it, the ssh-agent at SSH_AUTH_SOCK. */
+  identity?: string;
+  knownHosts: string;
+  hostKeyPolicy: 'strict' | 'accept-new';
+  /** Run scripts through `sudo -n` (skipped when user is root). */
+  become: boolean;
+  jump?: SshTarget;
+  connectTimeoutMs: number;
+  /** Extra attempts after an unreachable/timeout failure; never after auth or host key errors. */
+  retries: number;
+}
+
+export interface ConnectOptions {
+  /** One line per notable event (new host key recorded, retry). */
+  log?: (line: string) => void;
+  /** First retry delay; doubles per attempt, capped at 2 s (default 250 ms). */
+  retryDelayMs?: number;
+}
+
+/** sshd's MaxSessions defaults to 10; stay below it. */
+export const MAX_CHANNELS = 8;
+const KEEPALIVE_MS = 10_000;
+
+/**
+ * `lvs-deploy lab exec` sets LVS_DEPLOY_LAB_IDENTITY and LVS_DEPLOY_LAB_KNOWN_HOSTS so any
+ * inventory runs unchanged against its lab: the lab's key and known_hosts replace the
+ * inventory's, for the target and its jump hosts alike.
+ */
+export function applyLabOverrides(t: SshTarget, env: NodeJS.ProcessEnv = process.env): SshTarget {
+  const identity = env.LVS_DEPLOY_LAB_IDENTITY;
+  const knownHosts = env.LVS_DEPLOY_LAB_KNOWN_HOSTS;
+  return {
+    ...t,
+    ...(identity ? { identity } : {}),
+    ...(knownHosts ? { knownHosts } : {}),
+    ...(t.jump ? { jump: applyLabOverrides(t.jump, env) } : {}),
+  };
+}
+
+class Semaphore {
+  #free: number;
+  readonly #waiters: (() => void)[] = [];
+
+  constructor(n: number) {
+    this.#free = n;
+  }
+
+  async acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class SshTransport implements Transport {
+  readonly host: string;
+  readonly target: SshTarget;
+  readonly stats: TransportStats;
+  readonly #client: SshClient;
+  readonly #jump: SshTransport | undefined;
+  readonly #channels = new Semaphore(MAX_CHANNELS);
+  #ended = false;
+
+  private constructor(target: SshTarget, client: SshClient, stats: TransportStats, jump?: SshTransport) {
+    this.host = target.host;
+    this.target = target;
+    this.stats = stats;
+    this.#client = client;
+    this.#jump = jump;
+    client.on('close', () => {
+      this.#ended = true;
+    });
+  }
+
+  static async connect(target: SshTarget, opts: ConnectOptions = {}): Promise<SshTransport> {
+    const t = applyLabOverrides(target);
+    const auth = authConfig(t);
+    const stats: TransportStats = { connects: 0, execs: 0 };
+    let jump: SshTransport | undefined;
+    if (t.jump) {
+      try {
+        jump = await SshTransport.connect(t.jump, opts);
+      } catch (err) {
+        throw viaJump(t, err);
+      }
+      stats.connects += jump.stats.connects;
+    }
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const client = await handshake(t, auth, stats, jump, opts);
+          return new SshTransport(t, client, stats, jump);
+        } catch (err) {
+          const retryable = err instanceof SshError && (err.kind === 'unreachable' || err.kind === 'timeout');
+          if (!retryable || attempt >= t.retries) throw err;
+          const delay = Math.min(2000, (opts.retryDelayMs ?? 250) * 2 ** attempt);
+          opts.log?.(`${t.host}: ${err.detail}; retrying in ${delay} ms`);
+          await sleep(delay);
+        }
+      }
+    } catch (err) {
+      await jump?.close();
+      throw err;
+    }
+  }
+
+  /** A TCP stream to address:port opened from this host (for the next hop). */
+  forward(address: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      this.#client.forwardOut('127.0.0.1', 0, address, port, (err, stream) => {
+        if (err) reject(err);
+        else resolve(stream);
+      });
+    });
+  }
+
+  async run(script: string, opts: RunOptions = {}): Promise<RunResult> {
+    await this.#channels.acquire();
+    let released = false;
+    // The slot is held until the channel is really gone, even when a timeout rejects earlier.
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#channels.release();
+    };
+    try {
+      return await this.#exec(script, opts, release);
+    } catch (err) {
+      if (!(err instanceof SshError && err.kind === 'timeout')) release();
+      throw err;
+    }
+  }
+
+  #exec(script: string, opts: RunOptions, release: () => void): Promise<RunResult> {
+    const phase = opts.phase ?? 'run';
+    const become = this.target.become && this.target.user !== 'root';
+    // sshd refuses signal requests on root logins ("session signalling requires privilege
+    // separation"), so the host enforces the timeout: GNU timeout kills the whole process group.
+    const limit = opts.timeoutMs === undefined ? '' : `timeout -k 2 ${opts.timeoutMs / 1000} `;
+    const command = `${become ? 'sudo -n ' : ''}${limit}sh -s`;
+    const fail = (kind: 'channel' | 'timeout' | 'sudo', detail: string, hint?: string, cause?: unknown) =>
+      new SshError(kind, this.host, detail, { phase, ...(hint ? { hint } : {}), cause });
+    return new Promise((resolve, reject) => {
+      if (this.#ended) return reject(fail('channel', 'the SSH connection is closed'));
+      const started = performance.now();
+      this.stats.execs++;
+      const onChannel = (err: Error | undefined, ch: ClientChannel) => {
+        if (err) return reject(fail('channel', `cannot open an SSH channel: ${err.message}`, undefined, err));
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let exited = false;
+        let timedOut = false;
+        let code: number | null = null;
+        let signal: string | undefined;
+        const timeoutError = () => fail('timeout', `command did not finish within ${opts.timeoutMs} ms; killed`);
+        // Backstop in case the host's timeout does not end the channel (hung host, no coreutils).
+        const timer =
+          opts.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                ch.signal('KILL');
+                ch.close();
+                setTimeout(release, 5000).unref();
+                reject(timeoutError());
+              }, opts.timeoutMs + 5000);
+        ch.on('data', (b: Buffer) => out.push(b));
+        ch.stderr.on('data', (b: Buffer) => errOut.push(b));
+        ch.on('exit', (c: number | null, sig?: string) => {
+          exited = true;
+          code = typeof c === 'number' ? c : null;
+          if (sig) signal = sig;
+        });
+        ch.on('error', () => {}); // surfaces below as a close without an exit status
+        ch.on('close', () => {
+          clearTimeout(timer);
+          release();
+          if (timedOut) return;
+          // Decode once: a multi-byte character may straddle two chunks.
+          const stdout = Buffer.concat(out).toString('utf8');
+          const stderr = Buffer.concat(errOut).toString('utf8');
+          const durationMs = Math.round(performance.now() - started);
+          if (!exited) return reject(fail('channel', 'the SSH connection closed before the command finished'));
+          if (opts.timeoutMs !== undefined && code === 124 && durationMs >= opts.timeoutMs) {
+            return reject(timeoutError());
+          }
+          if (become && code !== 0) {
+            const sudo = sudoProblem(stderr, this.target.user);
+            if (sudo) return reject(fail('sudo', sudo.detail, sudo.hint));
+          }
+          resolve({ code, ...(signal ? { signal } : {}), stdout, stderr, durationMs });
+        });
+        // No end(): ssh2 drops signal requests once stdin is closed. The script ends in `exit`.
+        ch.write(wrapForStdin(script, opts.stdin));
+      };
+      try {
+        this.#client.exec(command, onChannel);
+      } catch (err) {
+        reject(fail('channel', `cannot open an SSH channel: ${(err as Error).message}`, undefined, err));
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.#ended) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2000);
+        this.#client.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        this.#client.end();
+      });
+      this.#ended = true;
+    }
+    await this.#jump?.close();
+  }
+}
+
+function sudoProblem(stderr: string, user: string): { detail: string; hint: string } | undefined {
+  if (/sudo: (a password is required|a terminal is required)/.test(stderr)) {
+    return {
+      detail: `sudo asked ${user} for a password (become needs passwordless sudo)`,
+      hint: `allow it on the host: echo '${user} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/lvs-deploy, or connect as root`,
+    };
+  }
+  if (/is not in the sudoers file|is not allowed to run sudo/.test(stderr)) {
+    return { detail: `${user} may not use sudo`, hint: `grant ${user} NOPASSWD sudo, or connect as root` };
+  }
+  if (/sudo: (command )?not found/.test(stderr)) {
+    return { detail: 'sudo is not installed on the host', hint: 'install sudo, or connect as root' };
+  }
+  return undefined;
+}
+
+function viaJump(t: SshTarget, err: unknown): unknown {
+  if (!(err instanceof SshError) || !t.jump) return err;
+  return new SshError(err.kind, t.host, `jump host ${t.jump.host}: ${err.detail}`, {
+    phase: err.phase,
+    ...(err.hint ? { hint: err.hint } : {}),
+    ...(err.hostKey ? { hostKey: err.hostKey } : {}),
+    cause: err,
+  });
+}
+
+async function handshake(
+  t: SshTarget,
+  auth: AuthChoice,
+  stats: TransportStats,
+  jump: SshTransport | undefined,
+  opts: ConnectOptions,
+): Promise<SshClient> {
+  let sock: Duplex | undefined;
+  if (jump) {
+    try {
+      sock = await jump.forward(t.address, t.port);
+    } catch (err) {
+      throw new SshError(
+        'unreachable',
+        t.host,
+        `jump host ${jump.host} cannot reach ${t.address}:${t.port}: ${(err as Error).message}`,
+        { phase: 'connect', cause: err },
+      );
+    }
+  }
+  const known = KnownHosts.load(t.knownHosts);
+  let refused: { verdict: KnownHostsVerdict; keyType: string; keyBase64: string } | undefined;
+  let appendError: unknown;
+  const hostVerifier = (key: Buffer): boolean => {
+    const keyBase64 = key.toString('base64');
+    const keyType = keyTypeOfBlob(key);
+    const verdict = known.verify(t.address, t.port, keyType, keyBase64);
+    if (verdict.status === 'ok') return true;
+    if (verdict.status === 'unknown' && t.hostKeyPolicy === 'accept-new') {
+      try {
+        const line = appendHashed(t.knownHosts, t.address, t.port, keyType, keyBase64);
+        opts.log?.(`${t.host}: recorded new ${keyType} host key in ${t.knownHosts}:${line}`);
+        return true;
+      } catch (err) {
+        appendError = err;
+      }
+    }
+    refused = { verdict, keyType, keyBase64 };
+    return false;
+  };
+  const config: ConnectConfig = {
+    host: t.address,
+    port: t.port,
+    username: t.user,
+    readyTimeout: t.connectTimeoutMs,
+    keepaliveInterval: KEEPALIVE_MS,
+    hostVerifier,
+    algorithms: { serverHostKey: hostKeyAlgorithms(known.keyTypesFor(t.address, t.port)) },
+    ...auth.config,
+    ...(sock ? { sock } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let settled = false;
+    const settle = (err?: SshError) => {
+      if (settled) return;
+      settled = true;
+      if (err) {
+        client.end();
+        reject(err);
+      } else {
+        resolve(client);
+      }
+    };
+    client.on('ready', () => settle());
+    // Always listening: an unhandled 'error' event would crash the process.
+    client.on('error', (err: Error & { level?: string }) => {
+      if (!settled && refused) settle(hostKeyError(t, refused, appendError));
+      else if (!settled) settle(mapConnectError(t, auth, err));
+      else opts.log?.(`${t.host}: SSH connection error: ${err.message}`);
+    });
+    client.on('close', () =>
+      settle(
+        new SshError(
+          'unreachable',
+          t.host,
+          `${t.address}:${t.port} closed the connection during the SSH handshake`,
+          { phase: 'connect' },
+        ),
+      ),
+    );
+    stats.connects++;
+    try {
+      client.connect(config);
+    } catch (err) {
+      settle(mapConnectError(t, auth, err as Error));
+    }
+  });
+}

@@ -1,0 +1,126 @@
+// One host's pipeline: facts → plan → (apply with post-check, roll back on failure). Every
+// outcome is a HostResult; nothing here throws for a host-level failure.
+import { LvsError } from '../errors.js';
+import { parseFacts, splitSections } from '../facts/parse.js';
+import { type FactQuery, factsScript, OWNED_FILE, STATE_FILE } from '../facts/script.js';
+import type { Inventory } from '../inventory/types.js';
+import type { HostFacts } from '../model/facts.js';
+import type { DesiredHost } from '../model/types.js';
+import { type Change, describeChange } from '../planner/changes.js';
+import { planDown } from '../planner/down.js';
+import { type HostPlan, planHost } from '../planner/plan.js';
+import type { Transport } from '../connection/transport.js';
+import { buildApplyScript, buildUndoScript } from './script.js';
+import { nextState, stateFiles } from './state.js';
+
+export type Mode = 'up' | 'plan' | 'down';
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable';
+
+export interface HostResult {
+  host: string;
+  status: HostStatus;
+  /** One line per change (applied, or pending for `plan`). */
+  changes: string[];
+  plan?: HostPlan;
+  facts?: HostFacts;
+  error?: string;
+  rolledBack?: boolean;
+  durationMs: number;
+  roundTrips: number;
+}
+
+export interface HostJob {
+  inv: Inventory;
+  desired: DesiredHost;
+  mode: Mode;
+  drainSeconds: number;
+  debug: boolean;
+  expand: (os: 'debian' | 'rhel') => DesiredHost;
+  stage: (stage: string) => void;
+}
+
+export function factQuery(d: DesiredHost): FactQuery {
+  const modules = new Set([...d.modules, 'ip_vs']);
+  return {
+    sysctls: Object.keys(d.sysctls),
+    files: d.files.map((f) => f.path),
+    packages: d.packages,
+    modules: [...modules],
+    daemons: d.daemons,
+  };
+}
+
+function tail(text: string, lines = 6): string {
+  return text.trim().split('\n').slice(-lines).join(' | ');
+}
+
+async function gather(t: Transport, q: FactQuery): Promise<HostFacts> {
+  const r = await t.run(factsScript(q));
+  if (r.code !== 0) throw new LvsError('facts', `facts script failed (exit ${r.code}): ${tail(r.stderr || r.stdout)}`, 1);
+  return parseFacts(r.stdout);
+}
+
+function planFor(job: HostJob, desired: DesiredHost, facts: HostFacts): HostPlan {
+  return job.mode === 'down' ? planDown(desired.host, facts, desired.daemons) : planHost(desired, facts);
+}
+
+/** Parse the apply output: which step failed, and its output. */
+function applyFailure(out: string, changes: Change[]): string {
+  const m = /^==>lvs:failed (\d+)$/m.exec(out);
+  const n = Number(m?.[1] ?? -1);
+  const start = out.indexOf(`==>lvs:step ${n}\n`);
+  const stepOut = start >= 0 ? out.slice(start).split('\n').slice(1).filter((l) => !l.startsWith('==>lvs:')).join('\n') : out;
+  const what = changes[n] ? describeChange(changes[n]) : 'recording state';
+  return `step "${what}" failed: ${tail(stepOut) || '(no output)'}; rolled back`;
+}
+
+export async function runHost(t: Transport, job: HostJob, started: number): Promise<HostResult> {
+  const base = { host: job.desired.host, durationMs: 0, roundTrips: 0 };
+  const finish = (r: Omit<HostResult, 'durationMs' | 'roundTrips' | 'host'>): HostResult => ({
+    ...base, ...r, durationMs: Date.now() - started, roundTrips: t.stats.execs,
+  });
+  job.stage('facts');
+  let desired = job.desired;
+  let query = factQuery(desired);
+  let facts = await gather(t, query);
+  if (facts.os.family === 'rhel') {
+    desired = job.expand('rhel');
+    query = factQuery(desired);
+    facts = await gather(t, query);
+  }
+  const plan = planFor(job, desired, facts);
+  const descriptions = plan.changes.map(describeChange);
+  if (plan.blockers.length > 0) return finish({ status: 'failed', changes: [], plan, facts, error: plan.blockers.join('; ') });
+  if (job.mode === 'plan' || plan.changes.length === 0) {
+    return finish({ status: plan.changes.length > 0 ? 'changed' : 'ok', changes: descriptions, plan, facts });
+  }
+  job.stage('apply');
+  const state = job.mode === 'down' ? undefined : nextState(job.inv.name, desired, facts, plan.changes);
+  const bookkeeping: Change[] =
+    state === undefined
+      ? [STATE_FILE, OWNED_FILE].map((path) => ({ kind: 'file', action: 'remove', path, before: null, after: null, mode: '', owner: '', group: '', secret: false }))
+      : stateFiles(state).map((f) => ({ kind: 'file', action: 'update', path: f.path, before: null, after: f.content, mode: '0600', owner: 'root', group: 'root', secret: false }));
+  const runId = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${process.pid}`;
+  const script = buildApplyScript(plan.changes, bookkeeping, query, {
+    drainSeconds: job.drainSeconds, osFamily: facts.os.family, runId, keepBackups: 5,
+  });
+  if (job.debug) process.stderr.write(`--- ${desired.host}: apply script (secrets masked)\n${script.masked}\n`);
+  const r = await t.run(script.raw, { timeoutMs: 600_000 });
+  if (r.code === 91) return finish({ status: 'failed', changes: [], plan, error: 'another lvs-deploy run is applying on this host (lock held)' });
+  if (r.code !== 0) {
+    const error = r.code === null
+      ? 'connection lost during apply; the host completes or rolls back on its own — rerun to converge'
+      : applyFailure(r.stdout, plan.changes);
+    return finish({ status: 'failed', changes: [], plan, error, rolledBack: r.code !== null });
+  }
+  job.stage('post-check');
+  const after = r.stdout.slice(r.stdout.indexOf('==>lvs:applied'));
+  const postFacts = parseFacts(splitSections(after).size > 0 ? after : '');
+  const left = planFor(job, desired, postFacts);
+  if (left.changes.length > 0 || left.blockers.length > 0) {
+    await t.run(buildUndoScript(runId));
+    const pending = [...left.blockers, ...left.changes.map(describeChange)].slice(0, 3).join('; ');
+    return finish({ status: 'failed', changes: [], plan, error: `post-check: still not converged (${pending}); rolled back`, rolledBack: true });
+  }
+  return finish({ status: 'changed', changes: descriptions, plan, facts: postFacts });
+}

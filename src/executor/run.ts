@@ -1,0 +1,117 @@
+// Run the per-host pipeline over every managed host: all in flight at once, bounded by
+// --concurrency; under keepalived the MASTER director goes last, after every BACKUP finished.
+import { SshError } from '../connection/errors.js';
+import type { SshTarget } from '../connection/ssh.js';
+import type { Transport } from '../connection/transport.js';
+import type { Inventory } from '../inventory/types.js';
+import type { DesiredHost } from '../model/types.js';
+import { type HostResult, type Mode, runHost } from './host.js';
+
+export interface Reporter {
+  start(hosts: string[], mode: Mode): void;
+  stage(host: string, stage: string): void;
+  result(r: HostResult): void;
+  finish(results: HostResult[], mode: Mode): void;
+}
+
+export interface RunOptions {
+  mode: Mode;
+  concurrency: number;
+  drainSeconds: number;
+  debug: boolean;
+  reporter: Reporter;
+  connect: (target: SshTarget) => Promise<Transport>;
+  expand: (host: string, os: 'debian' | 'rhel') => DesiredHost;
+  /** Set when the user interrupted: hosts not yet started are skipped. */
+  interrupted: () => boolean;
+}
+
+export function targetFor(inv: Inventory, name: string, seen: string[] = []): SshTarget {
+  const h = inv.hosts[name];
+  if (!h) throw new Error(`unknown host ${name}`);
+  const s = h.ssh;
+  let jump: SshTarget | undefined;
+  if (s.jump && !seen.includes(s.jump)) {
+    const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(s.jump);
+    jump = inv.hosts[s.jump]
+      ? targetFor(inv, s.jump, [...seen, name])
+      : {
+          host: s.jump, address: (m?.[2] ?? s.jump).replace(/^\[|\]$/g, ''), port: Number(m?.[3] ?? 22), user: m?.[1] ?? s.user,
+          ...(s.identity ? { identity: s.identity } : {}), knownHosts: s.known_hosts, hostKeyPolicy: s.host_key_policy,
+          become: false, connectTimeoutMs: s.connect_timeout * 1000, retries: 2,
+        };
+  }
+  return {
+    host: name, address: h.address, port: s.port, user: s.user, ...(s.identity ? { identity: s.identity } : {}),
+    knownHosts: s.known_hosts, hostKeyPolicy: s.host_key_policy, become: s.become,
+    ...(jump ? { jump } : {}), connectTimeoutMs: s.connect_timeout * 1000, retries: 2,
+  };
+}
+
+/** keepalived pairs: the director that starts as MASTER. */
+function masterDirector(inv: Inventory): string | undefined {
+  const prio = inv.directors.vrrp?.priority;
+  if (inv.directors.manager !== 'keepalived' || !prio) return undefined;
+  return Object.entries(prio).sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+function semaphore(n: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await fn();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+async function oneHost(inv: Inventory, d: DesiredHost, o: RunOptions): Promise<HostResult> {
+  const started = Date.now();
+  if (o.interrupted()) return { host: d.host, status: 'failed', changes: [], error: 'interrupted before it started', durationMs: 0, roundTrips: 0 };
+  o.reporter.stage(d.host, 'connect');
+  let t: Transport | undefined;
+  try {
+    t = await o.connect(targetFor(inv, d.host));
+    return await runHost(t, {
+      inv, desired: d, mode: o.mode, drainSeconds: o.drainSeconds, debug: o.debug,
+      expand: (os) => o.expand(d.host, os), stage: (s) => o.reporter.stage(d.host, s),
+    }, started);
+  } catch (err) {
+    const unreachable = err instanceof SshError && (err.kind === 'unreachable' || err.kind === 'timeout');
+    return {
+      host: d.host, status: unreachable ? 'unreachable' : 'failed', changes: [],
+      error: (err as Error).message, durationMs: Date.now() - started, roundTrips: t?.stats.execs ?? 0,
+    };
+  } finally {
+    await t?.close().catch(() => undefined);
+  }
+}
+
+export async function runAll(inv: Inventory, hosts: DesiredHost[], o: RunOptions): Promise<HostResult[]> {
+  o.reporter.start(hosts.map((h) => h.host), o.mode);
+  const limit = semaphore(Math.max(1, o.concurrency));
+  const master = o.mode === 'plan' ? undefined : masterDirector(inv);
+  const isBackup = (h: DesiredHost) => h.kinds.includes('director') && h.host !== master;
+  const run = (d: DesiredHost) =>
+    limit(() => oneHost(inv, d, o)).then((r) => {
+      o.reporter.result(r);
+      return r;
+    });
+  const first = hosts.filter((h) => h.host !== master).map((h) => ({ h, p: run(h) }));
+  const results = new Map<string, HostResult>();
+  const masterHost = hosts.find((h) => h.host === master);
+  if (masterHost) {
+    // Never change both directors of a pair at once: the MASTER waits for every BACKUP.
+    await Promise.all(first.filter((x) => isBackup(x.h)).map((x) => x.p));
+    results.set(masterHost.host, await run(masterHost));
+  }
+  for (const x of first) results.set(x.h.host, await x.p);
+  const ordered = hosts.map((h) => results.get(h.host)).filter((r): r is HostResult => r !== undefined);
+  o.reporter.finish(ordered, o.mode);
+  return ordered;
+}

@@ -1,0 +1,174 @@
+// Turn each Change into a shell step: the commands that do it and the commands that undo it.
+// Every value is quoted; file contents travel base64-encoded in quoted heredocs.
+import { quote } from '../connection/shell.js';
+import { STATE_DIR } from '../facts/script.js';
+import { destKey, formatDest, formatService } from '../model/ipvs.js';
+import type { DesiredDaemon, DesiredRoute, IpvsService } from '../model/types.js';
+import type { Change } from '../planner/changes.js';
+
+export interface Step {
+  /** Commands; a non-zero exit fails the step. */
+  run: string;
+  /** Commands that put back what `run` changed (run in reverse order on failure). */
+  undo: string;
+  /** Undo to run after every other undo (re-reload a daemon once its old config is back). */
+  undoLast?: string;
+  /** `run` carries a secret: the masked script shows a placeholder instead. */
+  secret: boolean;
+}
+
+export interface StepOptions {
+  /** Seconds to wait for a drained real server's connections to finish before deleting it. */
+  drainSeconds: number;
+  osFamily: string;
+}
+
+const q = quote;
+const words = (line: string) => line.split(' ').map(q).join(' ');
+
+function heredoc(content: string, target: string): string {
+  const b64 = Buffer.from(content, 'utf8').toString('base64').replace(/(.{76})/g, '$1\n');
+  return `base64 -d > ${target} <<'LVS_DEPLOY_EOF'\n${b64}\nLVS_DEPLOY_EOF`;
+}
+
+function route(r: DesiredRoute): string {
+  return [r.dst, ...(r.via ? ['via', r.via] : []), ...(r.dev ? ['dev', r.dev] : []), ...(r.table ? ['table', String(r.table)] : [])]
+    .map(q)
+    .join(' ');
+}
+
+function fileStep(c: Extract<Change, { kind: 'file' }>, n: number): Step {
+  const p = q(c.path);
+  const saved = `"$BK/files/${n}"`;
+  const backup = `if [ -e ${p} ]; then cp -p ${p} ${saved}; fi`;
+  const undo = `if [ -e ${saved} ]; then cp -p ${saved} ${p}.lvs-undo && mv -f ${p}.lvs-undo ${p}; else rm -f ${p}; fi`;
+  const original = `"$LVS_STATE/originals"${q(c.path)}`;
+  if (c.action === 'remove' || c.action === 'restore') {
+    const put = c.action === 'restore' ? `cp -p ${original} ${p}.lvs-new && mv -f ${p}.lvs-new ${p} && rm -f ${original}` : `rm -f ${p}`;
+    return { run: `${backup}\n${put}`, undo, secret: false };
+  }
+  const tmp = `"$lvs_tmp"`;
+  // The first time `up` takes over an existing file, keep it so `down` can put it back.
+  const keepOriginal =
+    c.action === 'create' || c.path.startsWith(`${STATE_DIR}/`)
+      ? ''
+      : `if [ -e ${p} ] && [ ! -e ${original} ] && ! grep -qx ${q(`file ${c.path}`)} "$LVS_STATE/owned.list" 2>/dev/null; then mkdir -p "$(dirname ${original})" && cp -p ${p} ${original}; fi\n`;
+  const validate = c.validate ? `${c.validate.split(' ').map((w) => (w === '%s' ? tmp : q(w))).join(' ')}\n` : '';
+  const write = c.metaOnly
+    ? `chmod ${q(c.mode)} ${p} && chown ${q(`${c.owner}:${c.group}`)} ${p}`
+    : `mkdir -p "$(dirname ${p})"
+lvs_tmp=$(mktemp "$(dirname ${p})/.lvs-deploy.XXXXXX")
+${heredoc(c.after ?? '', tmp)}
+chmod ${q(c.mode)} ${tmp} && chown ${q(`${c.owner}:${c.group}`)} ${tmp}
+${validate}mv -f ${tmp} ${p}`;
+  return { run: `${backup}\n${keepOriginal}${write}`, undo, secret: c.secret };
+}
+
+function serviceLines(s: IpvsService): string[] {
+  return [formatService(s), ...s.dests.map((d) => formatDest(s, d))];
+}
+
+function ipvsStep(c: Extract<Change, { kind: 'ipvs-service' | 'ipvs-dest' }>, o: StepOptions): Step {
+  const key = words(c.service.key);
+  if (c.kind === 'ipvs-service') {
+    if (c.action === 'add') return { run: `ipvsadm ${words(formatService(c.service))}`, undo: `ipvsadm -D ${key}`, secret: false };
+    if (c.action === 'edit') {
+      const before = c.before ?? c.service;
+      return { run: `ipvsadm ${words(formatService(c.service).replace(/^-A/, '-E'))}`, undo: `ipvsadm ${words(formatService(before).replace(/^-A/, '-E'))}`, secret: false };
+    }
+    return { run: `ipvsadm -D ${key}`, undo: serviceLines(c.service).map((l) => `ipvsadm ${words(l)}`).join('\n'), secret: false };
+  }
+  const line = formatDest(c.service, c.dest);
+  const dest = q(destKey(c.dest));
+  if (c.action === 'add') return { run: `ipvsadm ${words(line)}`, undo: `ipvsadm -d ${key} -r ${dest}`, secret: false };
+  if (c.action === 'edit') {
+    return { run: `ipvsadm ${words(line.replace(/^-a/, '-e'))}`, undo: `ipvsadm ${words(formatDest(c.service, c.before ?? c.dest).replace(/^-a/, '-e'))}`, secret: false };
+  }
+  const drained = { ...c.dest, weight: 0 };
+  return {
+    run: `ipvsadm ${words(formatDest(c.service, drained).replace(/^-a/, '-e'))}
+lvs_drain ${q(destKey(c.dest))} ${o.drainSeconds} ${key}
+ipvsadm -d ${key} -r ${dest}`,
+    undo: `ipvsadm ${words(line)} 2>/dev/null || ipvsadm ${words(line.replace(/^-a/, '-e'))}`,
+    secret: false,
+  };
+}
+
+function daemonStart(d: DesiredDaemon): string {
+  return `if [ "$lvs_systemd" = yes ]; then systemctl enable --now ${q(d.unit)}; else
+  ${d.command.map(q).join(' ')}
+  i=0; while [ $i -lt 50 ] && ! { [ -f ${q(d.pidfile)} ] && kill -0 "$(cat ${q(d.pidfile)})" 2>/dev/null; }; do sleep 0.1; i=$((i+1)); done
+  kill -0 "$(cat ${q(d.pidfile)} 2>/dev/null)" 2>/dev/null
+fi`;
+}
+
+export function daemonStop(d: DesiredDaemon): string {
+  return `if [ "$lvs_systemd" = yes ]; then systemctl disable --now ${q(d.unit)}; elif [ -f ${q(d.pidfile)} ]; then
+  pid=$(cat ${q(d.pidfile)}); kill "$pid" 2>/dev/null || true
+  i=0; while [ $i -lt 50 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; i=$((i+1)); done
+fi`;
+}
+
+function daemonReload(d: DesiredDaemon, restart: boolean): string {
+  if (restart) return `if [ "$lvs_systemd" = yes ]; then systemctl restart ${q(d.unit)}; else\n${daemonStop(d)}\n${daemonStart(d)}\nfi`;
+  return `if [ "$lvs_systemd" = yes ]; then systemctl reload ${q(d.unit)}; else kill -HUP "$(cat ${q(d.pidfile)})"; fi`;
+}
+
+function installCommand(os: string, names: string[]): string {
+  const pkgs = names.map(q).join(' ');
+  return os === 'rhel' ? `dnf install -y ${pkgs}` : `DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${pkgs}`;
+}
+
+export function stepFor(c: Change, n: number, o: StepOptions): Step {
+  switch (c.kind) {
+    case 'package':
+      return { run: installCommand(o.osFamily, c.names), undo: '', secret: false };
+    case 'module':
+      return { run: `modprobe ${q(c.name)}`, undo: '', secret: false };
+    case 'file':
+      return fileStep(c, n);
+    case 'sysctl':
+      return {
+        run: `sysctl -q -w ${q(`${c.key}=${c.after}`)}`,
+        undo: c.before === null ? '' : `sysctl -q -w ${q(`${c.key}=${c.before}`)}`,
+        secret: false,
+      };
+    case 'link':
+      return c.action === 'up'
+        ? { run: `ip link set ${q(c.name)} up`, undo: `ip link set ${q(c.name)} down`, secret: false }
+        : { run: `ip link set ${q(c.name)} down`, undo: `ip link set ${q(c.name)} up`, secret: false };
+    case 'address': {
+      const a = c.address;
+      const add = `ip addr add ${q(a.cidr)} dev ${q(a.dev)}${a.label ? ` label ${q(a.label)}` : ''}`;
+      const del = `ip addr del ${q(a.cidr)} dev ${q(a.dev)}`;
+      return c.action === 'add' ? { run: add, undo: del, secret: false } : { run: del, undo: add, secret: false };
+    }
+    case 'route':
+      if (c.action === 'remove') return { run: `ip route del ${route(c.route)}`, undo: `ip route replace ${route(c.route)}`, secret: false };
+      return {
+        run: `ip route replace ${route(c.route)}`,
+        undo: c.before ? `ip route replace ${route(c.before)}` : `ip route del ${route(c.route)}`,
+        secret: false,
+      };
+    case 'rule': {
+      const r = `from ${q(c.rule.from)} lookup ${c.rule.table} priority ${c.rule.priority}`;
+      return c.action === 'add' ? { run: `ip rule add ${r}`, undo: `ip rule del ${r}`, secret: false } : { run: `ip rule del ${r}`, undo: `ip rule add ${r}`, secret: false };
+    }
+    case 'ipvs-service':
+    case 'ipvs-dest':
+      return ipvsStep(c, o);
+    case 'daemon':
+      if (c.action === 'start') return { run: daemonStart(c.daemon), undo: daemonStop(c.daemon), secret: false };
+      if (c.action === 'stop') return { run: daemonStop(c.daemon), undo: daemonStart(c.daemon), secret: false };
+      return { run: `systemctl enable ${q(c.daemon.unit)}`, undo: `systemctl disable ${q(c.daemon.unit)}`, secret: false };
+    case 'handler': {
+      const h = c.handler;
+      if (h.action === 'daemon-reload') return { run: 'systemctl daemon-reload', undo: '', undoLast: 'systemctl daemon-reload', secret: false };
+      if (h.action === 'enable') return { run: `systemctl enable ${q(h.target ?? '')}`, undo: '', secret: false };
+      if (h.action === 'sysctl-system') return { run: 'sysctl -q --system', undo: '', secret: false };
+      if (!c.daemon) return { run: 'true', undo: '', secret: false };
+      const cmd = daemonReload(c.daemon, h.action === 'restart');
+      return { run: cmd, undo: '', undoLast: cmd, secret: false };
+    }
+  }
+}

@@ -1,0 +1,159 @@
+// Parse the facts script's output into HostFacts. Pure; fixture-tested. A section that cannot
+// be parsed is recorded in `errors` rather than guessed.
+import { parseRules } from '../model/ipvs.js';
+import { emptyState, type FileFact, type HostFacts, type HostState } from '../model/facts.js';
+import type { DesiredAddress, DesiredRoute, DesiredRule } from '../model/types.js';
+
+export function splitSections(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let current: string | undefined;
+  let lines: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^==>lvs:([a-z-]+)$/.exec(line);
+    if (m?.[1]) {
+      if (current) out.set(current, lines.join('\n'));
+      current = m[1];
+      lines = [];
+    } else if (current) lines.push(line);
+  }
+  if (current) out.set(current, lines.join('\n'));
+  return out;
+}
+
+function json<T>(text: string | undefined, what: string, errors: string[]): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text.trim() || '[]') as T;
+  } catch {
+    errors.push(`cannot parse ${what}`);
+    return undefined;
+  }
+}
+
+interface IpAddrJson {
+  ifname: string;
+  flags?: string[];
+  link_type?: string;
+  address?: string;
+  addr_info?: { family: string; local: string; prefixlen: number; label?: string }[];
+}
+
+function parseOs(text: string | undefined): HostFacts['os'] {
+  const [id = '', like = '', version = ''] = (text ?? '').trim().split('|');
+  const all = `${id} ${like}`;
+  const family = /debian|ubuntu/.test(all) ? 'debian' : /rhel|fedora|centos|rocky|alma/.test(all) ? 'rhel' : 'unknown';
+  return { family, id, version };
+}
+
+function parseSysctls(text: string | undefined): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const line of (text ?? '').split('\n')) {
+    if (line.endsWith('!')) out[line.slice(0, -1)] = null;
+    else {
+      const i = line.indexOf('=');
+      if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).trim();
+    }
+  }
+  return out;
+}
+
+function parseFiles(text: string | undefined, errors: string[]): Record<string, FileFact | null> {
+  const out: Record<string, FileFact | null> = {};
+  const lines = (text ?? '').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([FA]) (\S+) (\S+) (\S+) (.+)$/.exec(lines[i] ?? '');
+    if (!m?.[5]) continue;
+    if (m[1] === 'A') {
+      out[m[5]] = null;
+      continue;
+    }
+    const b64 = lines[++i] ?? '';
+    try {
+      out[m[5]] = { content: Buffer.from(b64, 'base64').toString('utf8'), mode: (m[2] ?? '').padStart(4, '0'), owner: m[3] ?? '', group: m[4] ?? '' };
+    } catch {
+      errors.push(`cannot decode file ${m[5]}`);
+    }
+  }
+  return out;
+}
+
+function parseAddr(text: string | undefined, errors: string[]): { addresses: DesiredAddress[]; links: HostFacts['links'] } {
+  const data = json<IpAddrJson[]>(text, 'ip -j addr', errors) ?? [];
+  const addresses: DesiredAddress[] = [];
+  const links: HostFacts['links'] = [];
+  for (const link of data) {
+    links.push({
+      name: link.ifname,
+      up: (link.flags ?? []).includes('UP'),
+      ...(link.link_type ? { kind: link.link_type } : {}),
+      ...(link.address ? { mac: link.address.toLowerCase() } : {}),
+    });
+    for (const a of link.addr_info ?? []) {
+      if (a.family !== 'inet' && a.family !== 'inet6') continue;
+      addresses.push({ dev: link.ifname, cidr: `${a.local}/${a.prefixlen}`, ...(a.label && a.label !== link.ifname ? { label: a.label } : {}) });
+    }
+  }
+  return { addresses, links };
+}
+
+function parseRoutes(text: string | undefined, errors: string[]): DesiredRoute[] {
+  const data = json<{ dst: string; gateway?: string; dev?: string }[]>(text, 'ip -j route', errors) ?? [];
+  return data.map((r) => ({ dst: r.dst, ...(r.gateway ? { via: r.gateway } : {}), ...(r.dev ? { dev: r.dev } : {}) }));
+}
+
+function parseIpRules(text: string | undefined, errors: string[]): DesiredRule[] {
+  const data = json<{ priority: number; src?: string; srclen?: number; table?: string }[]>(text, 'ip -j rule', errors) ?? [];
+  return data
+    .filter((r) => r.src && r.src !== 'all' && /^\d+$/.test(r.table ?? ''))
+    .map((r) => ({ from: `${r.src}/${r.srclen ?? 32}`, table: Number(r.table), priority: r.priority }));
+}
+
+function parseKeyValue(text: string | undefined): string[][] {
+  return (text ?? '').split('\n').filter((l) => l.trim() !== '').map((l) => l.trim().split(/\s+/));
+}
+
+function parseState(text: string | undefined, errors: string[]): HostState | null {
+  if (!text || text.trim() === '') return null;
+  try {
+    const raw = JSON.parse(text) as Partial<HostState>;
+    return { ...emptyState(raw.inventory ?? ''), ...raw, version: 1 };
+  } catch {
+    errors.push('cannot parse /var/lib/lvs-deploy/state.json');
+    return null;
+  }
+}
+
+export function parseFacts(output: string): HostFacts {
+  const s = splitSections(output);
+  const errors: string[] = [];
+  if (!s.has('end')) errors.push('facts output is incomplete (no end marker)');
+  const { addresses, links } = parseAddr(s.get('addr'), errors);
+  const ipvsText = s.get('ipvs') ?? '!none';
+  const daemons: HostFacts['daemons'] = {};
+  for (const [name, active, extra] of parseKeyValue(s.get('daemons'))) {
+    if (!name) continue;
+    const pid = Number(extra);
+    daemons[name] = {
+      running: active === 'active',
+      ...(Number.isInteger(pid) && pid > 0 ? { pid } : {}),
+      ...(extra === 'enabled' || extra === 'disabled' ? { enabled: extra === 'enabled' } : {}),
+    };
+  }
+  return {
+    os: parseOs(s.get('os')),
+    systemd: (s.get('init') ?? '').trim() === 'yes',
+    ipvsAvailable: (s.get('ipvs-available') ?? '').trim() === 'yes',
+    sysctls: parseSysctls(s.get('sysctl')),
+    addresses,
+    links,
+    routes: parseRoutes(s.get('route'), errors),
+    rules: parseIpRules(s.get('rule'), errors),
+    files: parseFiles(s.get('files'), errors),
+    packages: Object.fromEntries(parseKeyValue(s.get('packages')).map(([n, st]) => [n ?? '', st === 'ii'])),
+    modules: Object.fromEntries(parseKeyValue(s.get('modules')).map(([n, st]) => [n ?? '', st === 'yes'])),
+    ipvs: ipvsText.trim() === '!none' ? null : parseRules(ipvsText).services,
+    daemons,
+    state: parseState(s.get('state'), errors),
+    errors,
+  };
+}

@@ -1,0 +1,107 @@
+// Raw (schema-checked) inventory → the typed Inventory later stages use: SSH settings merged per
+// host, real-server addresses resolved, secrets read. Secret problems are reported with their path.
+import type { Forwarding } from '../model/types.js';
+import type { PathKey } from './locate.js';
+import { ipFamily } from './net.js';
+import type { RawInventory } from './schema.js';
+import { expandPath, resolveSecret, Secret } from './secrets.js';
+import type { HostSpec, Inventory, SshSettings, VirtualService, VrrpSettings } from './types.js';
+
+interface Options {
+  file: string;
+  name: string;
+  baseDir: string;
+}
+
+interface Result {
+  inventory: Inventory;
+  problems: { path: PathKey[]; message: string }[];
+}
+
+/** keepalived 2.2.x silently cuts auth_pass to 8 characters. */
+const AUTH_PASS_MAX = 8;
+
+function mergeSsh(base: SshSettings, over: Partial<SshSettings> | undefined, baseDir: string): SshSettings {
+  const merged: SshSettings = { ...base };
+  for (const [k, v] of Object.entries(over ?? {})) {
+    if (v !== undefined) (merged as unknown as Record<string, unknown>)[k] = v;
+  }
+  merged.known_hosts = expandPath(merged.known_hosts, baseDir);
+  if (merged.identity !== undefined) merged.identity = expandPath(merged.identity, baseDir);
+  return merged;
+}
+
+function hosts(raw: RawInventory, baseDir: string): Record<string, HostSpec> {
+  const out: Record<string, HostSpec> = {};
+  for (const [name, h] of Object.entries(raw.hosts)) {
+    out[name] = { name, address: h.address, interfaces: h.interfaces ?? {}, ssh: mergeSsh(raw.ssh, h.ssh, baseDir) };
+  }
+  return out;
+}
+
+function services(raw: RawInventory): VirtualService[] {
+  return raw.services.map((s) => ({
+    name: s.name,
+    vip: s.vip,
+    family: ipFamily(s.vip) === 6 ? 6 : 4,
+    ...(s.fwmark === undefined ? { protocol: s.protocol ?? 'tcp', port: s.port } : { fwmark: s.fwmark }),
+    scheduler: s.scheduler,
+    flags: s.flags,
+    ops: s.ops,
+    forwarding: s.forwarding,
+    ...(s.persistence ? { persistence: s.persistence } : {}),
+    ...(s.check ? { check: s.check } : {}),
+    real_servers: s.real_servers.map((rs) => {
+      const forwarding: Forwarding = rs.forwarding ?? s.forwarding;
+      return {
+        ...(rs.host !== undefined ? { host: rs.host } : {}),
+        address: rs.address ?? raw.hosts[rs.host ?? '']?.address ?? '',
+        port: rs.port ?? s.port ?? 0,
+        weight: rs.weight,
+        forwarding,
+      };
+    }),
+  }));
+}
+
+function vrrp(raw: RawInventory, baseDir: string, problems: Result['problems']): VrrpSettings | undefined {
+  const v = raw.directors.vrrp;
+  if (!v) return undefined;
+  const { auth_pass: ref, ...rest } = v;
+  const out: VrrpSettings = { ...rest };
+  if (ref) {
+    const path: PathKey[] = ['directors', 'vrrp', 'auth_pass'];
+    const secret = resolveSecret(ref, baseDir);
+    if (!(secret instanceof Secret)) problems.push({ path, message: secret });
+    else if (secret.reveal().length > AUTH_PASS_MAX) {
+      problems.push({
+        path,
+        message: `the secret from ${secret.source} is longer than ${AUTH_PASS_MAX} characters; keepalived would silently cut it (use at most ${AUTH_PASS_MAX})`,
+      });
+    } else if (/[\s"'\\{}#!]/.test(secret.reveal())) {
+      problems.push({ path, message: `the secret from ${secret.source} contains a space, quote, brace, '#' or '!' that keepalived.conf cannot hold` });
+    } else out.auth_pass = secret;
+  }
+  return out;
+}
+
+export function normalize(raw: RawInventory, opts: Options): Result {
+  const problems: Result['problems'] = [];
+  const ssh = mergeSsh(raw.ssh, undefined, opts.baseDir);
+  const v = vrrp(raw, opts.baseDir, problems);
+  const { vrrp: _ignored, sync_daemon, ...directorRest } = raw.directors;
+  const inventory: Inventory = {
+    file: opts.file,
+    name: opts.name,
+    ssh,
+    hosts: hosts(raw, opts.baseDir),
+    directors: {
+      ...directorRest,
+      ...(sync_daemon ? { sync_daemon: { interface: sync_daemon.interface, id: sync_daemon.id ?? v?.virtual_router_id ?? 1 } } : {}),
+      ...(v ? { vrrp: v } : {}),
+    },
+    services: services(raw),
+    ...(raw.verify ? { verify: raw.verify } : {}),
+  };
+  return { inventory, problems };
+}

@@ -1,0 +1,306 @@
+// Rules that span fields (../shared/INVENTORY.md "Rules the schema enforces"). Each returns
+// problems with a path into the YAML so the loader can point at FILE:LINE:COL.
+import type { PathKey } from './locate.js';
+import { cidrContains, ipFamily, ipToBigInt, parseCidr } from './net.js';
+import type { RawInventory, RawService } from './schema.js';
+
+export interface RuleProblem {
+  path: PathKey[];
+  message: string;
+}
+
+type Check = (inv: RawInventory, out: RuleProblem[]) => void;
+
+// Own keys only: a name like "constructor" or "toString" must not find Object.prototype's.
+const has = (obj: object | undefined, key: string): boolean => obj !== undefined && Object.hasOwn(obj, key);
+
+/** One spelling per address, so 2001:db8::1 and 2001:DB8:0::1 compare equal. */
+export function canonicalIp(addr: string): string {
+  const family = ipFamily(addr);
+  return family === 0 ? addr : `${family}/${ipToBigInt(addr).toString(16)}`;
+}
+
+/** Every address a host owns: its SSH address and every interface address. */
+export function hostAddresses(inv: RawInventory, name: string): string[] {
+  const host = has(inv.hosts, name) ? inv.hosts[name] : undefined;
+  if (!host) return [];
+  const fromIfaces = Object.values(host.interfaces ?? {}).flatMap((cs) => cs.map((c) => c.split('/')[0] ?? ''));
+  return [host.address, ...fromIfaces];
+}
+
+const hostRefs: Check = (inv, out) => {
+  const known = (n: string) => has(inv.hosts, n);
+  inv.directors.hosts.forEach((h, i) => {
+    if (inv.directors.hosts.indexOf(h) !== i) out.push({ path: ['directors', 'hosts', i], message: `"${h}" is listed twice` });
+    else if (!known(h)) out.push({ path: ['directors', 'hosts', i], message: `unknown host "${h}" (not in hosts)` });
+  });
+  for (const h of Object.keys(inv.directors.vrrp?.priority ?? {})) {
+    if (!inv.directors.hosts.includes(h)) {
+      out.push({ path: ['directors', 'vrrp', 'priority', h], message: `"${h}" is not one of directors.hosts` });
+    }
+  }
+  inv.services.forEach((s, si) =>
+    s.real_servers.forEach((rs, ri) => {
+      const path = ['services', si, 'real_servers', ri];
+      if (rs.host !== undefined && !known(rs.host)) {
+        out.push({ path: [...path, 'host'], message: `unknown host "${rs.host}" (not in hosts)` });
+      }
+      if (rs.host === undefined && rs.address === undefined) {
+        out.push({ path, message: 'a real server needs host (an inventory host) or address' });
+      }
+    }),
+  );
+  const from = inv.verify?.from;
+  if (from !== undefined && from !== 'control' && !known(from)) {
+    out.push({ path: ['verify', 'from'], message: `unknown host "${from}" (expected a host name or "control")` });
+  }
+  const jumps: [PathKey[], string | undefined][] = [
+    [['ssh', 'jump'], inv.ssh.jump],
+    ...Object.entries(inv.hosts).map(([n, h]): [PathKey[], string | undefined] => [['hosts', n, 'ssh', 'jump'], h.ssh?.jump]),
+  ];
+  for (const [path, jump] of jumps) {
+    if (jump && !/[@:]/.test(jump) && ipFamily(jump) === 0 && !known(jump)) {
+      out.push({ path, message: `unknown jump host "${jump}" (expected a host name or user@address:port)` });
+    }
+  }
+};
+
+const serviceShape: Check = (inv, out) => {
+  const names = new Set<string>();
+  inv.services.forEach((s, i) => {
+    if (names.has(s.name)) out.push({ path: ['services', i, 'name'], message: `duplicate service name "${s.name}"` });
+    names.add(s.name);
+    if (s.fwmark !== undefined && (s.port !== undefined || s.protocol !== undefined)) {
+      out.push({ path: ['services', i, 'fwmark'], message: 'a fwmark service has no port or protocol (remove them)' });
+    }
+    if (s.fwmark === undefined && s.port === undefined) {
+      out.push({ path: ['services', i], message: 'a service needs port (or fwmark)' });
+    }
+    if (s.ops && (s.protocol ?? 'tcp') !== 'udp') {
+      out.push({ path: ['services', i, 'ops'], message: 'one-packet scheduling (ops) is only for UDP services' });
+    }
+    s.flags.forEach((f, fi) => {
+      const sched = f.startsWith('sh-') ? 'sh' : f.startsWith('mh-') ? 'mh' : undefined;
+      if (sched && s.scheduler !== sched) {
+        out.push({ path: ['services', i, 'flags', fi], message: `flag ${f} needs scheduler: ${sched}` });
+      }
+    });
+    const nm = s.persistence?.netmask;
+    if (nm !== undefined && ipFamily(nm) !== ipFamily(s.vip)) {
+      out.push({ path: ['services', i, 'persistence', 'netmask'], message: 'netmask family differs from the VIP' });
+    }
+    if (s.check?.type === 'misc' && !s.check.misc_path) {
+      out.push({ path: ['services', i, 'check'], message: 'a misc check needs misc_path' });
+    }
+    if (s.check && inv.directors.manager !== 'keepalived') {
+      out.push({ path: ['services', i, 'check'], message: 'health checks need directors.manager: keepalived' });
+    }
+  });
+};
+
+function serviceKey(s: RawService): string {
+  return s.fwmark !== undefined ? `fwmark ${s.fwmark}` : `${s.vip} ${s.protocol ?? 'tcp'}/${s.port}`;
+}
+
+function serviceIdentity(s: RawService): string {
+  // IPVS keys a fwmark service by mark and family; others by address, protocol and port.
+  return s.fwmark !== undefined ? `fwmark ${s.fwmark} v${ipFamily(s.vip)}` : `${canonicalIp(s.vip)} ${s.protocol ?? 'tcp'}/${s.port}`;
+}
+
+const uniqueServices: Check = (inv, out) => {
+  const seen = new Map<string, number>();
+  inv.services.forEach((s, i) => {
+    const key = serviceIdentity(s);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      out.push({ path: ['services', i], message: `${serviceKey(s)} is already used by services[${first}] (${inv.services[first]?.name})` });
+    } else seen.set(key, i);
+  });
+};
+
+/** Two hosts with one address: SSH would reach one of them twice, IPVS would send to one of them. */
+const uniqueAddresses: Check = (inv, out) => {
+  const owner = new Map<string, string>();
+  for (const [name, host] of Object.entries(inv.hosts)) {
+    const own: [PathKey[], string][] = [
+      [['hosts', name, 'address'], host.address],
+      ...Object.entries(host.interfaces ?? {}).flatMap(([ifname, cidrs]) =>
+        cidrs.map((c, ci): [PathKey[], string] => [['hosts', name, 'interfaces', ifname, ci], c.split('/')[0] ?? '']),
+      ),
+    ];
+    const mine = new Set<string>();
+    for (const [path, addr] of own) {
+      const key = canonicalIp(addr);
+      const prev = owner.get(key);
+      if (prev !== undefined && prev !== name && !mine.has(key)) {
+        out.push({ path, message: `address ${addr} is also host "${prev}"'s (each host needs its own addresses)` });
+      }
+      mine.add(key);
+      if (prev === undefined) owner.set(key, name);
+    }
+  }
+};
+
+const vipsNotOwned: Check = (inv, out) => {
+  const owner = new Map<string, string>();
+  for (const name of Object.keys(inv.hosts)) {
+    for (const a of hostAddresses(inv, name)) if (!owner.has(canonicalIp(a))) owner.set(canonicalIp(a), name);
+  }
+  inv.services.forEach((s, i) => {
+    const who = owner.get(canonicalIp(s.vip));
+    if (who !== undefined) {
+      out.push({ path: ['services', i, 'vip'], message: `VIP ${s.vip} is host "${who}"'s own address (a VIP must be free)` });
+    }
+  });
+};
+
+function rsAddress(inv: RawInventory, rs: RawService['real_servers'][number]): string | undefined {
+  return rs.address ?? (rs.host !== undefined && has(inv.hosts, rs.host) ? inv.hosts[rs.host]?.address : undefined);
+}
+
+const realServers: Check = (inv, out) => {
+  const dirs = new Set(inv.directors.hosts);
+  const directorOf = new Map<string, string>();
+  for (const d of inv.directors.hosts) for (const a of hostAddresses(inv, d)) directorOf.set(canonicalIp(a), d);
+  inv.services.forEach((s, si) => {
+    const seen = new Map<string, number>();
+    s.real_servers.forEach((rs, ri) => {
+      const path: PathKey[] = ['services', si, 'real_servers', ri];
+      const mode = rs.forwarding ?? s.forwarding;
+      if (rs.host !== undefined && dirs.has(rs.host)) {
+        out.push({ path: [...path, 'host'], message: `"${rs.host}" is a director; it cannot also be a real server of this service` });
+      }
+      if (rs.host !== undefined && rs.address !== undefined && has(inv.hosts, rs.host)) {
+        const own = hostAddresses(inv, rs.host).map(canonicalIp);
+        if (!own.includes(canonicalIp(rs.address))) {
+          out.push({
+            path: [...path, 'address'],
+            message: `${rs.address} is not one of host "${rs.host}"'s addresses (${hostAddresses(inv, rs.host).join(', ')}); drop address or fix it`,
+          });
+        }
+      }
+      if ((mode === 'dr' || mode === 'tun') && rs.port !== undefined && s.port !== undefined && rs.port !== s.port) {
+        out.push({
+          path: [...path, 'port'],
+          message: `${mode.toUpperCase()} real servers listen on the service port (${s.port}); IPVS cannot remap ports in ${mode.toUpperCase()} mode`,
+        });
+      }
+      if ((mode === 'dr' || mode === 'tun') && s.fwmark !== undefined && rs.port !== undefined) {
+        out.push({ path: [...path, 'port'], message: 'DR/TUN real servers of a fwmark service take no port' });
+      }
+      const addr = rsAddress(inv, rs);
+      if (addr === undefined) return;
+      const director = directorOf.get(canonicalIp(addr));
+      if (rs.host === undefined && director !== undefined) {
+        out.push({ path: [...path, 'address'], message: `${addr} is director "${director}"'s address; a director cannot also be a real server of this service` });
+      }
+      const key = `${canonicalIp(addr)} ${rs.port ?? s.port ?? ''}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        out.push({ path, message: `real server ${addr}${s.port !== undefined ? `:${rs.port ?? s.port}` : ''} is already real_servers[${first}] of this service` });
+      } else seen.set(key, ri);
+      if (mode !== 'tun' && ipFamily(addr) !== ipFamily(s.vip)) {
+        out.push({ path, message: `real server ${addr} and VIP ${s.vip} are of different IP families (only TUN may mix)` });
+      }
+      if (mode === 'nat' && !natRouteBack(inv, addr)) {
+        out.push({
+          path,
+          message: `NAT real server ${addr} has no route back through a director (add directors.nat_gateway, or give a director an interface on ${addr}'s subnet)`,
+        });
+      }
+    });
+  });
+};
+
+function natRouteBack(inv: RawInventory, addr: string): boolean {
+  const gw = inv.directors.nat_gateway && parseCidr(inv.directors.nat_gateway.address);
+  if (gw) return cidrContains(gw, addr);
+  return inv.directors.hosts.some((d) =>
+    Object.values((has(inv.hosts, d) ? inv.hosts[d]?.interfaces : undefined) ?? {}).some((cs) =>
+      cs.some((c) => {
+        const parsed = parseCidr(c);
+        return parsed !== undefined && cidrContains(parsed, addr);
+      }),
+    ),
+  );
+}
+
+const vrrpRules: Check = (inv, out) => {
+  const d = inv.directors;
+  if (d.manager === 'keepalived' && !d.vrrp) {
+    out.push({ path: ['directors'], message: 'manager: keepalived needs a vrrp section' });
+  }
+  if (d.manager !== 'keepalived' && d.vrrp) {
+    out.push({ path: ['directors', 'vrrp'], message: 'vrrp is only used with manager: keepalived' });
+  }
+  if (d.manager === 'ipvsadm' && d.hosts.length > 1) {
+    out.push({
+      path: ['directors', 'manager'],
+      message: `manager: ipvsadm loads static rules on all ${d.hosts.length} directors and every one would answer for the VIPs; use manager: keepalived for a failover pair, or list one director`,
+    });
+  }
+  if (!d.vrrp) return;
+  const byPrio = new Map<number, string>();
+  for (const [h, p] of Object.entries(d.vrrp.priority)) {
+    const other = byPrio.get(p);
+    if (other !== undefined) {
+      out.push({ path: ['directors', 'vrrp', 'priority', h], message: `priority ${p} is also ${other}'s; priorities must be distinct` });
+    }
+    byPrio.set(p, h);
+  }
+  for (const h of d.hosts) {
+    if (!has(d.vrrp.priority, h)) out.push({ path: ['directors', 'vrrp', 'priority'], message: `no priority for director "${h}"` });
+  }
+};
+
+const directorInterfaces: Check = (inv, out) => {
+  const d = inv.directors;
+  const wanted: [PathKey[], string | undefined][] = [
+    [['directors', 'vrrp', 'interface'], d.vrrp?.interface],
+    [['directors', 'sync_daemon', 'interface'], d.sync_daemon?.interface],
+    [['directors', 'nat_gateway', 'interface'], d.nat_gateway?.interface],
+  ];
+  for (const [path, iface] of wanted) {
+    if (!iface) continue;
+    for (const h of d.hosts) {
+      const ifaces = has(inv.hosts, h) ? inv.hosts[h]?.interfaces : undefined;
+      if (ifaces && !has(ifaces, iface)) {
+        out.push({ path, message: `director "${h}" has no interface ${iface} (it has ${Object.keys(ifaces).join(', ')})` });
+      }
+    }
+  }
+  const gw = d.nat_gateway;
+  if (gw) {
+    const addr = gw.address.split('/')[0] ?? '';
+    const owners = d.hosts.filter((h) => hostAddresses(inv, h).includes(addr));
+    if (d.manager === 'keepalived' && owners.length > 0) {
+      out.push({ path: ['directors', 'nat_gateway', 'address'], message: `${addr} floats between directors under keepalived; it must not be ${owners[0]}'s own address` });
+    }
+    if (d.manager !== 'keepalived' && owners.length === 0) {
+      out.push({ path: ['directors', 'nat_gateway', 'address'], message: `without keepalived the NAT gateway is the director's own DIP; ${addr} is no director's address` });
+    }
+  }
+};
+
+const probes: Check = (inv, out) => {
+  inv.verify?.probes.forEach((p, i) => {
+    const s = inv.services.find((x) => x.name === p.service);
+    if (!s) {
+      out.push({ path: ['verify', 'probes', i, 'service'], message: `unknown service "${p.service}"` });
+      return;
+    }
+    const proto = s.protocol ?? 'tcp';
+    if ((p.url !== undefined || p.tcp) && proto !== 'tcp') {
+      out.push({ path: ['verify', 'probes', i], message: `service ${s.name} is ${proto}; use udp: true` });
+    }
+    if (p.udp && proto !== 'udp') out.push({ path: ['verify', 'probes', i, 'udp'], message: `service ${s.name} is not UDP` });
+  });
+};
+
+const CHECKS: Check[] = [hostRefs, serviceShape, uniqueServices, uniqueAddresses, vipsNotOwned, realServers, vrrpRules, directorInterfaces, probes];
+
+export function checkRules(inv: RawInventory): RuleProblem[] {
+  const out: RuleProblem[] = [];
+  for (const check of CHECKS) check(inv, out);
+  return out;
+}

@@ -1,0 +1,175 @@
+// zod schemas for the inventory file (see ../shared/INVENTORY.md, the user's contract).
+// Shapes and per-field rules live here; rules that span fields live in rules.ts.
+import { z } from 'zod';
+import { ipFamily, parseCidr } from './net.js';
+
+export const SCHEDULERS = [
+  'rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'mh', 'fo', 'ovf', 'twos',
+] as const;
+export const SCHEDULER_FLAGS = ['sh-port', 'sh-fallback', 'mh-port', 'mh-fallback', 'flag-1', 'flag-2', 'flag-3'] as const;
+
+// Names reach shells, file names and keepalived.conf: keep them to a safe alphabet.
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const IFNAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
+const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
+const ENV_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const name = (what: string) =>
+  z.string().regex(NAME_RE, {
+    error: `not a valid ${what} (expected letters, digits, '.', '_' or '-', starting with a letter or digit)`,
+  });
+const ifname = z.string().regex(IFNAME_RE, {
+  error: 'not a valid interface name (expected at most 15 letters, digits, ".", "_" or "-")',
+});
+// Node accepts IPv6 zone indexes ("fe80::1%eth0"); ipvsadm, keepalived and `ip addr` do not take them.
+const ip = z
+  .string()
+  .refine((s) => ipFamily(s) !== 0 && !s.includes('%'), { error: 'not an IPv4 or IPv6 address' });
+const cidr = z.string().refine((s) => parseCidr(s) !== undefined && !s.includes('%'), {
+  error: 'not an address/prefix (expected e.g. 192.0.2.10/24)',
+});
+const port = z.int().min(1).max(65535);
+// A file path read locally or written into keepalived.conf (notify and misc scripts, which keepalived
+// runs): no control characters, quotes or shell metacharacters. Spaces stay allowed (script arguments).
+const PATH_RE = /^[^\x00-\x1f\x7f"'`$;&|<>\\{}#!]+$/;
+const path = z.string().min(1).regex(PATH_RE, {
+  error: 'not a valid path (no control characters, quotes or shell characters such as $ ` ; | & < > { } # !)',
+});
+const bool = z.boolean();
+
+export const secretRef = z.union([
+  z.strictObject({ env: z.string().regex(ENV_RE, { error: 'not a valid environment variable name' }) }),
+  z.strictObject({ file: path }),
+]);
+
+const sshFields = {
+  user: z.string().regex(USER_RE, { error: 'not a valid user name' }),
+  port,
+  identity: path,
+  known_hosts: path,
+  host_key_policy: z.enum(['strict', 'accept-new']),
+  become: bool,
+  jump: z.string().regex(/^(?:[a-z_][a-z0-9_-]*@)?[A-Za-z0-9][A-Za-z0-9_.:\-[\]]*$/, {
+    error: 'not a host name or user@address:port',
+  }),
+  connect_timeout: z.number().positive().max(300),
+};
+
+export const sshDefaults = z.strictObject({
+  user: sshFields.user.default('root'),
+  port: sshFields.port.default(22),
+  identity: sshFields.identity.optional(),
+  known_hosts: sshFields.known_hosts.default('~/.ssh/known_hosts'),
+  host_key_policy: sshFields.host_key_policy.default('strict'),
+  become: sshFields.become.default(false),
+  jump: sshFields.jump.optional(),
+  connect_timeout: sshFields.connect_timeout.default(10),
+});
+
+const sshOverride = z.strictObject({
+  user: sshFields.user.optional(),
+  port: sshFields.port.optional(),
+  identity: sshFields.identity.optional(),
+  known_hosts: sshFields.known_hosts.optional(),
+  host_key_policy: sshFields.host_key_policy.optional(),
+  become: sshFields.become.optional(),
+  jump: sshFields.jump.optional(),
+  connect_timeout: sshFields.connect_timeout.optional(),
+});
+
+const host = z.strictObject({
+  address: ip,
+  interfaces: z.record(ifname, z.array(cidr).min(1)).optional(),
+  ssh: sshOverride.optional(),
+});
+
+const vrrp = z.strictObject({
+  interface: ifname,
+  virtual_router_id: z.int().min(1).max(255),
+  advert_int: z.number().positive().max(255).default(1),
+  priority: z.record(name('host name'), z.int().min(1).max(254)),
+  auth_pass: secretRef.optional(),
+  unicast: bool.default(false),
+  notification_email: z.array(z.email()).optional(),
+  notification_email_from: z.email().optional(),
+  smtp_server: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, { error: 'not an address or host name' }).optional(),
+  smtp_connect_timeout: z.int().min(1).max(3600).optional(),
+  smtp_alert: bool.optional(),
+  notify_master: path.optional(),
+  notify_backup: path.optional(),
+  notify_fault: path.optional(),
+});
+
+const directors = z.strictObject({
+  hosts: z.array(name('host name')).min(1),
+  manager: z.enum(['keepalived', 'ipvsadm']).default('ipvsadm'),
+  sync_daemon: z.strictObject({ interface: ifname, id: z.int().min(0).max(255).optional() }).optional(),
+  vrrp: vrrp.optional(),
+  nat_gateway: z.strictObject({ address: cidr, interface: ifname }).optional(),
+});
+
+const forwarding = z.enum(['nat', 'dr', 'tun']);
+
+const realServer = z.strictObject({
+  host: name('host name').optional(),
+  address: ip.optional(),
+  port: port.optional(),
+  weight: z.int().min(0).max(65535).default(1),
+  forwarding: forwarding.optional(),
+});
+
+const check = z.strictObject({
+  type: z.enum(['tcp', 'http', 'https', 'misc']),
+  connect_timeout: z.number().positive().max(300).default(3),
+  retry: z.int().min(0).max(100).default(3),
+  delay_before_retry: z.number().min(0).max(300).default(3),
+  delay_loop: z.number().positive().max(3600).default(6),
+  // Written into keepalived.conf and reused by probes: URL path characters only, none a shell or
+  // keepalived ('#', '!', braces) would read specially.
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~%/=?+,:@-]*$/, { error: 'not a URL path (expected /something: letters, digits and ._~%/=?+,:@-)' })
+    .default('/'),
+  status_code: z.int().min(100).max(599).default(200),
+  misc_path: path.optional(),
+});
+
+const service = z.strictObject({
+  name: name('service name'),
+  vip: ip,
+  protocol: z.enum(['tcp', 'udp', 'sctp']).optional(),
+  port: port.optional(),
+  fwmark: z.int().min(1).max(0xffffffff).optional(),
+  scheduler: z.enum(SCHEDULERS).default('wlc'),
+  flags: z.array(z.enum(SCHEDULER_FLAGS)).default([]),
+  ops: bool.default(false),
+  forwarding: forwarding.default('dr'),
+  persistence: z
+    .strictObject({ timeout: z.int().min(1).max(2678400).default(300), netmask: ip.optional() })
+    .optional(),
+  check: check.optional(),
+  real_servers: z.array(realServer).min(1),
+});
+
+const probe = z.strictObject({
+  service: name('service name'),
+  url: z
+    .string()
+    .regex(/^https?:\/\/[^\s\x00-\x1f\x7f"'`\\$;&|<>(){}]+$/, { error: 'not an http(s) URL (no spaces or shell characters)' })
+    .optional(),
+  tcp: bool.default(false),
+  udp: bool.default(false),
+  requests: z.int().min(1).max(10000).default(10),
+});
+
+export const inventorySchema = z.strictObject({
+  name: name('inventory name').optional(),
+  ssh: sshDefaults.default(sshDefaults.parse({})),
+  hosts: z.record(name('host name'), host),
+  directors,
+  services: z.array(service).min(1),
+  verify: z.strictObject({ from: name('host name').default('control'), probes: z.array(probe).default([]) }).optional(),
+});
+
+export type RawInventory = z.output<typeof inventorySchema>;
+export type RawService = RawInventory['services'][number];

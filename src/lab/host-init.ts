@@ -1,0 +1,147 @@
+// The shell program each lab host runs as its anchor: private mounts, hostname, users, its own
+// sshd and identity responders, then `sleep` forever so its namespaces stay alive.
+// Shared by the netns lab and the VM lab (which runs the same up script inside the guest).
+import type { LabHost, LabSpec } from './spec.js';
+
+/** The one quoting helper for everything that reaches a shell. */
+export function shQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Where the state and run dirs appear inside a host (bound before /var is overlaid). */
+export const HOST_STATE = '/run/lvslab/state';
+export const HOST_RUN = '/run/lvslab/run';
+export const LAB_ADMIN = { user: 'lvsadmin', uid: 1990 } as const;
+
+export function sshdConfig(host: LabHost): string {
+  return [
+    `Port ${host.sshPort}`,
+    `ListenAddress ${host.address}`,
+    `HostKey ${HOST_STATE}/hostkeys/${host.name}`,
+    'PermitRootLogin prohibit-password',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    'UseDNS no',
+    'LogLevel VERBOSE',
+    'MaxSessions 10',
+    // Test suites open many connections at once; the default 10:30:100 drops some.
+    'MaxStartups 100:30:200',
+    'PidFile none',
+    'PrintMotd no',
+    'AuthorizedKeysFile .ssh/authorized_keys',
+    'Subsystem sftp internal-sftp',
+    '',
+  ].join('\n');
+}
+
+// One process per host serves every responder port: cheap enough for 50 hosts in seconds.
+// HTTP requests get `200` + "<hostname>\n" for any path; raw TCP and UDP get the name alone.
+const RESPONDER_PL = String.raw`
+use strict; use warnings; use IO::Socket::IP; use IO::Select;
+$SIG{CHLD} = 'IGNORE'; $SIG{PIPE} = 'IGNORE';
+my $body = shift(@ARGV) . "\n";
+my $sel = IO::Select->new; my %udp;
+for my $spec (@ARGV) {
+  my ($proto, $fam, $port) = split /:/, $spec;
+  my $s = IO::Socket::IP->new(LocalHost => ($fam == 6 ? '::' : '0.0.0.0'), LocalPort => $port,
+    Proto => $proto, ReuseAddr => 1, ($proto eq 'tcp' ? (Listen => 128) : ()),
+    ($fam == 6 ? (V6Only => 1) : ())) or die "responder $spec: $@\n";
+  $udp{fileno $s} = 1 if $proto eq 'udp';
+  $sel->add($s);
+}
+sub serve {
+  my ($c) = @_; my $req = ''; my $cs = IO::Select->new($c);
+  while ($cs->can_read(2)) {
+    my $n = sysread($c, $req, 4096, length $req); last if !$n;
+    last if $req =~ /\r?\n\r?\n/ || length $req > 65536;
+  }
+  if ($req =~ /^[A-Z]+ \S+ HTTP\//) {
+    my $head = $req =~ /^HEAD / ? '' : $body;
+    print $c "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " . length($body)
+      . "\r\nConnection: close\r\n\r\n" . $head;
+  } else { print $c $body; }
+}
+while (1) {
+  for my $s ($sel->can_read) {
+    if ($udp{fileno $s}) { my $peer = $s->recv(my $buf, 65535); $s->send($body, 0, $peer) if $peer; next; }
+    my $c = $s->accept or next;
+    my $pid = fork;
+    if (defined $pid && $pid == 0) { serve($c); close $c; exit 0; }
+    close $c;
+  }
+}
+`;
+
+function etcHosts(spec: LabSpec, host: LabHost): string {
+  const lines = ['127.0.0.1 localhost', '::1 localhost ip6-localhost ip6-loopback', `127.0.1.1 ${host.name}`];
+  for (const h of spec.hosts) lines.push(`${h.address} ${h.name}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function adminUser(): string[] {
+  const { user, uid } = LAB_ADMIN;
+  const home = `/home/${user}`;
+  return [
+    `echo ${shQuote(`${user}:x:${uid}:${uid}:lvs-deploy lab:${home}:/bin/sh`)} >> /etc/passwd`,
+    // `*` = no password but not locked (sshd refuses `!` accounts when UsePAM is off).
+    `echo ${shQuote(`${user}:*:19000:0:99999:7:::`)} >> /etc/shadow`,
+    `echo ${shQuote(`${user}:x:${uid}:`)} >> /etc/group`,
+    `mkdir -p ${home}/.ssh`,
+    `cp ${HOST_STATE}/id_ed25519.pub ${home}/.ssh/authorized_keys`,
+    `chown -R ${uid}:${uid} ${home}`,
+    `chmod 700 ${home} ${home}/.ssh`,
+    `echo ${shQuote(`${user} ALL=(ALL:ALL) NOPASSWD: ALL`)} > /etc/sudoers.d/${user}`,
+    `chmod 440 /etc/sudoers.d/${user}`,
+  ];
+}
+
+/** Mounts that give the host its own writable /etc, /var, /run, /tmp, /root and /home. */
+function privateMounts(stateDir: string, runDir: string): string[] {
+  const ov = (dir: string) =>
+    `mount -t overlay lvslab-${dir} -o lowerdir=/${dir},upperdir=/run/.ov/${dir}/u,workdir=/run/.ov/${dir}/w /${dir}`;
+  return [
+    'mount -t tmpfs -o mode=755,size=64m lvslab-run /run',
+    `mkdir -p ${HOST_STATE} ${HOST_RUN} /run/sshd /run/.ov/etc/u /run/.ov/etc/w /run/.ov/var/u /run/.ov/var/w`,
+    // Bind the lab dirs before /var is overlaid: writes to them must reach the real files.
+    `mount --bind ${shQuote(stateDir)} ${HOST_STATE}`,
+    `mount --bind ${shQuote(runDir)} ${HOST_RUN}`,
+    ov('etc'),
+    ov('var'),
+    // A private /root hides this machine's slow ~/.bashrc (sourced by every ssh command) and secrets.
+    'mount -t tmpfs -o mode=700,size=16m lvslab-root /root',
+    'mount -t tmpfs -o mode=1777,size=64m lvslab-tmp /tmp',
+    'mount -t tmpfs -o mode=755,size=16m lvslab-home /home',
+  ];
+}
+
+/** The anchor program for one host; runs in the host's netns, in fresh mount + UTS namespaces. */
+export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, runDir: string): string {
+  const pid = (kind: string) => shQuote(`${HOST_RUN}/pids/${host.name}.${kind}`);
+  // On failure leave a `.failed` marker where the up script looks (bound dir once it exists).
+  const failed = `[ -d ${HOST_RUN}/pids ] && : > ${pid('failed')} || : > ${shQuote(`${runDir}/pids/${host.name}.failed`)}`;
+  const responders = host.responders.map((r) => shQuote(`${r.protocol}:${r.family}:${r.port}`)).join(' ');
+  const lines = [
+    'set -e',
+    `trap ${shQuote(failed)} EXIT`,
+    `echo $$ > ${shQuote(`${runDir}/pids/${host.name}.anchor`)}`,
+    ...privateMounts(stateDir, runDir),
+    `hostname ${shQuote(host.name)}`,
+    `echo ${shQuote(host.name)} > /etc/hostname`,
+    `printf '%s' ${shQuote(etcHosts(spec, host))} > /etc/hosts`,
+    'mkdir -m 700 /root/.ssh',
+    `cp ${HOST_STATE}/id_ed25519.pub /root/.ssh/authorized_keys`,
+    ...adminUser(),
+    `printf '%s' ${shQuote(sshdConfig(host))} > /etc/ssh/sshd_config.lvs-lab`,
+    `/usr/sbin/sshd -D -f /etc/ssh/sshd_config.lvs-lab -E ${shQuote(`${HOST_RUN}/logs/${host.name}-sshd.log`)} </dev/null >/dev/null 2>&1 &`,
+    `echo $! > ${pid('sshd')}`,
+  ];
+  if (host.responders.length > 0) {
+    lines.push(
+      `perl -e ${shQuote(RESPONDER_PL)} ${shQuote(host.name)} ${responders} </dev/null >>${shQuote(`${HOST_RUN}/logs/${host.name}-responder.log`)} 2>&1 &`,
+      `echo $! > ${pid('responder')}`,
+    );
+  }
+  lines.push(`: > ${pid('ready')}`, 'trap - EXIT', 'exec sleep infinity');
+  return lines.join('\n');
+}

@@ -1,0 +1,121 @@
+// The keepalived.conf render context for one director: VRRP instance(s), optional floating NAT
+// gateway instance in a sync group, and one virtual_server per service.
+import { RenderError } from '../errors.js';
+import { ipFamily } from '../inventory/net.js';
+import type { HealthCheck, Inventory, RealServer, VirtualService } from '../inventory/types.js';
+import type { KeepalivedCheck, KeepalivedContext } from '../templates/contexts.js';
+import { addressOn, floatingCidr } from './context.js';
+
+const METHOD = { nat: 'NAT', dr: 'DR', tun: 'TUN' } as const;
+const PROTO = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' } as const;
+
+function checker(c: HealthCheck, rs: RealServer): KeepalivedCheck {
+  return {
+    type: c.type,
+    ...(c.type === 'tcp' && rs.port > 0 ? { connect_port: rs.port } : {}),
+    connect_timeout: c.connect_timeout,
+    retry: c.retry,
+    delay_before_retry: c.delay_before_retry,
+    path: c.path,
+    status_code: c.status_code,
+    ...(c.misc_path !== undefined ? { misc_path: c.misc_path } : {}),
+  };
+}
+
+function virtualServer(s: VirtualService): KeepalivedContext['virtual_servers'][number] {
+  return {
+    selector: s.fwmark !== undefined ? `fwmark ${s.fwmark}` : `${s.vip} ${s.port ?? 0}`,
+    delay_loop: s.check?.delay_loop ?? 6,
+    lvs_sched: s.scheduler,
+    flags: [...s.flags].sort(),
+    ops: s.ops,
+    lvs_method: METHOD[s.forwarding],
+    ...(s.protocol && s.fwmark === undefined ? { protocol: PROTO[s.protocol] } : {}),
+    ...(s.persistence ? { persistence_timeout: s.persistence.timeout } : {}),
+    ...(s.persistence?.netmask ? { persistence_granularity: s.persistence.netmask } : {}),
+    real_servers: s.real_servers.map((rs) => ({
+      address: rs.address,
+      port: rs.port,
+      weight: rs.weight,
+      ...(rs.forwarding !== s.forwarding ? { lvs_method: METHOD[rs.forwarding] } : {}),
+      ...(s.check ? { check: checker(s.check, rs) } : {}),
+    })),
+  };
+}
+
+export function keepalivedContext(inv: Inventory, hostName: string): KeepalivedContext {
+  const d = inv.directors;
+  const v = d.vrrp;
+  const h = inv.hosts[hostName];
+  if (!v || !h) throw new RenderError(`keepalived.conf for ${hostName}: directors.vrrp is not set`);
+  const priority = v.priority[hostName];
+  if (priority === undefined)
+    throw new RenderError(
+      `keepalived.conf for ${hostName}: directors.vrrp.priority has no entry for ${hostName}`,
+    );
+  const top = Math.max(...d.hosts.map((n) => v.priority[n] ?? 0));
+  const state = priority === top ? 'MASTER' : 'BACKUP';
+  const peers = d.hosts.filter((n) => n !== hostName);
+  const vips = [...new Set(inv.services.map((s) => s.vip))];
+  const unicast = (dev: string, family: 4 | 6) =>
+    v.unicast
+      ? {
+          unicast_src_ip: addressOn(h, dev, family),
+          unicast_peers: peers.map((n) => {
+            const p = inv.hosts[n];
+            return p ? addressOn(p, dev, family) : n;
+          }),
+        }
+      : { unicast_peers: [] };
+  const common = {
+    state,
+    priority,
+    advert_int: v.advert_int,
+    smtp_alert: v.smtp_alert ?? false,
+    ...(v.auth_pass ? { auth_pass: v.auth_pass } : {}),
+    ...(v.notify_master ? { notify_master: v.notify_master } : {}),
+    ...(v.notify_backup ? { notify_backup: v.notify_backup } : {}),
+    ...(v.notify_fault ? { notify_fault: v.notify_fault } : {}),
+  } as const;
+  const fam = (addr: string): 4 | 6 => (ipFamily(addr) === 6 ? 6 : 4);
+  const instances: KeepalivedContext['instances'] = [
+    {
+      name: 'VI_1',
+      interface: v.interface,
+      virtual_router_id: v.virtual_router_id,
+      ...common,
+      ...unicast(v.interface, fam(vips[0] ?? h.address)),
+      virtual_ipaddresses: vips.map((vip) => ({ cidr: floatingCidr(h, v.interface, vip), dev: v.interface })),
+    },
+  ];
+  const gw = d.nat_gateway;
+  if (gw) {
+    instances.push({
+      name: 'VI_2',
+      interface: gw.interface,
+      virtual_router_id: v.virtual_router_id === 255 ? 254 : v.virtual_router_id + 1,
+      ...common,
+      ...unicast(gw.interface, fam(gw.address.replace(/\/\d+$/, ''))),
+      virtual_ipaddresses: [{ cidr: gw.address, dev: gw.interface }],
+    });
+  }
+  const scripts =
+    v.notify_master !== undefined ||
+    v.notify_backup !== undefined ||
+    v.notify_fault !== undefined ||
+    inv.services.some((s) => s.check?.type === 'misc');
+  return {
+    router_id: hostName,
+    script_security: scripts,
+    notification_email: v.notification_email ?? [],
+    ...(v.notification_email_from ? { notification_email_from: v.notification_email_from } : {}),
+    ...(v.smtp_server ? { smtp_server: v.smtp_server } : {}),
+    ...(v.smtp_connect_timeout !== undefined ? { smtp_connect_timeout: v.smtp_connect_timeout } : {}),
+    ...(d.sync_daemon
+      ? { sync_daemon: { interface: d.sync_daemon.interface, instance: 'VI_1', id: d.sync_daemon.id } }
+      : {}),
+    ...(gw ? { sync_group: { name: 'VG_1', members: ['VI_1', 'VI_2'] } } : {}),
+    instances,
+    virtual_servers: inv.services.map(virtualServer),
+  };
+}

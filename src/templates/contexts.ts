@@ -1,0 +1,159 @@
+// The typed, validated context of every template. nunjucks' throwOnUndefined misses undefined
+// values that go through filters, `for` or `if`, so each template's context is checked here first
+// and a missing or malformed value becomes a RenderError naming the template and the key.
+// (zod outside inventory/ and roles/: the renderer must own the check, see the note in render.ts.)
+import { z } from 'zod';
+import { Secret } from '../inventory/secrets.js';
+
+const ifname = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/, { error: 'not an interface name' });
+const addr = z.string().regex(/^[0-9A-Fa-f:.]+$/, { error: 'not an IP address' });
+const cidr = z.string().regex(/^[0-9A-Fa-f:.]+\/\d{1,3}$/, { error: 'not an address/prefix' });
+const word = z.string().regex(/^[A-Za-z0-9_.:-]+$/, { error: 'not a single word' });
+// Quoted inside keepalived.conf: no quote, backslash or newline can break out.
+const quotable = z.string().regex(/^[^"\\\n\r\0]+$/, { error: 'contains a quote, backslash or newline' });
+
+export const checkSchema = z.strictObject({
+  type: z.enum(['tcp', 'http', 'https', 'misc']),
+  connect_port: z.int().min(1).max(65535).optional(),
+  connect_timeout: z.number().positive(),
+  retry: z.int().min(0),
+  delay_before_retry: z.number().min(0),
+  path: z.string().regex(/^\/[^\s"'\\]*$/),
+  status_code: z.int().min(100).max(599),
+  misc_path: quotable.optional(),
+});
+
+const vrrpInstance = z.strictObject({
+  name: word,
+  state: z.enum(['MASTER', 'BACKUP']),
+  interface: ifname,
+  virtual_router_id: z.int().min(1).max(255),
+  priority: z.int().min(1).max(254),
+  advert_int: z.number().positive(),
+  smtp_alert: z.boolean(),
+  unicast_src_ip: addr.optional(),
+  unicast_peers: z.array(addr),
+  auth_pass: z.instanceof(Secret).optional(),
+  virtual_ipaddresses: z.array(z.strictObject({ cidr, dev: ifname })).min(1),
+  notify_master: quotable.optional(),
+  notify_backup: quotable.optional(),
+  notify_fault: quotable.optional(),
+});
+
+const realServer = z.strictObject({
+  address: addr,
+  port: z.int().min(0).max(65535),
+  weight: z.int().min(0).max(65535),
+  /** Only when it differs from the virtual server's. */
+  lvs_method: z.enum(['NAT', 'DR', 'TUN']).optional(),
+  check: checkSchema.optional(),
+});
+
+const virtualServer = z.strictObject({
+  /** `192.0.2.1 80` or `fwmark 7` */
+  selector: z.string().regex(/^(fwmark \d+|[0-9A-Fa-f:.]+ \d+)$/),
+  delay_loop: z.number().positive(),
+  lvs_sched: word,
+  flags: z.array(word),
+  ops: z.boolean(),
+  lvs_method: z.enum(['NAT', 'DR', 'TUN']),
+  protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+  persistence_timeout: z.int().min(1).optional(),
+  persistence_granularity: z
+    .string()
+    .regex(/^[0-9.]+$|^\d{1,3}$/)
+    .optional(),
+  real_servers: z.array(realServer).min(1),
+});
+
+export const templateContexts = {
+  'keepalived.conf.njk': z.strictObject({
+    router_id: word,
+    script_security: z.boolean(),
+    notification_email: z.array(z.string().regex(/^[^\s{}"]+@[^\s{}"]+$/)),
+    notification_email_from: z
+      .string()
+      .regex(/^[^\s{}"]+@[^\s{}"]+$/)
+      .optional(),
+    smtp_server: z
+      .string()
+      .regex(/^[A-Za-z0-9.:[\]-]+$/)
+      .optional(),
+    smtp_connect_timeout: z.int().min(1).optional(),
+    sync_daemon: z
+      .strictObject({ interface: ifname, instance: word, id: z.int().min(0).max(255) })
+      .optional(),
+    sync_group: z.strictObject({ name: word, members: z.array(word).min(2) }).optional(),
+    instances: z.array(vrrpInstance).min(1),
+    virtual_servers: z.array(virtualServer),
+  }),
+  'sysctl.conf.njk': z.strictObject({
+    sysctls: z.array(
+      z.strictObject({ key: z.string().regex(/^[a-z0-9_.\-/]+$/), value: z.string().regex(/^[^\n=]+$/) }),
+    ),
+  }),
+  'modules-load.conf.njk': z.strictObject({ modules: z.array(z.string().regex(/^[a-z0-9_-]+$/)).min(1) }),
+  'ipvsadm.rules.njk': z.strictObject({ rules: z.string() }),
+  'ipvsadm.default.njk': z.strictObject({
+    auto: z.boolean(),
+    daemon: z.enum(['none', 'master', 'backup']),
+    iface: ifname.optional(),
+    syncid: z.int().min(0).max(255).optional(),
+  }),
+  'lvs-deploy-net.sh.njk': z.strictObject({
+    modules: z.array(z.string().regex(/^[a-z0-9_-]+$/)),
+    links: z.array(z.strictObject({ name: ifname, kind: z.literal('ipip') })),
+    addresses: z.array(
+      z.strictObject({
+        dev: ifname,
+        cidr,
+        label: z
+          .string()
+          .regex(/^[A-Za-z0-9_.:-]{1,15}$/)
+          .optional(),
+      }),
+    ),
+    routes: z.array(
+      z.strictObject({
+        dst: z.string().regex(/^(default|[0-9A-Fa-f:.]+\/\d{1,3})$/),
+        via: addr.optional(),
+        dev: ifname.optional(),
+        table: z.int().min(1).max(0xfffffffe).optional(),
+      }),
+    ),
+    rules: z.array(
+      z.strictObject({
+        from: z.string().regex(/^[0-9A-Fa-f:./]+$/),
+        table: z.int().min(1),
+        priority: z.int().min(1),
+      }),
+    ),
+  }),
+  'lvs-deploy-net.service.njk': z.strictObject({ script: z.string().regex(/^\/[A-Za-z0-9_./-]+$/) }),
+} as const;
+
+export type TemplateName = keyof typeof templateContexts;
+export type TemplateContext<T extends TemplateName> = z.input<(typeof templateContexts)[T]>;
+export type KeepalivedContext = TemplateContext<'keepalived.conf.njk'>;
+export type KeepalivedCheck = z.input<typeof checkSchema>;
+
+export function isTemplateName(name: string): name is TemplateName {
+  return Object.hasOwn(templateContexts, name);
+}
+
+/** Validate; returns problems as `key: message` lines (empty when fine). */
+export function checkContext(name: TemplateName, ctx: unknown): { data?: unknown; problems: string[] } {
+  const r = templateContexts[name].safeParse(ctx, { reportInput: true });
+  if (r.success) return { data: r.data, problems: [] };
+  return {
+    problems: r.error.issues.map((i) => {
+      const key = i.path
+        .map((k) => (typeof k === 'number' ? `[${k}]` : `.${String(k)}`))
+        .join('')
+        .replace(/^\./, '');
+      const what =
+        'input' in i && i.input === undefined && i.code !== 'unrecognized_keys' ? 'missing' : i.message;
+      return `${key || '(context)'}: ${what}`;
+    }),
+  };
+}

@@ -1,0 +1,113 @@
+// The only module that imports nunjucks. Renders our own templates/ (never user-supplied template
+// text) and the small expressions roles are written in. Every failure is a RenderError that names
+// the template (or role field) and, where the context is at fault, the key.
+import { join, resolve } from 'node:path';
+import nunjucks from 'nunjucks';
+import { RenderError } from '../errors.js';
+import { checkContext, isTemplateName, type TemplateContext, type TemplateName } from './contexts.js';
+
+/** The package root: `<root>/src/templates` under tsx, `<root>/dist/templates` after tsc. */
+export function packageDir(): string {
+  return resolve(import.meta.dirname, '../..');
+}
+
+export const TEMPLATES_DIR = join(packageDir(), 'templates');
+
+/** The header every written file starts with, in the file's comment syntax. */
+export const MANAGED = 'managed by lvs-deploy — changes will be overwritten';
+
+const SH_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** POSIX sh single-quoting (values are validated before; this is the second fence). */
+export function shQuote(value: unknown): string {
+  const s = String(value);
+  return SH_SAFE.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+let env: nunjucks.Environment | undefined;
+
+function environment(): nunjucks.Environment {
+  if (env) return env;
+  env = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES_DIR, { noCache: true }), {
+    autoescape: false,
+    throwOnUndefined: true,
+    trimBlocks: true,
+    lstripBlocks: true,
+  });
+  env.addFilter('sh', shQuote);
+  env.addGlobal('managed', MANAGED);
+  return env;
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(' ');
+}
+
+/** Render `templates/<name>` against its validated context. */
+export function renderTemplate<T extends TemplateName>(name: T, context: TemplateContext<T>): string {
+  if (!isTemplateName(name)) throw new RenderError(`templates/${String(name)}: no such template`);
+  const { data, problems } = checkContext(name, context);
+  if (problems.length > 0) {
+    throw new RenderError(`templates/${name}: bad render context: ${problems.join('; ')}`);
+  }
+  try {
+    return environment().render(name, data as object);
+  } catch (err) {
+    throw new RenderError(
+      `templates/${name}: ${firstLine(err)} (context keys: ${Object.keys(context).sort().join(', ')})`,
+    );
+  }
+}
+
+/** Render a role's string value (`"{{ item.address }}/32"`) against the role context. */
+export function renderExpression(text: string, context: object, where: string): string {
+  try {
+    return environment().renderString(text, context);
+  } catch (err) {
+    throw new RenderError(`${where}: ${firstLine(err).replace(/^\(unknown path\)\s*/, '')} (in "${text}")`);
+  }
+}
+
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'not',
+  'in',
+  'is',
+  'if',
+  'else',
+  'true',
+  'false',
+  'none',
+  'True',
+  'False',
+  'None',
+]);
+
+/** Names a condition reads that the context lacks (`{% if typo %}` is silently false otherwise). */
+function unknownNames(expr: string, context: object): string[] {
+  const bare = expr.replace(/"[^"]*"|'[^']*'/g, '""');
+  const out: string[] = [];
+  for (const m of bare.matchAll(/([.|]\s*|\bis\s+(?:not\s+)?)?\b([A-Za-z_][A-Za-z0-9_]*)\b/g)) {
+    const name = m[2] ?? '';
+    if (m[1] || KEYWORDS.has(name) || /^\d/.test(name)) continue;
+    if (!(name in context)) out.push(name);
+  }
+  return out;
+}
+
+/** Evaluate a role's `when:` (a nunjucks expression without braces) to a boolean. */
+export function evaluateCondition(expr: string | boolean, context: object, where: string): boolean {
+  if (typeof expr === 'boolean') return expr;
+  const unknown = unknownNames(expr, context);
+  if (unknown.length > 0)
+    throw new RenderError(
+      `${where}: "${expr}" reads ${unknown.join(', ')}, which the role context does not have`,
+    );
+  return renderExpression(`{% if (${expr}) %}1{% endif %}`, context, where) === '1';
+}

@@ -1,0 +1,134 @@
+// State checks for `verify`: each host's live state against the desired state (which also proves
+// what is persisted equals what is live: both must equal the same desired files and values),
+// keepalived's IPVS table, who holds each floating address, and the traffic expectations.
+import type { Inventory } from '../inventory/types.js';
+import type { HostFacts } from '../model/facts.js';
+import { destKey, formatDest, formatService, sortDests } from '../model/ipvs.js';
+import type { DesiredHost } from '../model/types.js';
+import { describeChange } from '../planner/changes.js';
+import { planHost } from '../planner/plan.js';
+import type { ProbeOutcome } from './probes.js';
+
+export interface Check {
+  host: string;
+  check: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+const FIX_UP = 'run `lvs-deploy up` for this inventory';
+
+export function hostChecks(d: DesiredHost, f: HostFacts, inventoryFile: string): Check[] {
+  const plan = planHost(d, f);
+  const out: Check[] = plan.blockers.map((b) => ({ host: d.host, check: 'host', ok: false, detail: b }));
+  if (plan.changes.length === 0 && plan.blockers.length === 0) {
+    const n = Object.keys(d.sysctls).length + d.files.length + d.addresses.length + d.routes.length + (d.ipvsStatic ? d.ipvs.length : 0) + d.daemons.length;
+    const what = [
+      d.kinds.includes('director') ? `ip_forward=${f.sysctls['net.ipv4.ip_forward'] ?? '?'}` : '',
+      ...d.addresses.map((a) => `${a.cidr} on ${a.dev}`),
+      ...d.routes.map((r) => `${r.dst} via ${r.via ?? '-'}`),
+      ...d.daemons.map((x) => `${x.name} running`),
+    ].filter(Boolean);
+    out.push({ host: d.host, check: 'converged', ok: true, detail: `live and persisted state as desired (${n} items${what.length ? `: ${what.join(', ')}` : ''})` });
+  }
+  for (const c of plan.changes) {
+    out.push({ host: d.host, check: 'drift', ok: false, detail: `pending: ${describeChange(c)}`, fix: `${FIX_UP} (${inventoryFile})` });
+  }
+  if (!d.ipvsStatic && d.ipvs.length > 0 && plan.blockers.length === 0) out.push(...keepalivedTable(d, f));
+  return out;
+}
+
+/** Under keepalived the daemon programs IPVS: the live table must hold every desired service. */
+function keepalivedTable(d: DesiredHost, f: HostFacts): Check[] {
+  const out: Check[] = [];
+  for (const want of d.ipvs) {
+    const have = f.ipvs?.find((s) => s.key === want.key);
+    if (!have) {
+      out.push({ host: d.host, check: 'ipvs', ok: false, detail: `missing ${formatService(want)}`, fix: 'check keepalived is running and its log (keepalived -t -f /etc/keepalived/keepalived.conf)' });
+      continue;
+    }
+    const attrs = formatService(have) === formatService(want);
+    const dests = sortDests(have.dests).map((x) => formatDest(have, x)).join(';') === sortDests(want.dests).map((x) => formatDest(want, x)).join(';');
+    out.push({
+      host: d.host, check: 'ipvs', ok: attrs && dests,
+      detail: attrs && dests
+        ? `${formatService(have)} with ${have.dests.length} real server(s)`
+        : `live ${formatService(have)} [${have.dests.map(destKey).join(', ')}] differs from ${formatService(want)} [${want.dests.map(destKey).join(', ')}]`,
+      ...(attrs && dests ? {} : { fix: 'a health check may have removed a real server: check it answers on its port' }),
+    });
+  }
+  return out;
+}
+
+/** Exactly one director holds each address keepalived floats. */
+export function floatingChecks(inv: Inventory, desired: Map<string, DesiredHost>, facts: Map<string, HostFacts>): Check[] {
+  const out: Check[] = [];
+  const floating = new Map<string, string>();
+  for (const name of inv.directors.hosts) {
+    for (const a of desired.get(name)?.floatingAddresses ?? []) floating.set(a.cidr.split('/')[0] ?? '', a.dev);
+  }
+  for (const [addr, dev] of floating) {
+    const holders = inv.directors.hosts.filter((h) => facts.get(h)?.addresses.some((a) => a.cidr.split('/')[0] === addr));
+    const known = inv.directors.hosts.filter((h) => facts.has(h));
+    if (known.length === 0) continue;
+    out.push({
+      host: holders.join('+') || 'directors', check: 'vrrp', ok: holders.length === 1,
+      detail: holders.length === 1 ? `${addr} held by ${holders[0]} (${dev})` : holders.length === 0 ? `${addr} is on no director` : `${addr} is on ${holders.length} directors: split brain`,
+      ...(holders.length === 1 ? {} : { fix: holders.length === 0 ? 'start keepalived on the directors; check VRRP (protocol 112) passes between them' : 'the directors do not hear each other: check unicast peers, auth_pass and that VRRP is not filtered' }),
+    });
+  }
+  return out;
+}
+
+export interface ServiceVerdict {
+  service: string;
+  target: string;
+  rows: { server: string; answered: number; expected: string; ok: boolean }[];
+  requests: number;
+  failed: number;
+  ok: boolean;
+  notes: string[];
+}
+
+/** Compare who answered with what the scheduler, weights and persistence should give. */
+export function judgeTraffic(inv: Inventory, o: ProbeOutcome, macOwners: Map<string, string>): ServiceVerdict {
+  const s = o.spec.service;
+  const sticky = s.persistence !== undefined || ['sh', 'dh', 'mh'].includes(s.scheduler);
+  const counts = new Map<string, number>();
+  for (const a of o.answers) if (a !== null) counts.set(a, (counts.get(a) ?? 0) + 1);
+  const failed = o.answers.filter((a) => a === null).length;
+  const names = s.real_servers.map((r) => r.host ?? r.address);
+  const healthy = s.real_servers.filter((r) => r.weight > 0).map((r) => r.host ?? r.address);
+  const answeredHealthy = healthy.filter((h) => (counts.get(h) ?? 0) > 0);
+  const rows = s.real_servers.map((r) => {
+    const name = r.host ?? r.address;
+    const n = counts.get(name) ?? 0;
+    let expected: string;
+    let ok: boolean;
+    if (r.weight === 0) {
+      expected = 'none (weight 0, drained)';
+      ok = n === 0;
+    } else if (sticky) {
+      expected = 'all or none (one real server per client)';
+      ok = n === 0 || n === o.answers.length - failed;
+    } else {
+      expected = o.spec.probe.requests >= healthy.length ? 'at least 1' : 'any';
+      ok = o.spec.probe.requests < healthy.length || n > 0;
+    }
+    return { server: `${name} (${destKey({ address: r.address, port: r.port })})`, answered: n, expected, ok };
+  });
+  const strangers = [...counts.keys()].filter((k) => !names.includes(k) && k !== '(connected)');
+  const notes: string[] = [];
+  if (strangers.length > 0) notes.push(`answers from outside the pool: ${strangers.join(', ')}`);
+  if (sticky && answeredHealthy.length > 1) notes.push(`persistence broken: ${answeredHealthy.length} real servers answered one client`);
+  if (failed > 0) notes.push(`${failed} of ${o.answers.length} request(s) failed (${[...new Set(o.failures)].join(', ')})`);
+  if (o.lynx !== undefined) notes.push(`lynx -dump: ${o.lynx || '(empty)'}`);
+  if (o.arpMacs && o.arpMacs.length > 1) {
+    const who = o.arpMacs.map((m) => macOwners.get(m) ?? m).join(', ');
+    notes.push(`ARP for ${s.vip} answered by ${o.arpMacs.length} MACs (${who}): a DR/TUN real server answers ARP for the VIP — fix: arp_ignore=1 and arp_announce=2 on the real servers (lvs-deploy up sets them)`);
+  }
+  const ok = failed === 0 && rows.every((r) => r.ok) && strangers.length === 0 && !(sticky && answeredHealthy.length > 1) && !(o.arpMacs && o.arpMacs.length > 1) && answeredHealthy.length > 0;
+  const target = s.fwmark !== undefined ? `fwmark ${s.fwmark}` : `${s.vip}:${s.port}/${s.protocol}`;
+  return { service: s.name, target, rows, requests: o.answers.length, failed, ok, notes };
+}

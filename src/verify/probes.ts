@@ -1,0 +1,100 @@
+// Traffic through the VIP, sent from the client host (or the control node): N requests per probe,
+// each a new connection; every lab real server answers with its own name. Also an ARP probe for
+// the VIP (DR/TUN), so a real server answering ARP for it is caught.
+import { quote } from '../connection/shell.js';
+import type { Inventory, Probe, VirtualService } from '../inventory/types.js';
+
+export interface ProbeSpec {
+  probe: Probe;
+  service: VirtualService;
+}
+
+export interface ProbeOutcome {
+  spec: ProbeSpec;
+  /** One entry per request: the answering identity, or null when the request failed. */
+  answers: (string | null)[];
+  /** Failure reasons seen (curl/nc exit codes). */
+  failures: string[];
+  /** lynx -dump of the URL (seed 001's check), when lynx is on the client. */
+  lynx?: string;
+  /** Distinct MACs that answered ARP for the VIP; undefined when not probed. */
+  arpMacs?: string[];
+}
+
+/** Default probes when the inventory has none: every service, 10 requests. */
+export function probesFor(inv: Inventory): ProbeSpec[] {
+  const probes: Probe[] = inv.verify?.probes.length
+    ? inv.verify.probes
+    : inv.services.map((s) => ({ service: s.name, tcp: s.protocol === 'tcp' || s.protocol === 'sctp', udp: s.protocol === 'udp', requests: 10 }));
+  return probes.flatMap((probe) => {
+    const service = inv.services.find((s) => s.name === probe.service);
+    return service ? [{ probe, service }] : [];
+  });
+}
+
+function target(s: VirtualService): string {
+  return s.family === 6 ? `[${s.vip}]` : s.vip;
+}
+
+function requestLoop(i: number, p: ProbeSpec): string {
+  const s = p.service;
+  const n = p.probe.requests;
+  const port = String(s.port ?? 80);
+  let one: string;
+  if (p.probe.url) {
+    one = `out=$(curl -s -S -m 3 -H 'Connection: close' ${quote(p.probe.url)} 2>&1) && printf 'ok %s\\n' "$(printf '%s' "$out" | sed '/^\\s*$/d' | tail -n 1)" || printf 'fail curl-%s\\n' "$?"`;
+  } else if (p.probe.udp || s.protocol === 'udp') {
+    one = `out=$(printf 'lvs-deploy-verify\\n' | busybox nc -u -w 2 ${quote(s.vip)} ${port} 2>&1); [ -n "$out" ] && printf 'ok %s\\n' "$(printf '%s' "$out" | tail -n 1)" || printf 'fail udp-no-reply\\n'`;
+  } else {
+    one = `out=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 ${quote(s.vip)} ${port} 2>&1) && printf 'ok %s\\n' "$(printf '%s' "$out" | tr -d '\\r' | sed '/^$/d' | tail -n 1)" || printf 'fail nc-%s\\n' "$?"`;
+  }
+  const lynx = p.probe.url
+    ? `if command -v lynx >/dev/null 2>&1; then printf 'lynx %s\\n' "$(lynx -dump ${quote(p.probe.url)} 2>/dev/null | sed '/^\\s*$/d' | tail -n 1)"; fi`
+    : ':';
+  const arp =
+    s.real_servers.some((r) => r.forwarding !== 'nat') && s.family === 4
+      ? `dev=$(ip route get ${quote(s.vip)} 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)
+  if [ -n "$dev" ] && ! ip route get ${quote(s.vip)} | grep -q ' via ' && command -v arping >/dev/null 2>&1; then
+    printf 'arp %s\\n' "$(arping -c 3 -w 4 -I "$dev" ${quote(s.vip)} 2>/dev/null | grep -oiE '([0-9a-f]{2}:){5}[0-9a-f]{2}' | tr 'A-F' 'a-f' | sort -u | tr '\\n' ' ')"
+  fi`
+      : ':';
+  return `echo '==>probe ${i} ${target(s)}'
+  i=0
+  while [ "$i" -lt ${n} ]; do
+    ${one}
+    i=$((i+1))
+  done
+  ${lynx}
+  ${arp}`;
+}
+
+/** One script that runs every probe in turn. */
+export function probeScript(specs: ProbeSpec[]): string {
+  return `export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+lvs_probe() {
+  ${specs.map((p, i) => requestLoop(i, p)).join('\n  ')}
+  echo '==>probe end'
+}
+lvs_probe
+`;
+}
+
+export function parseProbeOutput(out: string, specs: ProbeSpec[]): ProbeOutcome[] {
+  const results: ProbeOutcome[] = specs.map((spec) => ({ spec, answers: [], failures: [] }));
+  let cur: ProbeOutcome | undefined;
+  for (const line of out.split('\n')) {
+    const m = /^==>probe (\d+)/.exec(line);
+    if (m) {
+      cur = results[Number(m[1])];
+      continue;
+    }
+    if (!cur) continue;
+    if (line.startsWith('ok ')) cur.answers.push(line.slice(3).trim() || '(connected)');
+    else if (line.startsWith('fail ')) {
+      cur.answers.push(null);
+      cur.failures.push(line.slice(5).trim());
+    } else if (line.startsWith('lynx ')) cur.lynx = line.slice(5).trim();
+    else if (line.startsWith('arp ')) cur.arpMacs = line.slice(4).trim().split(/\s+/).filter(Boolean);
+  }
+  return results;
+}

@@ -1,0 +1,85 @@
+// `verify`: read every host (one facts round trip each, in parallel), send real traffic from the
+// client, and judge both. Nothing on any host is changed.
+import { spawn } from 'node:child_process';
+import type { SshTarget } from '../connection/ssh.js';
+import type { RunResult, Transport } from '../connection/transport.js';
+import { parseFacts } from '../facts/parse.js';
+import { factsScript } from '../facts/script.js';
+import type { Inventory } from '../inventory/types.js';
+import type { HostFacts } from '../model/facts.js';
+import type { DesiredHost } from '../model/types.js';
+import { factQuery } from '../executor/host.js';
+import { targetFor } from '../executor/run.js';
+import { type Check, floatingChecks, hostChecks, judgeTraffic, type ServiceVerdict } from './checks.js';
+import { parseProbeOutput, probeScript, probesFor } from './probes.js';
+
+export interface VerifyReport {
+  checks: Check[];
+  services: ServiceVerdict[];
+  ok: boolean;
+}
+
+export interface VerifyOptions {
+  connect: (t: SshTarget) => Promise<Transport>;
+  progress: (line: string) => void;
+}
+
+function runLocal(script: string): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn('sh', ['-s'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('close', (code) =>
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), durationMs: Date.now() - started }),
+    );
+    child.stdin.end(script);
+  });
+}
+
+async function withHost<T>(inv: Inventory, host: string, o: VerifyOptions, fn: (t: Transport) => Promise<T>): Promise<T> {
+  const t = await o.connect(targetFor(inv, host));
+  try {
+    return await fn(t);
+  } finally {
+    await t.close().catch(() => undefined);
+  }
+}
+
+export async function verify(inv: Inventory, desired: Map<string, DesiredHost>, o: VerifyOptions): Promise<VerifyReport> {
+  const managed = [...desired.values()].filter((d) => d.kinds.includes('director') || d.kinds.includes('realserver'));
+  const facts = new Map<string, HostFacts>();
+  const checks: Check[] = [];
+  o.progress(`reading ${managed.length} host(s)`);
+  await Promise.all(
+    managed.map(async (d) => {
+      try {
+        const r = await withHost(inv, d.host, o, (t) => t.run(factsScript(factQuery(d))));
+        if (r.code !== 0) throw new Error(`facts script failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
+        const f = parseFacts(r.stdout);
+        facts.set(d.host, f);
+        checks.push(...hostChecks(d, f, inv.file));
+      } catch (err) {
+        checks.push({ host: d.host, check: 'reach', ok: false, detail: (err as Error).message, fix: 'check the host is up and reachable over SSH' });
+      }
+    }),
+  );
+  checks.push(...floatingChecks(inv, desired, facts));
+  const specs = probesFor(inv);
+  const from = inv.verify?.from ?? 'control';
+  o.progress(`sending traffic from ${from}: ${specs.map((s) => `${s.probe.requests}× ${s.service.name}`).join(', ')}`);
+  const script = probeScript(specs);
+  let output = '';
+  try {
+    const r = from === 'control' ? await runLocal(script) : await withHost(inv, from, o, (t) => t.run(script, { timeoutMs: 300_000 }));
+    output = r.stdout;
+  } catch (err) {
+    checks.push({ host: from, check: 'probe', ok: false, detail: (err as Error).message, fix: 'the probe host must be reachable over SSH' });
+  }
+  const macOwners = new Map<string, string>();
+  for (const [host, f] of facts) for (const l of f.links) if (l.mac && l.name !== 'lo') macOwners.set(l.mac, host);
+  const services = parseProbeOutput(output, specs).map((p) => judgeTraffic(inv, p, macOwners));
+  return { checks: checks.sort((a, b) => a.host.localeCompare(b.host)), services, ok: checks.every((c) => c.ok) && services.every((s) => s.ok) };
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { emptyState, type HostFacts } from '../../src/model/facts.js';
+import { serviceKey } from '../../src/model/ipvs.js';
+import type { DesiredHost, IpvsService } from '../../src/model/types.js';
+import { describeChange } from '../../src/planner/changes.js';
+import { planDown } from '../../src/planner/down.js';
+import { planHost } from '../../src/planner/plan.js';
+
+const svc = (dests: IpvsService['dests'], scheduler = 'rr'): IpvsService => ({
+  key: serviceKey({ protocol: 'tcp', vip: '10.0.0.100', port: 80 }),
+  protocol: 'tcp', vip: '10.0.0.100', port: 80, family: 4, scheduler, flags: [], ops: false, dests,
+});
+const rs1 = { address: '10.0.1.1', port: 80, forwarding: 'nat' as const, weight: 1 };
+const rs2 = { address: '10.0.1.2', port: 80, forwarding: 'nat' as const, weight: 1 };
+const keepalived = { name: 'keepalived' as const, unit: 'keepalived.service', command: ['keepalived'], pidfile: '/run/keepalived.pid', reload: 'hup' as const };
+
+function desired(over: Partial<DesiredHost> = {}): DesiredHost {
+  return {
+    host: 'd1', address: '10.0.0.1', kinds: ['director'], roles: ['director'], packages: ['ipvsadm'], modules: ['ip_vs'],
+    sysctls: { 'net.ipv4.ip_forward': '1' },
+    files: [{ path: '/etc/ipvsadm.rules', content: 'x\n', mode: '0644', owner: 'root', group: 'root', notify: [], secret: false }],
+    links: [], addresses: [{ dev: 'eth0', cidr: '10.0.0.100/32' }], routes: [], rules: [],
+    ipvs: [svc([rs1, rs2])], ipvsStatic: true, syncDaemons: [], daemons: [], handlers: [], floatingAddresses: [],
+    ...over,
+  };
+}
+
+function converged(d: DesiredHost): HostFacts {
+  return {
+    os: { family: 'debian', id: 'debian', version: '12' }, systemd: false, ipvsAvailable: true,
+    sysctls: { ...d.sysctls },
+    addresses: [...d.addresses], links: d.links.map((l) => ({ name: l.name, up: true })), routes: [...d.routes], rules: [...d.rules],
+    files: Object.fromEntries(d.files.map((f) => [f.path, { content: f.content, mode: f.mode, owner: f.owner, group: f.group }])),
+    packages: Object.fromEntries(d.packages.map((p) => [p, true])),
+    modules: Object.fromEntries(d.modules.map((m) => [m, true])),
+    ipvs: structuredClone(d.ipvs),
+    daemons: Object.fromEntries(d.daemons.map((x) => [x.name, { running: true }])),
+    state: { ...emptyState('t'), ipvs: d.ipvs.map((s) => s.key), addresses: d.addresses, files: d.files.map((f) => ({ path: f.path, hadOriginal: false })) },
+    errors: [],
+  };
+}
+
+const lines = (d: DesiredHost, f: HostFacts) => planHost(d, f).changes.map(describeChange);
+
+describe('planner', () => {
+  test('a converged host plans nothing (second up changes nothing)', () => {
+    const d = desired();
+    assert.deepEqual(planHost(d, converged(d)), { host: 'd1', changes: [], blockers: [] });
+  });
+
+  test('drift in a sysctl, an address and a file shows exactly that drift', () => {
+    const d = desired();
+    const f = converged(d);
+    f.sysctls['net.ipv4.ip_forward'] = '0';
+    f.addresses = [];
+    f.files['/etc/ipvsadm.rules'] = { content: 'old\n', mode: '0644', owner: 'root', group: 'root' };
+    assert.deepEqual(lines(d, f), [
+      'file update /etc/ipvsadm.rules',
+      'sysctl net.ipv4.ip_forward: 0 → 1',
+      'address add 10.0.0.100/32 dev eth0',
+    ]);
+  });
+
+  test('IPVS is reconciled by edits: add, reweight, drain — never a flush', () => {
+    const d = desired({ ipvs: [svc([{ ...rs1, weight: 3 }, { address: '10.0.1.3', port: 80, forwarding: 'nat', weight: 1 }])] });
+    const f = converged(desired());
+    assert.deepEqual(lines(d, f), [
+      'ipvs edit -a -t 10.0.0.100:80 -r 10.0.1.1:80 -m -w 1 → -a -t 10.0.0.100:80 -r 10.0.1.1:80 -m -w 3',
+      'ipvs add -a -t 10.0.0.100:80 -r 10.0.1.3:80 -m -w 1',
+      'ipvs drain+delete -t 10.0.0.100:80 -r 10.0.1.2:80 (weight 0 first)',
+    ]);
+  });
+
+  test('a scheduler change edits the service in place', () => {
+    const d = desired({ ipvs: [svc([rs1, rs2], 'wlc')] });
+    assert.deepEqual(lines(d, converged(desired())), ['ipvs edit -A -t 10.0.0.100:80 -s rr → -A -t 10.0.0.100:80 -s wlc']);
+  });
+
+  test('IPVS services the inventory does not own are never touched', () => {
+    const d = desired();
+    const f = converged(d);
+    const foreign = { ...svc([rs1]), key: serviceKey({ protocol: 'tcp', vip: '10.9.9.9', port: 443 }), vip: '10.9.9.9', port: 443 };
+    f.ipvs = [...(f.ipvs ?? []), foreign];
+    assert.deepEqual(planHost(d, f).changes, []);
+  });
+
+  test('a service the inventory dropped is drained and removed when up created it', () => {
+    const f = converged(desired());
+    const d = desired({ ipvs: [], addresses: [] });
+    assert.deepEqual(lines(d, f), [
+      'address remove 10.0.0.100/32 dev eth0',
+      'ipvs drain+delete -t 10.0.0.100:80 -r 10.0.1.1:80 (weight 0 first)',
+      'ipvs drain+delete -t 10.0.0.100:80 -r 10.0.1.2:80 (weight 0 first)',
+      'ipvs remove -A -t 10.0.0.100:80 -s rr',
+    ]);
+  });
+
+  test('a director on a kernel without IPVS is blocked before anything changes', () => {
+    const d = desired();
+    const f = { ...converged(d), ipvsAvailable: false, sysctls: {} };
+    const plan = planHost(d, f);
+    assert.deepEqual(plan.changes, []);
+    assert.deepEqual(plan.blockers, ['kernel has no IPVS: ip_vs module not available']);
+  });
+
+  test('a changed keepalived.conf reloads a running keepalived once; a stopped one is just started', () => {
+    const file = { path: '/etc/keepalived/keepalived.conf', content: 'new\n', mode: '0640', owner: 'root', group: 'root', notify: ['reload-keepalived'], secret: true };
+    const d = desired({ ipvsStatic: false, files: [file], daemons: [keepalived], handlers: [{ name: 'reload-keepalived', action: 'reload', target: 'keepalived' }] });
+    const f = converged(d);
+    f.files[file.path] = { ...file, content: 'old\n' };
+    assert.deepEqual(lines(d, f), ['file update /etc/keepalived/keepalived.conf', 'handler reload keepalived']);
+    f.daemons.keepalived = { running: false };
+    assert.deepEqual(lines(d, f), ['file update /etc/keepalived/keepalived.conf', 'service start keepalived']);
+  });
+
+  test('sysctls up changed come back to what it found when no longer wanted', () => {
+    const f = converged(desired());
+    f.state = { ...emptyState('t'), sysctlOriginals: { 'net.ipv4.ip_forward': '0' } };
+    f.files = {};
+    const d = desired({ sysctls: {}, files: [], addresses: [], ipvs: [] });
+    f.addresses = [];
+    f.ipvs = [];
+    assert.deepEqual(lines(d, f), ['sysctl net.ipv4.ip_forward: 1 → 0']);
+  });
+
+  test('down undoes only what up recorded', () => {
+    const d = desired();
+    const f = converged(d);
+    f.state = { ...emptyState('t'), sysctlOriginals: { 'net.ipv4.ip_forward': '0' }, addresses: d.addresses, ipvs: d.ipvs.map((s) => s.key), files: [{ path: '/etc/ipvsadm.rules', hadOriginal: true }] };
+    const plan = planDown('d1', f, []);
+    assert.deepEqual(plan.changes.map(describeChange), [
+      'ipvs remove -A -t 10.0.0.100:80 -s rr',
+      'address remove 10.0.0.100/32 dev eth0',
+      'sysctl net.ipv4.ip_forward: 1 → 0',
+      'file restore /etc/ipvsadm.rules',
+    ]);
+    assert.deepEqual(planDown('d1', { ...f, state: null }, []).changes, []);
+  });
+});
