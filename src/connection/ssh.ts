@@ -2,22 +2,12 @@
 // `sh -s` over an exec channel (a login shell per command is slow: ~160 ms each, measured).
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import type { ClientChannel, ConnectConfig, Client as SshClient } from 'ssh2';
-import ssh2 from 'ssh2';
-import {
-  type AuthChoice,
-  authConfig,
-  hostKeyAlgorithms,
-  hostKeyError,
-  mapConnectError,
-} from './connect-errors.js';
+import type { ClientChannel, Client as SshClient } from 'ssh2';
+import { authConfig } from './connect-errors.js';
 import { SshError } from './errors.js';
-import { appendHashed, KnownHosts, type KnownHostsVerdict, keyTypeOfBlob } from './known-hosts.js';
+import { handshake } from './handshake.js';
 import { wrapForStdin } from './shell.js';
 import type { RunOptions, RunResult, Transport, TransportStats } from './transport.js';
-
-// Named imports of `utils`/`Client` fail under ESM for this CommonJS package (measured).
-const { Client } = ssh2;
 
 export interface SshTarget {
   /** Inventory name, used in messages. */
@@ -47,7 +37,6 @@ export interface ConnectOptions {
 
 /** sshd's MaxSessions defaults to 10; stay below it. */
 export const MAX_CHANNELS = 8;
-const KEEPALIVE_MS = 10_000;
 
 /**
  * `lvs-deploy lab exec` sets LVS_DEPLOY_LAB_IDENTITY and LVS_DEPLOY_LAB_KNOWN_HOSTS so any
@@ -126,7 +115,8 @@ export class SshTransport implements Transport {
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          const client = await handshake(t, auth, stats, jump, opts);
+          const sock = jump ? await forwardVia(jump, t) : undefined;
+          const client = await handshake(t, auth, stats, sock, opts);
           return new SshTransport(t, client, stats, jump);
         } catch (err) {
           const retryable = err instanceof SshError && (err.kind === 'unreachable' || err.kind === 'timeout');
@@ -190,7 +180,8 @@ export class SshTransport implements Transport {
         let timedOut = false;
         let code: number | null = null;
         let signal: string | undefined;
-        const timeoutError = () => fail('timeout', `command did not finish within ${opts.timeoutMs} ms; killed`);
+        const timeoutError = () =>
+          fail('timeout', `command did not finish within ${opts.timeoutMs} ms; killed`);
         // Backstop in case the host's timeout does not end the channel (hung host, no coreutils).
         const timer =
           opts.timeoutMs === undefined
@@ -218,7 +209,8 @@ export class SshTransport implements Transport {
           const stdout = Buffer.concat(out).toString('utf8');
           const stderr = Buffer.concat(errOut).toString('utf8');
           const durationMs = Math.round(performance.now() - started);
-          if (!exited) return reject(fail('channel', 'the SSH connection closed before the command finished'));
+          if (!exited)
+            return reject(fail('channel', 'the SSH connection closed before the command finished'));
           if (opts.timeoutMs !== undefined && code === 124 && durationMs >= opts.timeoutMs) {
             return reject(timeoutError());
           }
@@ -281,92 +273,15 @@ function viaJump(t: SshTarget, err: unknown): unknown {
   });
 }
 
-async function handshake(
-  t: SshTarget,
-  auth: AuthChoice,
-  stats: TransportStats,
-  jump: SshTransport | undefined,
-  opts: ConnectOptions,
-): Promise<SshClient> {
-  let sock: Duplex | undefined;
-  if (jump) {
-    try {
-      sock = await jump.forward(t.address, t.port);
-    } catch (err) {
-      throw new SshError(
-        'unreachable',
-        t.host,
-        `jump host ${jump.host} cannot reach ${t.address}:${t.port}: ${(err as Error).message}`,
-        { phase: 'connect', cause: err },
-      );
-    }
-  }
-  const known = KnownHosts.load(t.knownHosts);
-  let refused: { verdict: KnownHostsVerdict; keyType: string; keyBase64: string } | undefined;
-  let appendError: unknown;
-  const hostVerifier = (key: Buffer): boolean => {
-    const keyBase64 = key.toString('base64');
-    const keyType = keyTypeOfBlob(key);
-    const verdict = known.verify(t.address, t.port, keyType, keyBase64);
-    if (verdict.status === 'ok') return true;
-    if (verdict.status === 'unknown' && t.hostKeyPolicy === 'accept-new') {
-      try {
-        const line = appendHashed(t.knownHosts, t.address, t.port, keyType, keyBase64);
-        opts.log?.(`${t.host}: recorded new ${keyType} host key in ${t.knownHosts}:${line}`);
-        return true;
-      } catch (err) {
-        appendError = err;
-      }
-    }
-    refused = { verdict, keyType, keyBase64 };
-    return false;
-  };
-  const config: ConnectConfig = {
-    host: t.address,
-    port: t.port,
-    username: t.user,
-    readyTimeout: t.connectTimeoutMs,
-    keepaliveInterval: KEEPALIVE_MS,
-    hostVerifier,
-    algorithms: { serverHostKey: hostKeyAlgorithms(known.keyTypesFor(t.address, t.port)) },
-    ...auth.config,
-    ...(sock ? { sock } : {}),
-  };
-  return new Promise((resolve, reject) => {
-    const client = new Client();
-    let settled = false;
-    const settle = (err?: SshError) => {
-      if (settled) return;
-      settled = true;
-      if (err) {
-        client.end();
-        reject(err);
-      } else {
-        resolve(client);
-      }
-    };
-    client.on('ready', () => settle());
-    // Always listening: an unhandled 'error' event would crash the process.
-    client.on('error', (err: Error & { level?: string }) => {
-      if (!settled && refused) settle(hostKeyError(t, refused, appendError));
-      else if (!settled) settle(mapConnectError(t, auth, err));
-      else opts.log?.(`${t.host}: SSH connection error: ${err.message}`);
-    });
-    client.on('close', () =>
-      settle(
-        new SshError(
-          'unreachable',
-          t.host,
-          `${t.address}:${t.port} closed the connection during the SSH handshake`,
-          { phase: 'connect' },
-        ),
-      ),
+async function forwardVia(jump: SshTransport, t: SshTarget): Promise<Duplex> {
+  try {
+    return await jump.forward(t.address, t.port);
+  } catch (err) {
+    throw new SshError(
+      'unreachable',
+      t.host,
+      `jump host ${jump.host} cannot reach ${t.address}:${t.port}: ${(err as Error).message}`,
+      { phase: 'connect', cause: err },
     );
-    stats.connects++;
-    try {
-      client.connect(config);
-    } catch (err) {
-      settle(mapConnectError(t, auth, err as Error));
-    }
-  });
+  }
 }

@@ -215,11 +215,13 @@ export async function loadInventory(path: string): Promise<Inventory> {
     // prettyErrors: false leaves linePos unset; the offset is always there.
     throw new InventoryError(
       doc.errors.map((e) => {
-        const { line, col } = lc.linePos(e.pos[0]);
+        // Where the parser ran out of stack depends on the stack size, not on the file: say 1:1.
+        const deep = /call stack/i.test(e.message);
+        const { line, col } = deep ? { line: 1, col: 1 } : lc.linePos(e.pos[0]);
         const msg =
           e.code === 'MULTIPLE_DOCS'
             ? 'more than one document (---) in the file; an inventory is one document'
-            : /call stack/i.test(e.message)
+            : deep
               ? 'the document is nested too deeply'
               : e.message.split('\n')[0];
         return { file: shown, line, col, path: '', message: `YAML syntax: ${msg}` };
@@ -242,7 +244,7 @@ export async function loadInventory(path: string): Promise<Inventory> {
   }
   const reserved = reservedKeys(ctx, []);
   if (reserved.length > 0) throw new InventoryError([...reserved, ...traps].sort(byPosition));
-  const ruleProblems = checkRules(parsed.data).map((p) => problemAt(ctx, p.path, p.message));
+  const ruleProblems = checkRules(parsed.data).map((p) => problemAt(ctx, p.path, p.message, p.at));
   if (ruleProblems.length > 0 || traps.length > 0) throw new InventoryError([...ruleProblems, ...traps].sort(byPosition));
   const fallbackName = basename(file, extname(file));
   const result = normalize(parsed.data, { file, name: parsed.data.name ?? fallbackName, baseDir: dirname(file) });

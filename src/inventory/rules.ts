@@ -7,6 +7,8 @@ import type { RawInventory, RawService } from './schema.js';
 export interface RuleProblem {
   path: PathKey[];
   message: string;
+  /** Point at the key instead of its value (a wrong name rather than a wrong value). */
+  at?: 'key';
 }
 
 type Check = (inv: RawInventory, out: RuleProblem[]) => void;
@@ -36,7 +38,7 @@ const hostRefs: Check = (inv, out) => {
   });
   for (const h of Object.keys(inv.directors.vrrp?.priority ?? {})) {
     if (!inv.directors.hosts.includes(h)) {
-      out.push({ path: ['directors', 'vrrp', 'priority', h], message: `"${h}" is not one of directors.hosts` });
+      out.push({ path: ['directors', 'vrrp', 'priority', h], message: `"${h}" is not one of directors.hosts`, at: 'key' });
     }
   }
   inv.services.forEach((s, si) =>

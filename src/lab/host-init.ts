@@ -96,18 +96,20 @@ function adminUser(): string[] {
   ];
 }
 
-/** Mounts that give the host its own writable /etc, /var, /run, /tmp, /root and /home. */
+/** Mounts that give the host its own writable /etc, /var, /usr/local, /run, /tmp, /root and /home. */
 function privateMounts(stateDir: string, runDir: string): string[] {
   const ov = (dir: string) =>
-    `mount -t overlay lvslab-${dir} -o lowerdir=/${dir},upperdir=/run/.ov/${dir}/u,workdir=/run/.ov/${dir}/w /${dir}`;
+    `mount -t overlay lvslab-${dir.replace('/', '-')} -o lowerdir=/${dir},upperdir=/run/.ov/${dir}/u,workdir=/run/.ov/${dir}/w /${dir}`;
   return [
     'mount -t tmpfs -o mode=755,size=64m lvslab-run /run',
-    `mkdir -p ${HOST_STATE} ${HOST_RUN} /run/sshd /run/.ov/etc/u /run/.ov/etc/w /run/.ov/var/u /run/.ov/var/w`,
+    `mkdir -p ${HOST_STATE} ${HOST_RUN} /run/sshd /run/.ov/etc/u /run/.ov/etc/w /run/.ov/var/u /run/.ov/var/w /run/.ov/usr/local/u /run/.ov/usr/local/w`,
     // Bind the lab dirs before /var is overlaid: writes to them must reach the real files.
     `mount --bind ${shQuote(stateDir)} ${HOST_STATE}`,
     `mount --bind ${shQuote(runDir)} ${HOST_RUN}`,
     ov('etc'),
     ov('var'),
+    // `up` installs its boot script under /usr/local/sbin: keep that private to the host too.
+    ov('usr/local'),
     // A private /root hides this machine's slow ~/.bashrc (sourced by every ssh command) and secrets.
     'mount -t tmpfs -o mode=700,size=16m lvslab-root /root',
     'mount -t tmpfs -o mode=1777,size=64m lvslab-tmp /tmp',

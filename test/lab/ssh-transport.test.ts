@@ -35,10 +35,14 @@ async function waitForPort(port: number, ms: number): Promise<void> {
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = new Socket();
-      s.once('connect', () => resolve(true)).once('error', () => resolve(false));
+      const done = (up: boolean) => {
+        s.destroy();
+        resolve(up);
+      };
+      s.once('connect', () => done(true)).once('error', () => done(false));
+      s.setTimeout(500, () => done(false));
       s.connect(port, '127.0.0.1');
-      s.setTimeout(500, () => resolve(false));
-    }).then((r) => r);
+    });
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`sshd did not listen on ${port}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -84,6 +88,7 @@ describe('SshTransport against a private sshd', { skip, concurrency: false }, ()
     dir = mkdtempSync(join(tmpdir(), 'lvs-sshd-'));
     port = await freePort();
     hostPub = keygen(join(dir, 'host_ed25519'));
+    execFileSync('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', join(dir, 'host_rsa')]);
     writeFileSync(join(dir, 'authorized_keys'), `${keygen(join(dir, 'client'))}\n`);
     keygen(join(dir, 'wrong'));
     keygen(join(dir, 'locked'), ['-N', 'secret-passphrase']);
@@ -91,6 +96,7 @@ describe('SshTransport against a private sshd', { skip, concurrency: false }, ()
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
       `HostKey ${join(dir, 'host_ed25519')}`,
+      `HostKey ${join(dir, 'host_rsa')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       'UsePAM no',
@@ -200,12 +206,15 @@ describe('SshTransport against a private sshd', { skip, concurrency: false }, ()
     });
 
     test('a command past its timeout is killed, and the connection still works', async () => {
+      const started = Date.now();
       await expectSshError(
-        ssh.run('sleep 30', { timeoutMs: 300, phase: 'facts' }),
+        ssh.run('sleep 29.123; echo late', { timeoutMs: 300, phase: 'facts' }),
         'timeout',
         /lab1: facts: .*300 ms/,
       );
-      assert.equal((await ssh.run('echo still-here')).stdout, 'still-here\n');
+      assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+      const left = await ssh.run('pgrep -fx "sleep 29.123" || echo none');
+      assert.equal(left.stdout, 'none\n', 'the remote command and its children are gone');
     });
 
     test('round trips are counted', () => {
@@ -241,6 +250,14 @@ describe('SshTransport against a private sshd', { skip, concurrency: false }, ()
       3,
       'accept-new never appends for a changed key',
     );
+  });
+
+  test('a host known only by its RSA key is accepted: the client asks for that key type first', async () => {
+    const khFile = join(dir, 'known_hosts_rsa');
+    const rsa = readFileSync(join(dir, 'host_rsa.pub'), 'utf8').split(' ');
+    writeFileSync(khFile, `[127.0.0.1]:${port} ${rsa[0]} ${rsa[1]}\n`);
+    const ssh = await SshTransport.connect(target({ knownHosts: khFile }));
+    await ssh.close();
   });
 
   test('a key the server does not accept fails as auth', async () => {

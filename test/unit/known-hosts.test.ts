@@ -98,7 +98,10 @@ test('appendHashed after a file without a final newline keeps lines intact', (t)
 });
 
 test('a missing known_hosts file means every host is unknown', () => {
-  assert.equal(KnownHosts.load('/nonexistent/known_hosts').verify('h', 22, 'ssh-ed25519', ED_A).status, 'unknown');
+  assert.equal(
+    KnownHosts.load('/nonexistent/known_hosts').verify('h', 22, 'ssh-ed25519', ED_A).status,
+    'unknown',
+  );
 });
 
 test('fingerprints match ssh-keygen -l', (t) => {

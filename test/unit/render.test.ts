@@ -246,6 +246,42 @@ describe('TUN', () => {
   });
 });
 
+describe('IPv6 and several modes on one host', () => {
+  const fixture = (n: string) => loadInventory(join(import.meta.dirname, '..', 'fixtures', `${n}.yaml`));
+
+  test('an IPv6 DR real server gets the VIP as /128 on lo and no ARP sysctls; the director forwards IPv6', async () => {
+    const hosts = expandInventory(await fixture('dr-v6'));
+    const rs = host(hosts, 'rs1');
+    assert.deepEqual(rs.addresses, [{ dev: 'lo', cidr: '2001:db8::100/128' }]);
+    assert.deepEqual(rs.sysctls, {});
+    const lb = host(hosts, 'lb');
+    assert.equal(lb.sysctls['net.ipv6.conf.all.forwarding'], '1');
+    assert.deepEqual(lb.addresses, [{ dev: 'eth0', cidr: '2001:db8::100/128' }]);
+    assert.match(file(lb, '/etc/ipvsadm.rules'), /^-A -t \[2001:db8::100\]:80 -s rr$/m);
+  });
+
+  test('a real server that is DR for one service and TUN for another gets both roles, merged', async () => {
+    const d = expandHost(await fixture('keepalived-features'), 'r2');
+    assert.deepEqual(d.roles, ['common', 'realserver-dr', 'realserver-tun']);
+    assert.deepEqual(d.addresses, [
+      { dev: 'lo', cidr: '10.9.0.100/32' },
+      { dev: 'lo', cidr: '10.9.0.101/32' },
+      { dev: 'tunl0', cidr: '10.9.0.100/32' },
+    ]);
+    assert.equal(d.sysctls['net.ipv4.conf.all.arp_ignore'], '1', 'set by both roles to the same value');
+    assert.equal(d.sysctls['net.ipv4.conf.tunl0.rp_filter'], '0');
+  });
+
+  test('the static sync daemon is a master on the sync interface', async () => {
+    const inv = await load('seed-001-lic-nat');
+    inv.directors.sync_daemon = { interface: 'eth1', id: 9 };
+    const d = expandHost(inv, 'ifw01');
+    assert.deepEqual(d.syncDaemons, [{ state: 'master', interface: 'eth1', syncid: 9 }]);
+    assert.match(file(d, '/etc/default/ipvsadm'), /^DAEMON="master"$/m);
+    assert.match(file(d, '/etc/default/ipvsadm'), /^IFACE="eth1"$/m);
+  });
+});
+
 describe('every rendered file', () => {
   test('starts with the managed-by header; shell scripts pass sh -n', async () => {
     for (const n of names) {

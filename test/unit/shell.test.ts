@@ -13,6 +13,7 @@ const TRICKY = [
   'two\nlines\n',
   '$(touch /tmp/lvs-deploy-pwned)',
   '`id`',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text is the test input
   '$HOME ${PATH} $1 $@',
   'back\\slash\\',
   ' leading and trailing ',
@@ -88,14 +89,20 @@ test('a rendered script runs under dash-compatible sh and stops at the first fai
 });
 
 test('wrapped script: a command reading stdin cannot eat the rest of the script', () => {
-  const run = spawnSync('sh', ['-s'], { input: wrapForStdin('cat\necho after-cat\nexit 3'), encoding: 'utf8' });
+  const run = spawnSync('sh', ['-s'], {
+    input: wrapForStdin('cat\necho after-cat\nexit 3'),
+    encoding: 'utf8',
+  });
   assert.equal(run.stdout, 'after-cat\n');
   assert.equal(run.status, 3);
 });
 
 test('wrapped script with stdin: exact bytes and the exit code come back', () => {
   const data = 'no trailing newline\n\nLVS_DEPLOY_STDIN_END\n$(x) `y`';
-  const out = execFileSync('sh', ['-s'], { input: wrapForStdin('cat; printf "|%s" "$LC_ALL-"', data), encoding: 'utf8' });
+  const out = execFileSync('sh', ['-s'], {
+    input: wrapForStdin('cat; printf "|%s" "$LC_ALL-"', data),
+    encoding: 'utf8',
+  });
   assert.equal(out, `${data}|-`);
   let status = 0;
   try {

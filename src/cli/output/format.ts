@@ -6,7 +6,7 @@ import { unifiedDiff } from '../../planner/diff.js';
 const SIGN: Record<string, string> = { add: '+', create: '+', remove: '-', drain: '-', stop: '-', down: '-' };
 
 export function changeLines(c: Change, withDiff: boolean): string[] {
-  const action = 'action' in c ? c.action : 'add';
+  const action = 'action' in c ? c.action : 'set';
   const head = `${SIGN[action] ?? '~'} ${describeChange(c)}`;
   if (!withDiff || c.kind !== 'file' || c.metaOnly) return [head];
   if (c.secret) return [head, '    (content not shown: the file holds a secret)'];
