@@ -33,6 +33,15 @@ function daemonLines(daemons: DesiredDaemon[]): string {
     .join('\n');
 }
 
+// Without names dpkg-query would list every installed package: only ask about ours.
+function packagesQuery(packages: string[]): string {
+  return `  if command -v dpkg-query >/dev/null 2>&1; then
+    dpkg-query -W -f='\${Package} \${db:Status-Abbrev}\\n' ${words(packages)} 2>/dev/null || true
+  elif command -v rpm >/dev/null 2>&1; then
+    rpm -q --qf '%{NAME} ii\\n' ${words(packages)} 2>/dev/null | grep ' ii$' || true
+  fi`;
+}
+
 /** The function `lvs_facts`; call it to print all sections. */
 export function factsFunction(q: FactQuery): string {
   return `lvs_facts() {
@@ -45,7 +54,7 @@ export function factsFunction(q: FactQuery): string {
   echo '==>lvs:ipvs-available'
   if [ -e /proc/net/ip_vs ] || modprobe -n -q ip_vs 2>/dev/null; then echo yes; else echo no; fi
   echo '==>lvs:sysctl'
-  for k in ${words(q.sysctls)} $(sed -n 's/^sysctl //p' ${OWNED_FILE} 2>/dev/null); do
+  for k in $({ printf '%s\\n' ${words(q.sysctls)}; sed -n 's/^sysctl //p' ${OWNED_FILE} 2>/dev/null; } | sort -u); do
     f=/proc/sys/$(printf '%s' "$k" | tr . /)
     if [ -r "$f" ]; then printf '%s=%s\\n' "$k" "$(cat "$f")"; else printf '%s!\\n' "$k"; fi
   done
@@ -56,7 +65,7 @@ export function factsFunction(q: FactQuery): string {
   echo '==>lvs:rule'
   ip -j rule show 2>/dev/null || echo '[]'
   echo '==>lvs:files'
-  for p in ${words(q.files)} $(sed -n 's/^file //p' ${OWNED_FILE} 2>/dev/null); do
+  for p in $({ printf '%s\\n' ${words(q.files)}; sed -n 's/^file //p' ${OWNED_FILE} 2>/dev/null; } | sort -u); do
     if [ -f "$p" ]; then
       printf 'F %s %s\\n' "$(stat -c '%a %U %G' "$p")" "$p"
       base64 < "$p" | tr -d '\\n'
@@ -66,11 +75,7 @@ export function factsFunction(q: FactQuery): string {
     fi
   done
   echo '==>lvs:packages'
-  if command -v dpkg-query >/dev/null 2>&1; then
-    dpkg-query -W -f='\${Package} \${db:Status-Abbrev}\\n' ${words(q.packages)} 2>/dev/null || true
-  elif command -v rpm >/dev/null 2>&1; then
-    rpm -q --qf '%{NAME} ii\\n' ${words(q.packages)} 2>/dev/null | grep ' ii$' || true
-  fi
+${q.packages.length === 0 ? '' : packagesQuery(q.packages)}
   echo '==>lvs:modules'
   for m in ${words(q.modules)}; do
     if [ -d "/sys/module/$m" ]; then echo "$m yes"; else echo "$m no"; fi

@@ -173,6 +173,18 @@ function byPosition(a: InventoryProblem, b: InventoryProblem): number {
   return a.line - b.line || a.col - b.col;
 }
 
+/** Sorted by position, each problem once (the parser may say the same thing twice at one spot). */
+function report(problems: InventoryProblem[]): InventoryError {
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => {
+    const key = `${p.line}:${p.col}:${p.path}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return new InventoryError(unique.sort(byPosition));
+}
+
 /** Aliases expand in toJS; a few nested ones ("billion laughs") would expand to gigabytes. */
 const MAX_ALIASES = 100;
 
@@ -213,7 +225,7 @@ export async function loadInventory(path: string): Promise<Inventory> {
   const ctx: Ctx = { file: shown, doc, lc };
   if (doc.errors.length > 0) {
     // prettyErrors: false leaves linePos unset; the offset is always there.
-    throw new InventoryError(
+    throw report(
       doc.errors.map((e) => {
         // Where the parser ran out of stack depends on the stack size, not on the file: say 1:1.
         const deep = /call stack/i.test(e.message);
@@ -240,16 +252,16 @@ export async function loadInventory(path: string): Promise<Inventory> {
   // would mostly repeat the schema's complaint in other words. zod itself reports every issue it finds.
   if (!parsed.success) {
     const schemaProblems = zodProblems(ctx, parsed.error);
-    throw new InventoryError([...schemaProblems, ...traps, ...reservedKeys(ctx, schemaProblems)].sort(byPosition));
+    throw report([...schemaProblems, ...traps, ...reservedKeys(ctx, schemaProblems)]);
   }
   const reserved = reservedKeys(ctx, []);
-  if (reserved.length > 0) throw new InventoryError([...reserved, ...traps].sort(byPosition));
+  if (reserved.length > 0) throw report([...reserved, ...traps]);
   const ruleProblems = checkRules(parsed.data).map((p) => problemAt(ctx, p.path, p.message, p.at));
-  if (ruleProblems.length > 0 || traps.length > 0) throw new InventoryError([...ruleProblems, ...traps].sort(byPosition));
+  if (ruleProblems.length > 0 || traps.length > 0) throw report([...ruleProblems, ...traps]);
   const fallbackName = basename(file, extname(file));
   const result = normalize(parsed.data, { file, name: parsed.data.name ?? fallbackName, baseDir: dirname(file) });
   if (result.problems.length > 0) {
-    throw new InventoryError(result.problems.map((p) => problemAt(ctx, p.path, p.message)).sort(byPosition));
+    throw report(result.problems.map((p) => problemAt(ctx, p.path, p.message)));
   }
   return result.inventory;
 }

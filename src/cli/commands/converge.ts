@@ -1,9 +1,10 @@
 // up, plan and down share one runner: load → expand → run every host → report → exit code.
-import type { Command } from '@commander-js/extra-typings';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { SshTransport } from '../../connection/ssh.js';
 import { UsageError } from '../../errors.js';
 import type { HostResult, Mode } from '../../executor/host.js';
 import { type Reporter, runAll } from '../../executor/run.js';
+import type { DesiredHost } from '../../model/types.js';
 import { loadInventory } from '../../inventory/load.js';
 import { expandHost, expandInventory } from '../../roles/expand.js';
 import { JsonReporter } from '../output/json.js';
@@ -16,6 +17,27 @@ export interface ConvergeOptions {
   json?: boolean;
   drainTimeout: string;
   detailedExitcode?: boolean;
+  withoutIpvs?: boolean;
+}
+
+/**
+ * --without-ipvs (benchmarks on kernels without IPVS, like this project's CI machine): drop exactly
+ * the IPVS part of the desired state — ip_vs modules, net.ipv4.vs.* sysctls, the IPVS table —
+ * so directors converge everything else. Never for production.
+ */
+export function withoutIpvs(d: DesiredHost): DesiredHost {
+  return {
+    ...d,
+    modules: d.modules.filter((m) => !m.startsWith('ip_vs')),
+    sysctls: Object.fromEntries(Object.entries(d.sysctls).filter(([k]) => !k.startsWith('net.ipv4.vs.') && !k.startsWith('net.ipv6.vs.'))),
+    files: d.files.map((f) =>
+      f.path.endsWith('/sysctl.d/90-lvs-deploy.conf') || f.path.endsWith('/modules-load.d/lvs-deploy.conf')
+        ? { ...f, content: f.content.split('\n').filter((l) => !/^(ip_vs|net\.ipv[46]\.vs\.)/.test(l)).join('\n') }
+        : f,
+    ),
+    ipvs: [],
+    ipvsStatic: false,
+  };
 }
 
 function positiveInt(text: string, flag: string, min = 1): number {
@@ -41,7 +63,8 @@ export async function converge(file: string, mode: Mode, opts: ConvergeOptions, 
   const concurrency = positiveInt(opts.concurrency, '--concurrency');
   const drainSeconds = positiveInt(opts.drainTimeout, '--drain-timeout', 0);
   const inv = await loadInventory(file);
-  const desired = expandInventory(inv);
+  const strip = opts.withoutIpvs ? withoutIpvs : (d: DesiredHost) => d;
+  const desired = new Map([...expandInventory(inv)].map(([k, d]) => [k, strip(d)]));
   let hosts = [...desired.values()].filter((d) => d.kinds.includes('director') || d.kinds.includes('realserver'));
   if (opts.limit) {
     const wanted = opts.limit.split(',').map((s) => s.trim()).filter(Boolean);
@@ -61,7 +84,7 @@ export async function converge(file: string, mode: Mode, opts: ConvergeOptions, 
     const results = await runAll(inv, hosts, {
       mode, concurrency, drainSeconds, debug, reporter,
       connect: (target) => SshTransport.connect(target),
-      expand: (host, os) => expandHost(inv, host, { os }),
+      expand: (host, os) => strip(expandHost(inv, host, { os })),
       interrupted: () => interrupted,
     });
     if (reporter instanceof TtyReporter) await reporter.settle();
@@ -124,6 +147,7 @@ export function registerConverge(program: Command): void {
       .option('--json', "print one JSON document with every host's result")
       .option('--drain-timeout <seconds>', 'how long a removed real server may drain (weight 0) before it is deleted', '10')
       .option('--detailed-exitcode', 'plan: exit 3 when changes are pending (0: none)')
+      .addOption(new Option('--without-ipvs', 'benchmarks only: leave out IPVS modules, sysctls and table').hideHelp())
       .addHelpText('after', spec.help);
     cmd.action(async (file, o) => {
       const debug = Boolean((program.opts() as { debug?: boolean }).debug);

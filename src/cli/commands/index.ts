@@ -1,6 +1,7 @@
 // Every command registers itself here; main.ts stays small.
 import type { Command } from '@commander-js/extra-typings';
 import { registerConverge } from './converge.js';
+import { registerDemo } from './demo.js';
 import { registerLabCommand } from './lab.js';
 import { registerRender } from './render.js';
 import { registerValidate } from './validate.js';
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerConverge(program);
   registerVerify(program);
   registerLabCommand(program);
+  registerDemo(program);
 }
