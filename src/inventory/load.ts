@@ -2,7 +2,7 @@
 // secrets → typed Inventory. Every problem found is reported at once, as FILE:LINE:COL lines.
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { type Document, isAlias, isPair, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import { type Document, isPair, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { InventoryError, type InventoryProblem } from '../errors.js';
 import { formatPath, locate, type PathKey } from './locate.js';

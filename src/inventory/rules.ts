@@ -41,7 +41,7 @@ const hostRefs: Check = (inv, out) => {
       out.push({ path: ['directors', 'vrrp', 'priority', h], message: `"${h}" is not one of directors.hosts`, at: 'key' });
     }
   }
-  inv.services.forEach((s, si) =>
+  inv.services.forEach((s, si) => {
     s.real_servers.forEach((rs, ri) => {
       const path = ['services', si, 'real_servers', ri];
       if (rs.host !== undefined && !known(rs.host)) {
@@ -50,8 +50,8 @@ const hostRefs: Check = (inv, out) => {
       if (rs.host === undefined && rs.address === undefined) {
         out.push({ path, message: 'a real server needs host (an inventory host) or address' });
       }
-    }),
-  );
+    });
+  });
   const from = inv.verify?.from;
   if (from !== undefined && from !== 'control' && !known(from)) {
     out.push({ path: ['verify', 'from'], message: `unknown host "${from}" (expected a host name or "control")` });

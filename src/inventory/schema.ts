@@ -31,10 +31,14 @@ const cidr = z.string().refine((s) => parseCidr(s) !== undefined && !s.includes(
 const port = z.int().min(1).max(65535);
 // A file path read locally or written into keepalived.conf (notify and misc scripts, which keepalived
 // runs): no control characters, quotes or shell metacharacters. Spaces stay allowed (script arguments).
-const PATH_RE = /^[^\x00-\x1f\x7f"'`$;&|<>\\{}#!]+$/;
-const path = z.string().min(1).regex(PATH_RE, {
-  error: 'not a valid path (no control characters, quotes or shell characters such as $ ` ; | & < > { } # !)',
-});
+const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+const PATH_RE = /^[^"'`$;&|<>\\{}#!]+$/;
+const path = z
+  .string()
+  .min(1)
+  .refine((s) => PATH_RE.test(s) && !hasControl(s), {
+    error: 'not a valid path (no control characters, quotes or shell characters such as $ ` ; | & < > { } # !)',
+  });
 const bool = z.boolean();
 
 export const secretRef = z.union([
@@ -155,7 +159,9 @@ const probe = z.strictObject({
   service: name('service name'),
   url: z
     .string()
-    .regex(/^https?:\/\/[^\s\x00-\x1f\x7f"'`\\$;&|<>(){}]+$/, { error: 'not an http(s) URL (no spaces or shell characters)' })
+    .refine((s) => /^https?:\/\/[^\s"'`\\$;&|<>(){}]+$/.test(s) && !hasControl(s), {
+      error: 'not an http(s) URL (no spaces or shell characters)',
+    })
     .optional(),
   tcp: bool.default(false),
   udp: bool.default(false),
