@@ -40,13 +40,15 @@ export interface HostJob {
 }
 
 export function factQuery(d: DesiredHost): FactQuery {
-  const modules = new Set([...d.modules, 'ip_vs']);
+  const modules = new Set(d.kinds.includes('director') ? [...d.modules, 'ip_vs'] : d.modules);
   return {
     sysctls: Object.keys(d.sysctls),
     files: d.files.map((f) => f.path),
     packages: d.packages,
     modules: [...modules],
     daemons: d.daemons,
+    ipvs: d.kinds.includes('director'),
+    rules: d.rules.length > 0,
   };
 }
 
@@ -118,7 +120,7 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
   const postFacts = parseFacts(splitSections(after).size > 0 ? after : '');
   const left = planFor(job, desired, postFacts);
   if (left.changes.length > 0 || left.blockers.length > 0) {
-    await t.run(buildUndoScript(runId));
+    await t.run(buildUndoScript(runId, script.steps));
     const pending = [...left.blockers, ...left.changes.map(describeChange)].slice(0, 3).join('; ');
     return finish({ status: 'failed', changes: [], plan, error: `post-check: still not converged (${pending}); rolled back`, rolledBack: true });
   }

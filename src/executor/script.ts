@@ -2,9 +2,9 @@
 // rolls the host back by itself if a step fails, and ends by printing the facts again (the
 // post-check). It survives a dropped SSH connection: HUP/PIPE are ignored and output goes to a
 // log first. The whole script is one function called on its last line, so a truncated transfer
-// runs nothing.
+// runs nothing. Undo entries are small files sourced newest first; writing them starts no program.
 import { quote } from '../connection/shell.js';
-import { factsFunction, type FactQuery, SCRIPT_PRELUDE, STATE_DIR } from '../facts/script.js';
+import { factsFunction, type FactQuery, OWNED_FILE, SCRIPT_PRELUDE, STATE_DIR } from '../facts/script.js';
 import type { Change } from '../planner/changes.js';
 import { type Step, type StepOptions, stepFor } from './steps.js';
 
@@ -19,10 +19,7 @@ export interface ApplyScript {
 
 export const BACKUP_DIR = `${STATE_DIR}/backup`;
 
-const HELPERS = `lvs_undo_push() {
-  { printf '%s\\n' "$1"; cat "$BK/undo.sh"; } > "$BK/undo.tmp" && mv -f "$BK/undo.tmp" "$BK/undo.sh"
-}
-lvs_drain() {
+const HELPERS = `lvs_drain() {
   dest=$1; secs=$2; shift 2; i=0
   while [ "$i" -lt "$secs" ]; do
     n=$(ipvsadm -L -n "$@" 2>/dev/null | awk -v d="$dest" '$1=="->" && $2==d {print $5+$6}')
@@ -31,16 +28,24 @@ lvs_drain() {
   done
   return 0
 }
+lvs_undo_all() {
+  i=$1
+  while [ "$i" -ge 0 ]; do
+    if [ -f "$BK/undo.$i" ]; then ( . "$BK/undo.$i" ); fi
+    i=$((i-1))
+  done
+  i=0
+  while [ -f "$BK/undo-last.$i" ]; do ( . "$BK/undo-last.$i" ); i=$((i+1)); done
+}
 lvs_rollback() {
   echo "==>lvs:failed $1"
-  sh "$BK/undo.sh" > "$BK/undo.log" 2>&1
-  sh "$BK/undo-last.sh" >> "$BK/undo.log" 2>&1
+  lvs_undo_all "$1" > "$BK/undo.log" 2>&1
   echo "==>lvs:rolled-back"
 }`;
 
 function stepBlock(step: Step, n: number, text: string): string {
-  const undo = step.undo ? `lvs_undo_push ${quote(step.undo)}` : ':';
-  const last = step.undoLast ? `\n  printf '%s\\n' ${quote(step.undoLast)} >> "$BK/undo-last.sh"` : '';
+  const undo = step.undo ? `printf '%s\\n' ${quote(step.undo)} > "$BK/undo.${n}"` : ':';
+  const last = step.undoLast ? `\n  printf '%s\\n' ${quote(step.undoLast)} > "$BK/undo-last.$lvs_last"; lvs_last=$((lvs_last+1))` : '';
   // Not inside an `if`: POSIX shells ignore `set -e` in a tested compound command.
   return `  echo '==>lvs:step ${n}'
   (
@@ -69,9 +74,14 @@ ${factsFunction(facts)}
 ${HELPERS}
 lvs_main() {
   lvs_systemd=no
-  [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && lvs_systemd=yes
-  mkdir -p "$BK/files" && : > "$BK/undo.sh" && : > "$BK/undo-last.sh" || return 1
-  if command -v ipvsadm >/dev/null 2>&1 && [ -e /proc/net/ip_vs ]; then ipvsadm -S -n > "$BK/ipvs.rules" 2>/dev/null || true; fi
+  lvs_init=
+  read -r lvs_init < /proc/1/comm 2>/dev/null
+  [ "$lvs_init" = systemd ] && lvs_systemd=yes
+  lvs_last=0
+  lvs_owned='|'
+  if [ -r ${OWNED_FILE} ]; then while read -r lvs_kind lvs_a lvs_b; do lvs_owned="$lvs_owned$lvs_a|"; done < ${OWNED_FILE}; fi
+  mkdir "$BK/files" || return 1
+  if [ -e /proc/net/ip_vs ] && command -v ipvsadm >/dev/null 2>&1; then ipvsadm -S -n > "$BK/ipvs.rules" 2>/dev/null || true; fi
 `;
   const tail = `
   echo '==>lvs:applied'
@@ -80,18 +90,19 @@ lvs_run() {
   trap '' HUP PIPE
   LVS_STATE=${STATE_DIR}
   BK=${quote(bk)}
-  mkdir -p ${BACKUP_DIR} || exit 90
+  mkdir -p "$BK" || exit 90
   if ! mkdir ${STATE_DIR}/lock 2>/dev/null; then
-    if kill -0 "$(cat ${STATE_DIR}/lock/pid 2>/dev/null)" 2>/dev/null; then echo "==>lvs:locked"; exit 91; fi
-    rm -rf ${STATE_DIR}/lock; mkdir ${STATE_DIR}/lock || exit 91
+    lvs_holder=
+    read -r lvs_holder < ${STATE_DIR}/lock/pid 2>/dev/null
+    if [ -n "$lvs_holder" ] && kill -0 "$lvs_holder" 2>/dev/null; then echo "==>lvs:locked"; exit 91; fi
   fi
   echo $$ > ${STATE_DIR}/lock/pid
-  mkdir -p "$BK"
   lvs_main > "$BK/log" 2>&1
   rc=$?
   rm -rf ${STATE_DIR}/lock
-  (cd ${BACKUP_DIR} && ls -1t | tail -n +${opts.keepBackups + 1} | xargs rm -rf) 2>/dev/null
-  cat "$BK/log"
+  set -- ${BACKUP_DIR}/*
+  if [ $# -gt ${opts.keepBackups} ]; then (cd ${BACKUP_DIR} && ls -1t | tail -n +${opts.keepBackups + 1} | xargs rm -rf) 2>/dev/null; fi
+  while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\\n' "$lvs_l"; done < "$BK/log"
   [ "$rc" -eq 0 ] && lvs_facts
   exit "$rc"
 }
@@ -101,13 +112,18 @@ lvs_run
 }
 
 /** Run the undo log of an earlier apply (post-check failed). */
-export function buildUndoScript(runId: string): string {
-  const bk = quote(`${BACKUP_DIR}/${runId}`);
+export function buildUndoScript(runId: string, steps: number): string {
   return `${SCRIPT_PRELUDE}
+${HELPERS}
 lvs_undo() {
   trap '' HUP PIPE
-  sh ${bk}/undo.sh > ${bk}/undo.log 2>&1
-  sh ${bk}/undo-last.sh >> ${bk}/undo.log 2>&1
+  lvs_init=
+  read -r lvs_init < /proc/1/comm 2>/dev/null
+  lvs_systemd=no
+  [ "$lvs_init" = systemd ] && lvs_systemd=yes
+  LVS_STATE=${STATE_DIR}
+  BK=${quote(`${BACKUP_DIR}/${runId}`)}
+  lvs_undo_all ${steps - 1} > "$BK/undo.log" 2>&1
   echo '==>lvs:rolled-back'
 }
 lvs_undo

@@ -2,7 +2,7 @@
 // `up` knows what it owns and `down` can undo exactly that, restoring the values it found.
 import { emptyState, type HostFacts, type HostState } from '../model/facts.js';
 import type { DesiredHost } from '../model/types.js';
-import { OWNED_FILE, STATE_FILE } from '../facts/script.js';
+import { OWNED_FILE, STATE_FILE, sysctlPath } from '../facts/script.js';
 import type { Change } from '../planner/changes.js';
 
 export function nextState(inventory: string, d: DesiredHost, f: HostFacts, changes: Change[]): HostState {
@@ -37,7 +37,7 @@ export function nextState(inventory: string, d: DesiredHost, f: HostFacts, chang
 }
 
 export function stateFiles(state: HostState): { path: string; content: string }[] {
-  const owned = [...state.files.map((x) => `file ${x.path}`), ...Object.keys(state.sysctlOriginals).map((k) => `sysctl ${k}`)];
+  const owned = [...state.files.map((x) => `file ${x.path}`), ...Object.keys(state.sysctlOriginals).map((k) => `sysctl ${k} ${sysctlPath(k)}`)];
   return [
     { path: STATE_FILE, content: `${JSON.stringify(state, null, 2)}\n` },
     { path: OWNED_FILE, content: `${owned.join('\n')}\n` },

@@ -1,7 +1,7 @@
 // Turn each Change into a shell step: the commands that do it and the commands that undo it.
-// Every value is quoted; file contents travel base64-encoded in quoted heredocs.
+// Every value is quoted; file contents travel as single-quoted printf arguments (no program runs).
 import { quote } from '../connection/shell.js';
-import { STATE_DIR } from '../facts/script.js';
+import { STATE_DIR, sysctlPath } from '../facts/script.js';
 import { destKey, formatDest, formatService } from '../model/ipvs.js';
 import type { DesiredDaemon, DesiredRoute, IpvsService } from '../model/types.js';
 import type { Change } from '../planner/changes.js';
@@ -26,15 +26,17 @@ export interface StepOptions {
 const q = quote;
 const words = (line: string) => line.split(' ').map(q).join(' ');
 
-function heredoc(content: string, target: string): string {
-  const b64 = Buffer.from(content, 'utf8').toString('base64').replace(/(.{76})/g, '$1\n');
-  return `base64 -d > ${target} <<'LVS_DEPLOY_EOF'\n${b64}\nLVS_DEPLOY_EOF`;
-}
-
 function route(r: DesiredRoute): string {
   return [r.dst, ...(r.via ? ['via', r.via] : []), ...(r.dev ? ['dev', r.dev] : []), ...(r.table ? ['table', String(r.table)] : [])]
     .map(q)
     .join(' ');
+}
+
+/** umask that makes a shell redirect create the file with `mode`, or undefined when chmod is needed. */
+function umaskFor(mode: string): string | undefined {
+  const m = Number.parseInt(mode, 8);
+  if (Number.isNaN(m) || m & 0o7111) return undefined;
+  return (0o777 & ~m).toString(8).padStart(4, '0');
 }
 
 function fileStep(c: Extract<Change, { kind: 'file' }>, n: number): Step {
@@ -47,20 +49,24 @@ function fileStep(c: Extract<Change, { kind: 'file' }>, n: number): Step {
     const put = c.action === 'restore' ? `cp -p ${original} ${p}.lvs-new && mv -f ${p}.lvs-new ${p} && rm -f ${original}` : `rm -f ${p}`;
     return { run: `${backup}\n${put}`, undo, secret: false };
   }
-  const tmp = `"$lvs_tmp"`;
+  const dir = c.path.slice(0, c.path.lastIndexOf('/')) || '/';
   // The first time `up` takes over an existing file, keep it so `down` can put it back.
   const keepOriginal =
     c.action === 'create' || c.path.startsWith(`${STATE_DIR}/`)
       ? ''
-      : `if [ -e ${p} ] && [ ! -e ${original} ] && ! grep -qx ${q(`file ${c.path}`)} "$LVS_STATE/owned.list" 2>/dev/null; then mkdir -p "$(dirname ${original})" && cp -p ${p} ${original}; fi\n`;
-  const validate = c.validate ? `${c.validate.split(' ').map((w) => (w === '%s' ? tmp : q(w))).join(' ')}\n` : '';
-  const write = c.metaOnly
-    ? `chmod ${q(c.mode)} ${p} && chown ${q(`${c.owner}:${c.group}`)} ${p}`
-    : `mkdir -p "$(dirname ${p})"
-lvs_tmp=$(mktemp "$(dirname ${p})/.lvs-deploy.XXXXXX")
-${heredoc(c.after ?? '', tmp)}
-chmod ${q(c.mode)} ${tmp} && chown ${q(`${c.owner}:${c.group}`)} ${tmp}
-${validate}mv -f ${tmp} ${p}`;
+      : `if [ -e ${p} ] && [ ! -e ${original} ]; then case "$lvs_owned" in *${q(`|${c.path}|`)}*) ;; *) mkdir -p "$LVS_STATE/originals"${q(dir)} && cp -p ${p} ${original} ;; esac; fi\n`;
+  const owner = c.owner === 'root' && c.group === 'root' ? '' : `chown ${q(`${c.owner}:${c.group}`)} ${p}.lvs-new\n`;
+  if (c.metaOnly) {
+    return { run: `${backup}\n${keepOriginal}chmod ${q(c.mode)} ${p} && chown ${q(`${c.owner}:${c.group}`)} ${p}`, undo, secret: c.secret };
+  }
+  const mask = umaskFor(c.mode);
+  const validate = c.validate ? `${c.validate.split(' ').map((w) => (w === '%s' ? `${p}.lvs-new` : q(w))).join(' ')}\n` : '';
+  // printf is a builtin: no program starts to write the file (each exec is slow under emulation).
+  const write = `[ -d ${q(dir)} ] || mkdir -p ${q(dir)}
+[ ! -e ${p}.lvs-new ] || rm -f ${p}.lvs-new
+umask ${mask ?? '0077'}
+printf '%s' ${q(c.after ?? '')} > ${p}.lvs-new
+${mask ? '' : `chmod ${q(c.mode)} ${p}.lvs-new\n`}${owner}${validate}mv -f ${p}.lvs-new ${p}`;
   return { run: `${backup}\n${keepOriginal}${write}`, undo, secret: c.secret };
 }
 
@@ -128,9 +134,10 @@ export function stepFor(c: Change, n: number, o: StepOptions): Step {
     case 'file':
       return fileStep(c, n);
     case 'sysctl':
+      // A redirect into /proc/sys is a builtin; it fails (and so the step) when the key is missing.
       return {
-        run: `sysctl -q -w ${q(`${c.key}=${c.after}`)}`,
-        undo: c.before === null ? '' : `sysctl -q -w ${q(`${c.key}=${c.before}`)}`,
+        run: `printf '%s\\n' ${q(c.after)} > ${q(sysctlPath(c.key))}`,
+        undo: c.before === null ? '' : `printf '%s\\n' ${q(c.before)} > ${q(sysctlPath(c.key))}`,
         secret: false,
       };
     case 'link':

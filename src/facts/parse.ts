@@ -57,22 +57,37 @@ function parseSysctls(text: string | undefined): Record<string, string | null> {
   return out;
 }
 
-function parseFiles(text: string | undefined, errors: string[]): Record<string, FileFact | null> {
+/**
+ * `F mode owner group size path` / `A - - - - path` lines, then the contents of the present files
+ * as `@@ path` followed by `|line` lines (one awk for all files). A file's last newline is only
+ * there when the byte count says so.
+ */
+function parseFiles(text: string | undefined): Record<string, FileFact | null> {
   const out: Record<string, FileFact | null> = {};
-  const lines = (text ?? '').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^([FA]) (\S+) (\S+) (\S+) (.+)$/.exec(lines[i] ?? '');
-    if (!m?.[5]) continue;
-    if (m[1] === 'A') {
-      out[m[5]] = null;
+  const meta = new Map<string, { mode: string; owner: string; group: string; size: number }>();
+  const content = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of (text ?? '').split('\n')) {
+    if (line.startsWith('|')) {
+      current?.push(line.slice(1));
       continue;
     }
-    const b64 = lines[++i] ?? '';
-    try {
-      out[m[5]] = { content: Buffer.from(b64, 'base64').toString('utf8'), mode: (m[2] ?? '').padStart(4, '0'), owner: m[3] ?? '', group: m[4] ?? '' };
-    } catch {
-      errors.push(`cannot decode file ${m[5]}`);
+    if (line.startsWith('@@ ')) {
+      current = [];
+      content.set(line.slice(3), current);
+      continue;
     }
+    const m = /^([FA]) (\S+) (\S+) (\S+) (\S+) (.+)$/.exec(line);
+    if (!m?.[6]) continue;
+    if (m[1] === 'A') out[m[6]] = null;
+    else meta.set(m[6], { mode: (m[2] ?? '').padStart(4, '0'), owner: m[3] ?? '', group: m[4] ?? '', size: Number(m[5]) });
+  }
+  for (const [path, m] of meta) {
+    const lines = content.get(path);
+    let text = lines ? `${lines.join('\n')}\n` : '';
+    // A different count (non-UTF-8 bytes) just reads as different content: `up` rewrites it.
+    if (Buffer.byteLength(text) === m.size + 1) text = text.slice(0, -1);
+    out[path] = { content: text, mode: m.mode, owner: m.owner, group: m.group };
   }
   return out;
 }
@@ -148,7 +163,7 @@ export function parseFacts(output: string): HostFacts {
     links,
     routes: parseRoutes(s.get('route'), errors),
     rules: parseIpRules(s.get('rule'), errors),
-    files: parseFiles(s.get('files'), errors),
+    files: parseFiles(s.get('files')),
     packages: Object.fromEntries(parseKeyValue(s.get('packages')).map(([n, st]) => [n ?? '', st === 'ii'])),
     modules: Object.fromEntries(parseKeyValue(s.get('modules')).map(([n, st]) => [n ?? '', st === 'yes'])),
     ipvs: ipvsText.trim() === '!none' ? null : parseRules(ipvsText).services,

@@ -135,7 +135,8 @@ export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, r
     `cp ${HOST_STATE}/id_ed25519.pub /root/.ssh/authorized_keys`,
     ...adminUser(),
     `printf '%s' ${shQuote(sshdConfig(host))} > /etc/ssh/sshd_config.lvs-lab`,
-    `/usr/sbin/sshd -D -f /etc/ssh/sshd_config.lvs-lab -E ${shQuote(`${HOST_RUN}/logs/${host.name}-sshd.log`)} </dev/null >/dev/null 2>&1 &`,
+    // -r: no re-exec per connection (an exec of sshd costs most under emulation in the VM lab).
+    `/usr/sbin/sshd -D -r -f /etc/ssh/sshd_config.lvs-lab -E ${shQuote(`${HOST_RUN}/logs/${host.name}-sshd.log`)} </dev/null >/dev/null 2>&1 &`,
     `echo $! > ${pid('sshd')}`,
   ];
   if (host.responders.length > 0) {
