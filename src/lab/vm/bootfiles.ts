@@ -1,0 +1,206 @@
+// Boot files for the VM lab: Debian's kernel as an uncompressed ELF plus a tiny initramfs that
+// mounts the host's own / read-only over 9p (no disk image to download or keep in sync).
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { LabError } from '../state.js';
+
+export const VM_CACHE_ROOT = '/var/cache/lvs-deploy/vm';
+/** Guest mount point of the writable per-lab share (the VM's run dir on the host). */
+export const GUEST_SHARE = '/lvs-vm';
+/** Script on the share that busybox init runs as sysinit. */
+export const GUEST_SCRIPT = 'guest.sh';
+
+// The boot-critical drivers, in modules.dep order (each needs only the ones before it), plus
+// virtio_net: there is no udev to load it, and from the 9p root its modprobe cost ~3 s of boot.
+// Everything else (bridge, veth, ip_vs…) is modprobe'd later from the 9p root with the host's kmod.
+const INITRAMFS_MODULES = [
+  'virtio_pci_legacy_dev',
+  'virtio_pci_modern_dev',
+  'virtio_ring',
+  'virtio',
+  'virtio_pci',
+  'virtio_mmio',
+  '9pnet',
+  '9pnet_virtio',
+  'netfs',
+  'fscache',
+  '9p',
+  'overlay',
+  'failover',
+  'net_failover',
+  'virtio_net',
+];
+
+export interface BootFiles {
+  kernelVersion: string;
+  vmlinux: string;
+  initramfs: string;
+}
+
+/** Newest /boot/vmlinuz-* whose modules tree has ip_vs (the kernel the lab needs). */
+export function findKernel(): string | undefined {
+  if (!existsSync('/boot')) return undefined;
+  const versions = readdirSync('/boot')
+    .filter((f) => f.startsWith('vmlinuz-'))
+    .map((f) => f.slice('vmlinuz-'.length))
+    .filter(
+      (v) =>
+        existsSync(`/lib/modules/${v}/kernel/net/netfilter/ipvs/ip_vs.ko`) ||
+        existsSync(`/lib/modules/${v}/kernel/net/netfilter/ipvs/ip_vs.ko.xz`),
+    )
+    .sort();
+  return versions.at(-1);
+}
+
+/** Build (once) and return the boot files for `kernelVersion` (default: findKernel()). */
+export function ensureBootFiles(kernelVersion = findKernel()): BootFiles {
+  if (!kernelVersion) throw new LabError('no /boot/vmlinuz-* with ip_vs modules (install linux-image-amd64)');
+  const dir = join(VM_CACHE_ROOT, kernelVersion);
+  mkdirSync(dir, { recursive: true });
+  // The initramfs is keyed by what goes into it, so a changed module list or /init rebuilds it.
+  const key = createHash('sha1')
+    .update(`${INITRAMFS_MODULES.join(' ')}\n${initScript(INITRAMFS_MODULES)}`)
+    .digest('hex')
+    .slice(0, 8);
+  const files = {
+    kernelVersion,
+    vmlinux: join(dir, 'vmlinux'),
+    initramfs: join(dir, `initramfs-${key}.cpio`),
+  };
+  buildOnce(files.vmlinux, (tmp) => extractVmlinux(`/boot/vmlinuz-${kernelVersion}`, tmp));
+  buildOnce(files.initramfs, (tmp) => buildInitramfs(kernelVersion, tmp));
+  return files;
+}
+
+// Build beside the target and rename: a crash, or a second lab building at the same time, never
+// leaves a half-written file where qemu would boot it.
+function buildOnce(target: string, build: (tmp: string) => void): void {
+  if (existsSync(target)) return;
+  const tmp = `${target}.tmp-${process.pid}`;
+  try {
+    build(tmp);
+    renameSync(tmp, target);
+  } finally {
+    rmSync(tmp, { force: true });
+    rmSync(`${tmp}.d`, { recursive: true, force: true });
+  }
+}
+
+// An uncompressed ELF boots through qemu's PVH entry; it saves the ~3.5 s of in-guest
+// decompression that an emulated CPU would otherwise pay at every boot.
+function extractVmlinux(bzImage: string, out: string): void {
+  const image = readFileSync(bzImage);
+  const xzMagic = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+  let off = image.indexOf(xzMagic);
+  while (off >= 0) {
+    try {
+      // --single-stream: the payload is followed by trailing setup data xz must ignore.
+      const elf = execFileSync('xz', ['-dc', '--single-stream'], {
+        input: image.subarray(off),
+        maxBuffer: 1 << 30,
+      });
+      if (elf.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {
+        writeFileSync(out, elf);
+        return;
+      }
+    } catch {
+      // A false magic match inside other data: keep looking.
+    }
+    off = image.indexOf(xzMagic, off + 1);
+  }
+  throw new LabError(`${bzImage}: no xz-compressed ELF payload found`);
+}
+
+function moduleFile(kver: string, mod: string): string {
+  const depLines = readFileSync(`/lib/modules/${kver}/modules.dep`, 'utf8').split('\n');
+  const line = depLines.find((l) => {
+    const file = l.slice(0, l.indexOf(':'));
+    const base = file.slice(file.lastIndexOf('/') + 1);
+    return base === `${mod}.ko` || base === `${mod}.ko.xz`;
+  });
+  if (!line) throw new LabError(`module ${mod} not found in /lib/modules/${kver}/modules.dep`);
+  return `/lib/modules/${kver}/${line.slice(0, line.indexOf(':'))}`;
+}
+
+function builtin(kver: string, mod: string): boolean {
+  const path = `/lib/modules/${kver}/modules.builtin`;
+  if (!existsSync(path)) return false;
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .some((l) => l.endsWith(`/${mod}.ko`));
+}
+
+function buildInitramfs(kver: string, out: string): void {
+  const root = `${out}.d`;
+  for (const d of ['bin', 'dev', 'proc', 'sys', 'mods', 'lower', 'ovl', 'newroot'])
+    mkdirSync(join(root, d), { recursive: true });
+  copyFileSync('/usr/bin/busybox', join(root, 'bin/busybox'));
+  chmodSync(join(root, 'bin/busybox'), 0o755);
+  symlinkSync('busybox', join(root, 'bin/sh'));
+  const mods: string[] = [];
+  for (const m of INITRAMFS_MODULES) {
+    if (builtin(kver, m)) continue;
+    const src = moduleFile(kver, m);
+    const dst = join(root, 'mods', `${m}.ko`);
+    if (src.endsWith('.xz')) writeFileSync(dst, execFileSync('xz', ['-dc', src], { maxBuffer: 1 << 28 }));
+    else copyFileSync(src, dst);
+    mods.push(m);
+  }
+  writeFileSync(join(root, 'init'), initScript(mods), { mode: 0o755 });
+  // Uncompressed: an emulated CPU unpacks gzip slower than it copies 3 MB.
+  execFileSync('sh', ['-c', 'cd "$1" && find . | cpio -o -H newc --quiet > "$2"', 'sh', root, out]);
+  rmSync(root, { recursive: true, force: true });
+}
+
+function initScript(mods: string[]): string {
+  const p9 = 'trans=virtio,version=9p2000.L,msize=262144';
+  return `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+# microvm passes virtio_mmio.device=... on the command line; insmod does not read it, so hand it over.
+mmio=$(tr ' ' '\\n' </proc/cmdline | sed -n 's/^virtio_mmio\\.//p' | tr '\\n' ' ')
+for m in ${mods.join(' ')}; do
+  if [ "$m" = virtio_mmio ]; then insmod /mods/$m.ko $mmio; else insmod /mods/$m.ko; fi
+done
+fail() { echo "lvs-vm init: $*"; exec sh; }
+mount -t 9p -o ${p9},ro,cache=loose hostroot /lower || fail "9p root"
+mount -t tmpfs -o mode=0755 ovl /ovl && mkdir -p /ovl/upper /ovl/work
+mount -t overlay overlay -o lowerdir=/lower,upperdir=/ovl/upper,workdir=/ovl/work /newroot || fail overlay
+mkdir -p /newroot${GUEST_SHARE}
+mount -t 9p -o ${p9} labrun /newroot${GUEST_SHARE} || fail "9p lab share"
+# busybox init with our own inittab (in the tmpfs upper layer, never on the host): the lab script
+# is sysinit, and there is no respawning console shell (it kept a vCPU busy). The script runs under
+# the host's /bin/sh: busybox sh would prefer its own applets (ip, mount…) over iproute2/util-linux.
+mkdir -p /newroot/etc
+cat > /newroot/etc/inittab <<'EOF'
+::sysinit:/bin/sh ${GUEST_SHARE}/${GUEST_SCRIPT}
+::ctrlaltdel:/bin/busybox poweroff -f
+EOF
+# The 9p root exports the host's /proc, /sys, /run…: cover them all before anything runs. A host
+# /proc/self/exe would point at the qemu serving 9p, and busybox re-execs applets through it.
+for d in proc sys dev; do mount --move /$d /newroot/$d || fail "move /$d"; done
+mkdir -p /newroot/dev/pts /newroot/dev/shm
+mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /newroot/dev/pts
+mount -t tmpfs -o mode=1777 shm /newroot/dev/shm
+# Private /run, /tmp and /root: /root also hides the host's dotfiles (bash sourced a slow .bashrc
+# for every ssh command) and secrets.
+for d in run tmp root; do mount -t tmpfs -o mode=0755 $d /newroot/$d; done
+chmod 1777 /newroot/tmp
+exec switch_root /newroot /bin/busybox init
+`;
+}
