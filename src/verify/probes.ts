@@ -42,7 +42,7 @@ function requestLoop(i: number, p: ProbeSpec): string {
   const port = String(s.port ?? 80);
   let one: string;
   if (p.probe.url) {
-    one = `out=$(curl -s -S -m 3 -H 'Connection: close' ${quote(p.probe.url)} 2>&1) && printf 'ok %s\\n' "$(printf '%s' "$out" | sed '/^\\s*$/d' | tail -n 1)" || printf 'fail curl-%s\\n' "$?"`;
+    one = `out=$(curl -s -S -m 2 -H 'Connection: close' ${quote(p.probe.url)} 2>&1) && printf 'ok %s\\n' "$(printf '%s' "$out" | sed '/^\\s*$/d' | tail -n 1)" || printf 'fail curl-%s\\n' "$?"`;
   } else if (p.probe.udp || s.protocol === 'udp') {
     one = `out=$(printf 'lvs-deploy-verify\\n' | busybox nc -u -w 2 ${quote(s.vip)} ${port} 2>&1); [ -n "$out" ] && printf 'ok %s\\n' "$(printf '%s' "$out" | tail -n 1)" || printf 'fail udp-no-reply\\n'`;
   } else {
@@ -58,10 +58,15 @@ function requestLoop(i: number, p: ProbeSpec): string {
     printf 'arp %s\\n' "$(arping -c 3 -w 4 -I "$dev" ${quote(s.vip)} 2>/dev/null | grep -oiE '([0-9a-f]{2}:){5}[0-9a-f]{2}' | tr 'A-F' 'a-f' | sort -u | tr '\\n' ' ')"
   fi`
       : ':';
+  // After 3 failures in a row the rest are counted failed without waiting on more timeouts.
   return `echo '==>probe ${i} ${target(s)}'
-  i=0
+  i=0; f=0
   while [ "$i" -lt ${n} ]; do
-    ${one}
+    if [ "$f" -ge 3 ]; then echo 'fail gave-up-after-3-failures'; else
+      r=$(${one})
+      echo "$r"
+      case "$r" in fail*) f=$((f+1)) ;; *) f=0 ;; esac
+    fi
     i=$((i+1))
   done
   ${lynx}

@@ -1,6 +1,5 @@
 // up, plan and down share one runner: load → expand → run every host → report → exit code.
 import { type Command, Option } from '@commander-js/extra-typings';
-import { SshTransport } from '../../connection/ssh.js';
 import { UsageError } from '../../errors.js';
 import type { HostResult, Mode } from '../../executor/host.js';
 import { type Reporter, runAll } from '../../executor/run.js';
@@ -9,7 +8,6 @@ import { loadInventory } from '../../inventory/load.js';
 import { expandHost, expandInventory } from '../../roles/expand.js';
 import { JsonReporter } from '../output/json.js';
 import { LineReporter } from '../output/lines.js';
-import { TtyReporter } from '../output/tty.js';
 
 export interface ConvergeOptions {
   concurrency: string;
@@ -37,6 +35,8 @@ export function withoutIpvs(d: DesiredHost): DesiredHost {
     ),
     ipvs: [],
     ipvsStatic: false,
+    // keepalived's checker exits without IPVS and takes the daemon down: run VRRP only.
+    daemons: d.daemons.map((x) => (x.name === 'keepalived' ? { ...x, command: [...x.command, '--vrrp'] } : x)),
   };
 }
 
@@ -46,10 +46,11 @@ function positiveInt(text: string, flag: string, min = 1): number {
   return n;
 }
 
-function pickReporter(json: boolean | undefined): Reporter {
+// listr2 and ssh2 are loaded only when used: every module loaded costs start-up time on each run.
+async function pickReporter(json: boolean | undefined): Promise<Reporter & { settle?: () => Promise<void> }> {
   if (json) return new JsonReporter();
   const tty = process.stdout.isTTY && !process.env.CI && process.env.TERM !== 'dumb';
-  return tty ? new TtyReporter() : new LineReporter();
+  return tty ? new (await import('../output/tty.js')).TtyReporter() : new LineReporter();
 }
 
 export function exitCodeFor(results: HostResult[], mode: Mode, detailed: boolean, interrupted: boolean): number {
@@ -79,7 +80,8 @@ export async function converge(file: string, mode: Mode, opts: ConvergeOptions, 
     process.stderr.write('\ninterrupted: hosts in flight finish or roll back; no new host starts (Ctrl-C again to quit now)\n');
   };
   process.on('SIGINT', onSigint);
-  const reporter = pickReporter(opts.json);
+  const reporter = await pickReporter(opts.json);
+  const { SshTransport } = await import('../../connection/ssh.js');
   try {
     const results = await runAll(inv, hosts, {
       mode, concurrency, drainSeconds, debug, reporter,
@@ -87,7 +89,7 @@ export async function converge(file: string, mode: Mode, opts: ConvergeOptions, 
       expand: (host, os) => strip(expandHost(inv, host, { os })),
       interrupted: () => interrupted,
     });
-    if (reporter instanceof TtyReporter) await reporter.settle();
+    await reporter.settle?.();
     return exitCodeFor(results, mode, opts.detailedExitcode ?? false, interrupted);
   } finally {
     process.off('SIGINT', onSigint);

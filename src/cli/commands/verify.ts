@@ -1,5 +1,4 @@
 import type { Command } from '@commander-js/extra-typings';
-import { SshTransport } from '../../connection/ssh.js';
 import { loadInventory } from '../../inventory/load.js';
 import { expandInventory } from '../../roles/expand.js';
 import { verify, type VerifyReport } from '../../verify/run.js';
@@ -45,6 +44,7 @@ Example:
     .action(async (file, o) => {
       const inv = await loadInventory(file);
       const desired = expandInventory(inv);
+      const { SshTransport } = await import('../../connection/ssh.js');
       const report = await verify(inv, desired, {
         connect: (t) => SshTransport.connect(t),
         progress: (line) => {
