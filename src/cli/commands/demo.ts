@@ -22,7 +22,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('lab up → up → verify → lab down, on a local lab (a VM with real IPVS by default)')
-    .argument('[inventory]', 'inventory file', 'inventories/seed-002-dr-keepalived.yaml')
+    .argument('[inventory]', 'inventory file', 'inventories/seed-003-nat-keepalived.yaml')
     .option('--netns', 'use the netns lab (fast, but this kernel may lack IPVS: directors then fail)')
     .option('--keep', 'leave the lab running afterwards')
     .addHelpText(
