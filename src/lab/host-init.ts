@@ -38,17 +38,27 @@ export function sshdConfig(host: LabHost): string {
 // One process per host serves every responder port: cheap enough for 50 hosts in seconds.
 // HTTP requests get `200` + "<hostname>\n" for any path; raw TCP and UDP get the name alone.
 const RESPONDER_PL = String.raw`
-use strict; use warnings; use IO::Socket::IP; use IO::Select;
+use strict; use warnings; use IO::Socket::IP; use IO::Select; use Socket qw(:all);
 $SIG{CHLD} = 'IGNORE'; $SIG{PIPE} = 'IGNORE';
 my $body = shift(@ARGV) . "\n";
 my $sel = IO::Select->new; my %udp;
 for my $spec (@ARGV) {
-  my ($proto, $fam, $port) = split /:/, $spec;
+  my ($proto, $fam, $port, $vips) = split /:/, $spec;
   my $s = IO::Socket::IP->new(LocalHost => ($fam == 6 ? '::' : '0.0.0.0'), LocalPort => $port,
     Proto => $proto, ReuseAddr => 1, ($proto eq 'tcp' ? (Listen => 128) : ()),
     ($fam == 6 ? (V6Only => 1) : ())) or die "responder $spec: $@\n";
   $udp{fileno $s} = 1 if $proto eq 'udp';
   $sel->add($s);
+  # A UDP reply leaves from the socket's address: answer DR/TUN requests from a socket bound to
+  # the VIP itself (IP_FREEBIND = 15: the VIP reaches lo only when lvs-deploy up runs).
+  for my $vip (grep { length } split /,/, ($vips // '')) {
+    socket(my $v, PF_INET, SOCK_DGRAM, IPPROTO_UDP) or die "socket: $!\n";
+    setsockopt($v, SOL_SOCKET, SO_REUSEADDR, 1);
+    setsockopt($v, IPPROTO_IP, 15, 1);
+    bind($v, pack_sockaddr_in($port, inet_aton($vip))) or die "responder $vip:$port: $!\n";
+    $udp{fileno $v} = 1;
+    $sel->add($v);
+  }
 }
 sub serve {
   my ($c) = @_; my $req = ''; my $cs = IO::Select->new($c);
@@ -64,7 +74,7 @@ sub serve {
 }
 while (1) {
   for my $s ($sel->can_read) {
-    if ($udp{fileno $s}) { my $peer = $s->recv(my $buf, 65535); $s->send($body, 0, $peer) if $peer; next; }
+    if ($udp{fileno $s}) { my $peer = recv($s, my $buf, 65535, 0); send($s, $body, 0, $peer) if $peer; next; }
     my $c = $s->accept or next;
     my $pid = fork;
     if (defined $pid && $pid == 0) { serve($c); close $c; exit 0; }
@@ -122,7 +132,9 @@ export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, r
   const pid = (kind: string) => shQuote(`${HOST_RUN}/pids/${host.name}.${kind}`);
   // On failure leave a `.failed` marker where the up script looks (bound dir once it exists).
   const failed = `[ -d ${HOST_RUN}/pids ] && : > ${pid('failed')} || : > ${shQuote(`${runDir}/pids/${host.name}.failed`)}`;
-  const responders = host.responders.map((r) => shQuote(`${r.protocol}:${r.family}:${r.port}`)).join(' ');
+  const responders = host.responders
+    .map((r) => shQuote(`${r.protocol}:${r.family}:${r.port}:${r.protocol === 'udp' && r.family === 4 ? r.vips.join(',') : ''}`))
+    .join(' ');
   const lines = [
     'set -e',
     `trap ${shQuote(failed)} EXIT`,

@@ -19,6 +19,8 @@ export interface Responder {
   family: 4 | 6;
   /** DR/TUN real servers also receive traffic addressed to the VIP: bind the wildcard address. */
   answersVip: boolean;
+  /** Those VIPs: a UDP answer must leave from the VIP the request was sent to. */
+  vips: string[];
 }
 
 export interface LabInterface {
@@ -127,7 +129,8 @@ function respondersFor(inv: Inventory, host: string): Responder[] {
       const key = `${protocol}/${rs.port}/${family}`;
       const prev = byKey.get(key);
       const answersVip = rs.forwarding !== 'nat' || (prev?.answersVip ?? false);
-      byKey.set(key, { protocol, port: rs.port, family, answersVip });
+      const vips = [...(prev?.vips ?? []), ...(rs.forwarding !== 'nat' && !prev?.vips.includes(svc.vip) ? [svc.vip] : [])];
+      byKey.set(key, { protocol, port: rs.port, family, answersVip, vips });
     }
   }
   return [...byKey.values()];

@@ -25,7 +25,12 @@ export interface ProbeOutcome {
 export function probesFor(inv: Inventory): ProbeSpec[] {
   const probes: Probe[] = inv.verify?.probes.length
     ? inv.verify.probes
-    : inv.services.map((s) => ({ service: s.name, tcp: s.protocol === 'tcp' || s.protocol === 'sctp', udp: s.protocol === 'udp', requests: 10 }));
+    : inv.services.map((s) => ({
+        service: s.name,
+        tcp: s.protocol === 'tcp' || s.protocol === 'sctp',
+        udp: s.protocol === 'udp',
+        requests: 10,
+      }));
   return probes.flatMap((probe) => {
     const service = inv.services.find((s) => s.name === probe.service);
     return service ? [{ probe, service }] : [];
@@ -36,6 +41,44 @@ function target(s: VirtualService): string {
   return s.family === 6 ? `[${s.vip}]` : s.vip;
 }
 
+// No common tool sends one UDP datagram and waits for the answer (busybox nc has no -u), so one
+// perl process sends every request, each from a new socket (a new source port, like new clients).
+const UDP_PL = String.raw`use IO::Socket::INET; use IO::Select;
+my ($host, $port, $n) = @ARGV; my $fails = 0;
+for my $i (1..$n) {
+  if ($fails >= 3) { print "fail gave-up-after-3-failures
+"; next; }
+  my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Proto => 'udp');
+  if (!$s) { print "fail udp-socket
+"; $fails++; next; }
+  $s->send("lvs-deploy-verify
+");
+  my $buf = '';
+  if (IO::Select->new($s)->can_read(2) && defined $s->recv($buf, 4096) && $buf ne '') {
+    $buf =~ s/\s+$//; $buf =~ s/.*
+//s; print "ok $buf
+"; $fails = 0;
+  } else { print "fail udp-no-reply
+"; $fails++; }
+}`;
+
+/** DR/TUN: ask who answers ARP for the VIP on the client's segment (only one MAC may). */
+function arpCheck(s: VirtualService): string {
+  return s.real_servers.some((r) => r.forwarding !== 'nat') && s.family === 4
+    ? `dev=$(ip route get ${quote(s.vip)} 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)
+  if [ -n "$dev" ] && ! ip route get ${quote(s.vip)} | grep -q ' via ' && command -v arping >/dev/null 2>&1; then
+    printf 'arp %s\\n' "$(arping -c 3 -w 4 -I "$dev" ${quote(s.vip)} 2>/dev/null | grep -oiE '([0-9a-f]{2}:){5}[0-9a-f]{2}' | tr 'A-F' 'a-f' | sort -u | tr '\\n' ' ')"
+  fi`
+    : ':';
+}
+
+function udpLoop(i: number, p: ProbeSpec): string {
+  const s = p.service;
+  return `echo '==>probe ${i} ${target(s)}'
+  perl -e ${quote(UDP_PL)} ${quote(s.vip)} ${s.port ?? 0} ${p.probe.requests}
+  ${arpCheck(s)}`;
+}
+
 function requestLoop(i: number, p: ProbeSpec): string {
   const s = p.service;
   const n = p.probe.requests;
@@ -44,20 +87,14 @@ function requestLoop(i: number, p: ProbeSpec): string {
   if (p.probe.url) {
     one = `out=$(curl -s -S -m 2 -H 'Connection: close' ${quote(p.probe.url)} 2>&1) && printf 'ok %s\\n' "$(printf '%s' "$out" | sed '/^\\s*$/d' | tail -n 1)" || printf 'fail curl-%s\\n' "$?"`;
   } else if (p.probe.udp || s.protocol === 'udp') {
-    one = `out=$(printf 'lvs-deploy-verify\\n' | busybox nc -u -w 2 ${quote(s.vip)} ${port} 2>&1); [ -n "$out" ] && printf 'ok %s\\n' "$(printf '%s' "$out" | tail -n 1)" || printf 'fail udp-no-reply\\n'`;
+    return udpLoop(i, p);
   } else {
     one = `out=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 ${quote(s.vip)} ${port} 2>&1) && printf 'ok %s\\n' "$(printf '%s' "$out" | tr -d '\\r' | sed '/^$/d' | tail -n 1)" || printf 'fail nc-%s\\n' "$?"`;
   }
   const lynx = p.probe.url
     ? `if command -v lynx >/dev/null 2>&1; then printf 'lynx %s\\n' "$(lynx -dump ${quote(p.probe.url)} 2>/dev/null | sed '/^\\s*$/d' | tail -n 1)"; fi`
     : ':';
-  const arp =
-    s.real_servers.some((r) => r.forwarding !== 'nat') && s.family === 4
-      ? `dev=$(ip route get ${quote(s.vip)} 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)
-  if [ -n "$dev" ] && ! ip route get ${quote(s.vip)} | grep -q ' via ' && command -v arping >/dev/null 2>&1; then
-    printf 'arp %s\\n' "$(arping -c 3 -w 4 -I "$dev" ${quote(s.vip)} 2>/dev/null | grep -oiE '([0-9a-f]{2}:){5}[0-9a-f]{2}' | tr 'A-F' 'a-f' | sort -u | tr '\\n' ' ')"
-  fi`
-      : ':';
+  const arp = arpCheck(s);
   // After 3 failures in a row the rest are counted failed without waiting on more timeouts.
   return `echo '==>probe ${i} ${target(s)}'
   i=0; f=0
