@@ -60,7 +60,11 @@ function fileStep(c: Extract<Change, { kind: 'file' }>, n: number): Step {
     return { run: `${backup}\n${keepOriginal}chmod ${q(c.mode)} ${p} && chown ${q(`${c.owner}:${c.group}`)} ${p}`, undo, secret: c.secret };
   }
   const mask = umaskFor(c.mode);
-  const validate = c.validate ? `${c.validate.split(' ').map((w) => (w === '%s' ? `${p}.lvs-new` : q(w))).join(' ')}\n` : '';
+  // A refused file is removed (it may hold a secret) and the failure names the check that refused it.
+  const check = c.validate?.split(' ').map((w) => (w === '%s' ? `${p}.lvs-new` : q(w))).join(' ');
+  const validate = check
+    ? `${check} || { lvs_rc=$?; rm -f ${p}.lvs-new; echo ${q(`validation failed: ${c.validate?.replace('%s', c.path)} (exit `)}"$lvs_rc"${q(`); ${c.path} not replaced`)} >&2; exit 1; }\n`
+    : '';
   // printf is a builtin: no program starts to write the file (each exec is slow under emulation).
   const write = `[ -d ${q(dir)} ] || mkdir -p ${q(dir)}
 [ ! -e ${p}.lvs-new ] || rm -f ${p}.lvs-new

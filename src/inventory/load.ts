@@ -221,7 +221,15 @@ export async function loadInventory(path: string): Promise<Inventory> {
     throw whole(shown, 'the file is empty (expected a mapping with hosts, directors and services)');
   }
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true });
+  let doc: Document;
+  try {
+    // logLevel 'error': yaml would print a Node warning ("Keys with collection values…") on stderr.
+    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true, logLevel: 'error' });
+  } catch (err) {
+    // Deep block nesting ("- - - - …") overflows the parser's stack outside its own error list.
+    if (err instanceof RangeError) throw whole(shown, 'YAML syntax: the document is nested too deeply');
+    throw err;
+  }
   const ctx: Ctx = { file: shown, doc, lc };
   if (doc.errors.length > 0) {
     // prettyErrors: false leaves linePos unset; the offset is always there.

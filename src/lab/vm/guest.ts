@@ -58,11 +58,12 @@ mods=$!
 if sh ${share}/up.sh; then
   wait $mods || echo "modprobe: some modules failed"
   echo "up $(cut -d' ' -f1 /proc/uptime)"
-  echo ok > ${share}/ready
+  # Written then renamed: the host polls for the file and must never read it half-written.
+  echo ok > ${share}/ready.tmp && mv ${share}/ready.tmp ${share}/ready
 else
   rc=$?
   echo "up failed: $rc"
-  echo "failed $rc" > ${share}/ready
+  echo "failed $rc" > ${share}/ready.tmp && mv ${share}/ready.tmp ${share}/ready
 fi
 `;
 }

@@ -149,7 +149,12 @@ export async function vmLabUp(inv: Inventory, opts: VmLabOptions = {}): Promise<
     await waitForFile(join(runDir, 'ready'), timeout, q).catch(async (e: Error) => {
       throw new LabError(`VM lab ${spec.name}: ${e.message.split('\n')[0]}\n${await guestLogTail(runDir)}`);
     });
-    const ready = (await readFile(join(runDir, 'ready'), 'utf8')).trim();
+    let ready = (await readFile(join(runDir, 'ready'), 'utf8')).trim();
+    // An older guest script wrote `ready` in place: give a half-written file a moment over 9p.
+    for (let i = 0; ready === '' && i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ready = (await readFile(join(runDir, 'ready'), 'utf8')).trim();
+    }
     state.vm.readyMs = Date.now() - t0;
     if (ready !== 'ok')
       throw new LabError(`VM lab ${spec.name}: guest lab setup ${ready}:\n${await guestLogTail(runDir)}`);
