@@ -133,6 +133,20 @@ describe('up, plan and down on real sshd hosts (netns lab)', { skip: root ? fals
     assert.equal(r.hosts.natrs?.status, 'ok');
   });
 
+  test('bad input exits 2 with FILE:LINE:COL and no host is contacted (sshd logs unchanged)', async () => {
+    const file = join(tmp, 'typo.yaml');
+    writeFileSync(file, readFileSync(INV, 'utf8').replace('scheduler: wlc', 'scheduler: wlcc'));
+    const logs = () => Object.keys(state.hosts).map((h) => readFileSync(join(state.stateDir, 'logs', `${h}-sshd.log`), 'utf8'));
+    const before1 = logs();
+    for (const cmd of ['up', 'plan', 'down', 'verify']) {
+      const r = await lvs([cmd, file]);
+      assert.equal(r.code, 2, `${cmd}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`${file}:\\d+:\\d+: services\\[1\\]\\.scheduler: "wlcc" is not allowed`));
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    }
+    assert.deepEqual(logs(), before1, 'an sshd saw a connection');
+  });
+
   test('down puts every host back to its state before the first up', async () => {
     const r = await lvs(['down', INV, '--limit', 'natrs,drrs']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
