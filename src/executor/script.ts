@@ -19,10 +19,12 @@ export interface ApplyScript {
 
 export const BACKUP_DIR = `${STATE_DIR}/backup`;
 
+// lvs_drain waits for the real server's ESTABLISHED connections (ActiveConn) to end: closed ones
+// in TIME_WAIT (InActConn) linger for minutes and lose nothing when the server is deleted.
 const HELPERS = `lvs_drain() {
   dest=$1; secs=$2; shift 2; i=0
   while [ "$i" -lt "$secs" ]; do
-    n=$(ipvsadm -L -n "$@" 2>/dev/null | awk -v d="$dest" '$1=="->" && $2==d {print $5+$6}')
+    n=$(ipvsadm -L -n "$@" 2>/dev/null | awk -v d="$dest" '$1=="->" && $2==d {print $5}')
     [ "\${n:-0}" -eq 0 ] && return 0
     sleep 1; i=$((i+1))
   done
