@@ -3,7 +3,8 @@
 // dies, the BACKUP takes the VIP within seconds) → down → verify fails as it should.
 // One VM boot per topology; each step is a test.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadInventory } from '../../src/inventory/load.js';
@@ -11,6 +12,13 @@ import type { Inventory } from '../../src/inventory/types.js';
 import { labEnv } from '../../src/lab/netns.js';
 import { type VmLabState, vmHostExec, vmLabDown, vmLabUp } from '../../src/lab/vm/index.js';
 import { cliInLab, ROOT } from '../helpers/cli.js';
+import { parseStream, streamCommand } from './stream.js';
+
+/** A change that touches both directors' keepalived.conf (so both reload). */
+const PAIR_CHANGE: Record<string, [RegExp, string]> = {
+  'seed-002-dr-keepalived': [/persistence: \{ timeout: 600 \}/, 'persistence: { timeout: 300 }'],
+  'seed-003-nat-keepalived': [/scheduler: rr/, 'scheduler: wrr'],
+};
 
 process.env.LVS_VRRP_PASS ??= 'vm-test1';
 
@@ -80,6 +88,28 @@ for (const seed of SEEDS.filter((s) => !only || only.includes(s))) {
     });
 
     if (seed.includes('keepalived')) {
+      test('a change reaches the BACKUP first and the MASTER last while the VIP keeps serving', async () => {
+        const [pattern, replacement] = PAIR_CHANGE[seed] ?? [/$^/, ''];
+        const changed = join(tmpdir(), `${seed}-changed.yaml`);
+        writeFileSync(changed, readFileSync(file, 'utf8').replace(pattern, replacement));
+        const [master, backup] = [...inv.directors.hosts].sort((a, b) => (inv.directors.vrrp?.priority[b] ?? 0) - (inv.directors.vrrp?.priority[a] ?? 0));
+        const svc = inv.services[0];
+        assert.ok(svc && inv.verify && master && backup);
+        const traffic = vmHostExec(state, inv.verify.from, streamCommand(svc.vip, svc.port ?? 80, 20, 10, 2), { timeoutMs: 120_000 });
+        await new Promise((r) => setTimeout(r, 3000));
+        const up = await lvs(['up', changed]);
+        const result = parseStream((await traffic).stdout);
+        assert.equal(up.code, 0, up.stdout + up.stderr);
+        const backupDone = up.stdout.indexOf(`[${backup}] changed`);
+        const masterStart = up.stdout.indexOf(`[${master}] connect`);
+        assert.ok(backupDone >= 0 && masterStart > backupDone, `the MASTER (${master}) started before the BACKUP (${backup}) finished:\n${up.stdout}`);
+        process.stdout.write(`# ${seed} pair change: ${result.ok + result.fail} requests, ${result.fail} failed, ${result.longFail} long-lived broken\n`);
+        assert.equal(result.fail, 0);
+        assert.equal(result.longFail, 0);
+        const back = await lvs(['up', file]);
+        assert.equal(back.code, 0, back.stdout);
+      });
+
       test('the MASTER dies: the BACKUP takes the VIP and probes fail for at most 3 s', async () => {
         const svc = inv.services[0];
         assert.ok(svc && inv.verify);
