@@ -23,6 +23,9 @@ export const BACKUP_DIR = `${STATE_DIR}/backup`;
 // in TIME_WAIT (InActConn) linger for minutes and lose nothing when the server is deleted.
 const HELPERS = `lvs_drain() {
   dest=$1; secs=$2; shift 2; i=0
+  # A handshake that began before weight 0 is SYN_RECV (counted inactive) for a moment: let it
+  # become established (and so counted) before the first look.
+  sleep 2
   while [ "$i" -lt "$secs" ]; do
     n=$(ipvsadm -L -n "$@" 2>/dev/null | awk -v d="$dest" '$1=="->" && $2==d {print $5}')
     [ "\${n:-0}" -eq 0 ] && return 0

@@ -46,7 +46,7 @@ describe('live changes through a VIP under traffic (real kernel IPVS)', { skip }
     assert.match(up.stdout, /ipvs edit -A -t 192\.168\.50\.100:80 -s rr → -A -t 192\.168\.50\.100:80 -s wrr/);
     process.stdout.write(`# live change: ${result.ok + result.fail} requests, ${result.fail} failed; ${result.longOk + result.longFail} long-lived, ${result.longFail} broken\n`);
     assert.ok(result.ok > 100, `too few requests went through (${result.ok})`);
-    assert.equal(result.fail, 0);
+    assert.equal(result.fail, 0, result.failures.join('; '));
     assert.equal(result.longFail, 0);
     const table = await vmHostExec(state, 'dir', 'ipvsadm -S -n');
     assert.match(table.stdout, /-A -t 192\.168\.50\.100:80 -s wrr/);

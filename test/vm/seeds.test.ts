@@ -104,7 +104,7 @@ for (const seed of SEEDS.filter((s) => !only || only.includes(s))) {
         const masterStart = up.stdout.indexOf(`[${master}] connect`);
         assert.ok(backupDone >= 0 && masterStart > backupDone, `the MASTER (${master}) started before the BACKUP (${backup}) finished:\n${up.stdout}`);
         process.stdout.write(`# ${seed} pair change: ${result.ok + result.fail} requests, ${result.fail} failed, ${result.longFail} long-lived broken\n`);
-        assert.equal(result.fail, 0);
+        assert.equal(result.fail, 0, result.failures.join('; '));
         assert.equal(result.longFail, 0);
         const back = await lvs(['up', file]);
         assert.equal(back.code, 0, back.stdout);

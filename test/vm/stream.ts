@@ -11,15 +11,15 @@ for (1..$long) { my $s = IO::Socket::INET->new(PeerAddr => $vip, PeerPort => $po
 my ($ok, $fail) = (0, 0); my $t0 = time; my $next = $t0; my $tick = $t0;
 while (time < $t0 + $secs) {
   if (time >= $next) {
-    my $c = IO::Socket::INET->new(PeerAddr => $vip, PeerPort => $port, Timeout => 1);
+    my $c = IO::Socket::INET->new(PeerAddr => $vip, PeerPort => $port, Timeout => 3);
     my $r = '';
     if ($c) {
       print $c "GET / HTTP/1.0\r\n\r\n";
       my $sel = IO::Select->new($c);
-      while ($sel->can_read(2)) { my $n = sysread($c, $r, 4096, length $r); last if !$n; }
+      while ($sel->can_read(3)) { my $n = sysread($c, $r, 4096, length $r); last if !$n; }
       close $c;
     }
-    if ($r =~ /200 OK/) { $ok++ } else { $fail++; printf "fail %.1f\n", time - $t0 }
+    if ($r =~ /200 OK/) { $ok++ } else { $fail++; printf "fail at %.1f s: %s\n", time - $t0, ($c ? 'no answer' : "connect: $!") }
     $next += 1 / $rate;
   }
   if (time >= $tick) { for my $s (@ls) { print $s "x" } $tick += 0.5 }
@@ -35,6 +35,8 @@ for my $s (@ls) {
 print "result ok=$ok fail=$fail long_ok=$lok long_fail=$lfail\n";`;
 
 export interface StreamResult {
+  /** The stream's own lines for each failed request (when, and why). */
+  failures: string[];
   ok: number;
   fail: number;
   longOk: number;
@@ -44,7 +46,8 @@ export interface StreamResult {
 export function parseStream(out: string): StreamResult {
   const m = /result ok=(\d+) fail=(\d+) long_ok=(\d+) long_fail=(\d+)/.exec(out);
   assert.ok(m, `no result from the stream: ${out}`);
-  return { ok: Number(m[1]), fail: Number(m[2]), longOk: Number(m[3]), longFail: Number(m[4]) };
+  const failures = out.split('\n').filter((l) => l.startsWith('fail'));
+  return { ok: Number(m[1]), fail: Number(m[2]), longOk: Number(m[3]), longFail: Number(m[4]), failures };
 }
 
 /** The shell command that runs the stream on a lab host. */
