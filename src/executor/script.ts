@@ -48,17 +48,19 @@ lvs_rollback() {
   echo "==>lvs:rolled-back"
 }`;
 
+// The undo is recorded BEFORE its step runs: a step that fails half-way is undone too (every
+// undo is safe to run whether or not its step got that far).
 function stepBlock(step: Step, n: number, text: string): string {
   const undo = step.undo ? `printf '%s\\n' ${quote(step.undo)} > "$BK/undo.${n}"` : ':';
   const last = step.undoLast ? `\n  printf '%s\\n' ${quote(step.undoLast)} > "$BK/undo-last.$lvs_last"; lvs_last=$((lvs_last+1))` : '';
   // Not inside an `if`: POSIX shells ignore `set -e` in a tested compound command.
   return `  echo '==>lvs:step ${n}'
+  ${undo}${last}
   (
 set -e
 ${text}
   )
-  if [ $? -ne 0 ]; then lvs_rollback ${n}; return 1; fi
-  ${undo}${last}`;
+  if [ $? -ne 0 ]; then lvs_rollback ${n}; return 1; fi`;
 }
 
 export function buildApplyScript(
@@ -71,8 +73,12 @@ export function buildApplyScript(
   // Recording what we own is itself a step: undone with the rest if something later fails.
   const record = bookkeeping.map((c, i) => stepFor(c, changes.length + i, opts));
   const all = [...steps, ...record];
+  // Test hook (fault injection): LVS_DEPLOY_FAIL_AFTER_STEP=N makes step N fail after it ran,
+  // so tests can check the host rolls back to exactly its old state whatever step fails.
+  const failAfter = Number(process.env.LVS_DEPLOY_FAIL_AFTER_STEP ?? -1);
+  const body = (s: Step, i: number) => (i === failAfter ? `${s.run}\necho 'injected fault (LVS_DEPLOY_FAIL_AFTER_STEP)' >&2; false` : s.run);
   const render = (masked: boolean) =>
-    all.map((s, i) => stepBlock(s, i, masked && s.secret ? '  : "*** step with a secret, masked ***"' : s.run)).join('\n');
+    all.map((s, i) => stepBlock(s, i, masked && s.secret ? '  : "*** step with a secret, masked ***"' : body(s, i))).join('\n');
   const bk = `${BACKUP_DIR}/${opts.runId}`;
   const head = `${SCRIPT_PRELUDE}
 ${factsFunction(facts)}

@@ -42,8 +42,11 @@ function umaskFor(mode: string): string | undefined {
 function fileStep(c: Extract<Change, { kind: 'file' }>, n: number): Step {
   const p = q(c.path);
   const saved = `"$BK/files/${n}"`;
-  const backup = `if [ -e ${p} ]; then cp -p ${p} ${saved}; fi`;
-  const undo = `if [ -e ${saved} ]; then cp -p ${saved} ${p}.lvs-undo && mv -f ${p}.lvs-undo ${p}; else rm -f ${p}; fi`;
+  // The undo may run although its step failed early: it only removes the file when the step
+  // recorded that there was none before.
+  const absent = `"$BK/files/${n}.absent"`;
+  const backup = `if [ -e ${p} ]; then cp -p ${p} ${saved}; else : > ${absent}; fi`;
+  const undo = `rm -f ${p}.lvs-new; if [ -e ${saved} ]; then cp -p ${saved} ${p}.lvs-undo && mv -f ${p}.lvs-undo ${p}; elif [ -e ${absent} ]; then rm -f ${p}; fi`;
   const original = `"$LVS_STATE/originals"${q(c.path)}`;
   if (c.action === 'remove' || c.action === 'restore') {
     const put = c.action === 'restore' ? `cp -p ${original} ${p}.lvs-new && mv -f ${p}.lvs-new ${p} && rm -f ${original}` : `rm -f ${p}`;

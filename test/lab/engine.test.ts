@@ -133,6 +133,26 @@ describe('up, plan and down on real sshd hosts (netns lab)', { skip: root ? fals
     assert.equal(r.hosts.natrs?.status, 'ok');
   });
 
+  test('whichever apply step fails, the host ends exactly at its old state', async () => {
+    // drrs from scratch: files, four sysctls, the VIP on lo, then the state record (10+ steps).
+    await lvs(['down', INV, '--limit', 'drrs']);
+    const old = await snapshot('drrs');
+    // Fail step 0, 1, 2, … in turn; past the last step nothing is injected and the host converges.
+    for (let n = 0; ; n++) {
+      const r = await upJson(['--limit', 'drrs'], INV, { ...labEnv(state), LVS_DEPLOY_FAIL_AFTER_STEP: String(n) });
+      if (r.hosts.drrs?.status === 'changed') {
+        assert.ok(n >= 8, `only ${n} steps`);
+        break;
+      }
+      assert.equal(r.hosts.drrs?.status, 'failed', `step ${n}`);
+      assert.match(r.hosts.drrs?.error ?? '', /injected fault.*rolled back/, `step ${n}`);
+      assert.equal(await snapshot('drrs'), old, `after a failure at step ${n} the host is not at its old state`);
+      assert.ok(n < 40);
+    }
+    const r = await upJson(['--limit', 'drrs']);
+    assert.equal(r.hosts.drrs?.status, 'ok', 'the rerun converged it');
+  });
+
   test('bad input exits 2 with FILE:LINE:COL and no host is contacted (sshd logs unchanged)', async () => {
     const file = join(tmp, 'typo.yaml');
     writeFileSync(file, readFileSync(INV, 'utf8').replace('scheduler: wlc', 'scheduler: wlcc'));
