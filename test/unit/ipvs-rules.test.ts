@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatRules, parseRules, serviceKey } from '../../src/model/ipvs.js';
+import { schedulerBridge } from '../../src/executor/steps.js';
+import { formatRules, formatService, parseRules, serviceKey } from '../../src/model/ipvs.js';
 import type { IpvsService } from '../../src/model/types.js';
 
 const seed001: IpvsService = {
@@ -48,5 +49,30 @@ describe('ipvsadm rules (-S -n form)', () => {
 
   test('lines it does not understand are reported, not dropped silently', () => {
     assert.deepEqual(parseRules('-A -t 1.2.3.4:80 -s rr\n--start-daemon master\n').unparsed, ['--start-daemon master']);
+  });
+});
+
+describe('scheduler change without refusing a connection', () => {
+  const plain: IpvsService = { ...seed001, persistence: undefined, scheduler: 'rr' };
+  const lines = (list: IpvsService[]) => list.map((s) => formatService(s).replace(/^-A/, '-E'));
+
+  test('a non-persistent service is bridged through 1 s persistence, then restored', () => {
+    assert.deepEqual(lines(schedulerBridge(plain, { ...plain, scheduler: 'wrr' })), [
+      '-E -t 200.0.0.10:80 -s rr -p 1',
+      '-E -t 200.0.0.10:80 -s wrr -p 1',
+      '-E -t 200.0.0.10:80 -s wrr',
+    ]);
+  });
+
+  test('a service that becomes persistent keeps its own timeout as the last edit', () => {
+    assert.deepEqual(lines(schedulerBridge(plain, { ...plain, scheduler: 'wlc', persistence: { timeout: 600 } })), [
+      '-E -t 200.0.0.10:80 -s rr -p 1',
+      '-E -t 200.0.0.10:80 -s wlc -p 600',
+    ]);
+  });
+
+  test('an already persistent service, or a change that keeps the scheduler, is one edit', () => {
+    assert.deepEqual(lines(schedulerBridge(seed001, { ...seed001, scheduler: 'rr' })), ['-E -t 200.0.0.10:80 -s rr -p 600']);
+    assert.deepEqual(lines(schedulerBridge(plain, { ...plain, flags: ['sh-port'] })), ['-E -t 200.0.0.10:80 -s rr -b sh-port']);
   });
 });
