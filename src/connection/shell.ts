@@ -134,15 +134,15 @@ const STDIN_END = 'LVS_DEPLOY_STDIN_END'; // `_` is outside the base64 alphabet:
  * What is written to `sh -s`: the script wrapped in a function, so the shell parses all of it
  * before running any of it, and commands inside never read the rest of the script as their
  * input. Their stdin is /dev/null, or `stdin` exactly (base64 in a heredoc: any bytes, no
- * trailing-newline surprises).
+ * trailing-newline surprises). The function gets sh's arguments ($SSH_CONNECTION, see ssh.ts).
  */
 export function wrapForStdin(script: string, stdin?: string | Buffer): string {
   const body = script.endsWith('\n') ? script : `${script}\n`;
   const fn = `lvs_deploy_main() {\n:\n${body}}\n`;
   // `exit` so sh ends without waiting for EOF: the channel's stdin stays open, which keeps
   // ssh2 able to send a signal on timeout.
-  if (stdin === undefined) return `${fn}lvs_deploy_main </dev/null\nexit\n`;
+  if (stdin === undefined) return `${fn}lvs_deploy_main "$@" </dev/null\nexit\n`;
   const b64 = (typeof stdin === 'string' ? Buffer.from(stdin, 'utf8') : stdin).toString('base64');
   const wrapped = b64.replace(/.{1,76}/g, '$&\n');
-  return `${fn}base64 -d <<'${STDIN_END}' | lvs_deploy_main\n${wrapped}${STDIN_END}\nexit\n`;
+  return `${fn}base64 -d <<'${STDIN_END}' | lvs_deploy_main "$@"\n${wrapped}${STDIN_END}\nexit\n`;
 }

@@ -165,7 +165,9 @@ export class SshTransport implements Transport {
     // sshd refuses signal requests on root logins ("session signalling requires privilege
     // separation"), so the host enforces the timeout: GNU timeout kills the whole process group.
     const limit = opts.timeoutMs === undefined ? '' : `timeout -k 2 ${opts.timeoutMs / 1000} `;
-    const command = `${become ? 'sudo -n ' : ''}${limit}sh -s`;
+    // The login shell expands $SSH_CONNECTION before sudo resets the environment: the script
+    // gets it as $1 (the firewall's lock-out check needs the address the host sees us come from).
+    const command = `${become ? 'sudo -n ' : ''}${limit}sh -s -- "$SSH_CONNECTION"`;
     const fail = (kind: 'channel' | 'timeout' | 'sudo', detail: string, hint?: string, cause?: unknown) =>
       new SshError(kind, this.host, detail, { phase, ...(hint ? { hint } : {}), cause });
     return new Promise((resolve, reject) => {

@@ -49,6 +49,7 @@ export function factQuery(d: DesiredHost): FactQuery {
     daemons: d.daemons,
     ipvs: d.kinds.includes('director'),
     rules: d.rules.length > 0,
+    firewall: d.firewall !== undefined,
   };
 }
 

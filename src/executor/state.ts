@@ -33,6 +33,7 @@ export function nextState(inventory: string, d: DesiredHost, f: HostFacts, chang
     ipvs: d.ipvsStatic ? d.ipvs.map((s) => s.key) : [],
     daemons: d.daemons.map((x) => x.name),
     units: d.files.filter((x) => x.path.startsWith('/etc/systemd/system/')).map((x) => x.path.split('/').pop() ?? ''),
+    ...(d.firewall ? { firewall: true } : {}),
   };
 }
 

@@ -1,9 +1,9 @@
 // Turn each Change into a shell step: the commands that do it and the commands that undo it.
 // Every value is quoted; file contents travel as single-quoted printf arguments (no program runs).
 import { quote } from '../connection/shell.js';
-import { STATE_DIR, sysctlPath } from '../facts/script.js';
+import { FIREWALL_LOADED, STATE_DIR, sysctlPath } from '../facts/script.js';
 import { destKey, formatDest, formatService } from '../model/ipvs.js';
-import type { DesiredDaemon, DesiredRoute, IpvsService } from '../model/types.js';
+import { type DesiredDaemon, type DesiredRoute, FIREWALL_TABLE, type IpvsService } from '../model/types.js';
 import type { Change } from '../planner/changes.js';
 
 export interface Step {
@@ -124,8 +124,34 @@ ipvsadm -d ${key} -r ${dest}`,
   };
 }
 
+/**
+ * Load (or remove) the one nftables table lvs-deploy owns. The rules file starts with
+ * `table …` + `delete table …`, so `nft -f` swaps the whole table in one transaction; the table
+ * as it was is kept first, so a failure puts exactly that back. Other tables are never touched.
+ */
+function firewallStep(c: Extract<Change, { kind: 'firewall' }>, n: number): Step {
+  const saved = `"$BK/nft.${n}"`;
+  const backup = `nft list table ${FIREWALL_TABLE} > ${saved} 2>/dev/null || rm -f ${saved}`;
+  const undo = `if [ -s ${saved} ]; then { echo 'table ${FIREWALL_TABLE}'; echo 'delete table ${FIREWALL_TABLE}'; cat ${saved}; } | nft -f -; else nft delete table ${FIREWALL_TABLE} 2>/dev/null || true; fi`;
+  if (c.action === 'remove') {
+    return { run: `${backup}
+nft delete table ${FIREWALL_TABLE}
+rm -f ${q(FIREWALL_LOADED)}`, undo, secret: false };
+  }
+  return {
+    run: `${backup}
+nft -f ${q(c.path)}
+nft -s list table ${FIREWALL_TABLE} > ${q(FIREWALL_LOADED)}`,
+    undo,
+    secret: false,
+  };
+}
+
+// Under systemd, restart rather than start: a package this run installed may have started the
+// daemon already with its packaged config (Debian's ldirectord.service starts on install, reading
+// the dummy /etc/ha.d/ldirectord.cf); for a stopped daemon the two are the same.
 function daemonStart(d: DesiredDaemon): string {
-  return `if [ "$lvs_systemd" = yes ]; then systemctl enable --now ${q(d.unit)}; else
+  return `if [ "$lvs_systemd" = yes ]; then systemctl enable ${q(d.unit)} && systemctl restart ${q(d.unit)}; else
   ${d.command.map(q).join(' ')}
   i=0; while [ $i -lt 50 ] && ! { [ -f ${q(d.pidfile)} ] && kill -0 "$(cat ${q(d.pidfile)})" 2>/dev/null; }; do sleep 0.1; i=$((i+1)); done
   kill -0 "$(cat ${q(d.pidfile)} 2>/dev/null)" 2>/dev/null
@@ -188,6 +214,8 @@ export function stepFor(c: Change, n: number, o: StepOptions): Step {
     case 'ipvs-service':
     case 'ipvs-dest':
       return ipvsStep(c, o);
+    case 'firewall':
+      return firewallStep(c, n);
     case 'daemon':
       if (c.action === 'start') return { run: daemonStart(c.daemon), undo: daemonStop(c.daemon), secret: false };
       if (c.action === 'stop') return { run: daemonStop(c.daemon), undo: daemonStart(c.daemon), secret: false };

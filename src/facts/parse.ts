@@ -138,6 +138,13 @@ function parseState(text: string | undefined, errors: string[]): HostState | nul
   }
 }
 
+/** `nft -s list table` output, or `!absent`; the copy `up` kept, or `!none`. Section absent: not read. */
+function parseFirewall(live: string | undefined, loaded: string | undefined): HostFacts['firewall'] {
+  if (live === undefined) return null;
+  const text = (t: string | undefined, none: string) => (t === undefined || t.trim() === none ? null : t.trimEnd());
+  return { live: text(live, '!absent'), loaded: text(loaded, '!none') };
+}
+
 export function parseFacts(output: string): HostFacts {
   const s = splitSections(output);
   const errors: string[] = [];
@@ -169,6 +176,8 @@ export function parseFacts(output: string): HostFacts {
     ipvs: ipvsText.trim() === '!none' ? null : parseRules(ipvsText).services,
     daemons,
     state: parseState(s.get('state'), errors),
+    firewall: parseFirewall(s.get('nft'), s.get('nft-loaded')),
+    sshClient: (s.get('ssh') ?? '').trim().split(' ')[0] ?? '',
     errors,
   };
 }

@@ -6,12 +6,14 @@
 // director every exec costs 50–300 ms, so sysctls, pid files and the owned list are read with
 // shell builtins, and all managed files are read by one `stat` and one `awk`.
 import { quote } from '../connection/shell.js';
-import type { DesiredDaemon } from '../model/types.js';
+import { type DesiredDaemon, FIREWALL_TABLE } from '../model/types.js';
 
 export const STATE_DIR = '/var/lib/lvs-deploy';
 export const STATE_FILE = `${STATE_DIR}/state.json`;
 /** Plain-text list of what `up` owns, readable by sh: `file PATH` / `sysctl KEY PATH` lines. */
 export const OWNED_FILE = `${STATE_DIR}/owned.list`;
+/** The firewall table as `nft -s list table` printed it right after `up` loaded it. */
+export const FIREWALL_LOADED = `${STATE_DIR}/firewall.loaded`;
 
 export interface FactQuery {
   sysctls: string[];
@@ -23,6 +25,8 @@ export interface FactQuery {
   ipvs: boolean;
   /** Read policy routing rules (only hosts that use them). */
   rules: boolean;
+  /** Read the nftables table lvs-deploy owns (also read whenever `up` loaded it before). */
+  firewall: boolean;
 }
 
 export const sysctlPath = (key: string) => `/proc/sys/${key.replaceAll('.', '/')}`;
@@ -108,13 +112,22 @@ ${q.packages.length === 0 ? '' : packagesQuery(q.packages)}
   if ${q.ipvs ? '[ -e /proc/net/ip_vs ] && command -v ipvsadm >/dev/null 2>&1' : 'false'}; then ipvsadm -S -n; else echo '!none'; fi
   echo '==>lvs:daemons'
 ${daemonLines(q.daemons)}
+  echo '==>lvs:ssh'
+  printf '%s\n' "\${lvs_ssh_connection:-}"
+  if { ${q.firewall ? 'true' : 'false'} || [ -e ${FIREWALL_LOADED} ]; } && command -v nft >/dev/null 2>&1; then
+    echo '==>lvs:nft'
+    nft -s list table ${FIREWALL_TABLE} 2>/dev/null || echo '!absent'
+    echo '==>lvs:nft-loaded'
+    if [ -r ${FIREWALL_LOADED} ]; then while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\n' "$lvs_l"; done < ${FIREWALL_LOADED}; else echo '!none'; fi
+  fi
   echo '==>lvs:state'
   if [ -r ${STATE_FILE} ]; then while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\\n' "$lvs_l"; done < ${STATE_FILE}; fi
   echo '==>lvs:end'
 }`;
 }
 
-export const SCRIPT_PRELUDE = 'export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\numask 022';
+// $1 is the $SSH_CONNECTION the login shell expanded before sudo reset the environment.
+export const SCRIPT_PRELUDE = 'lvs_ssh_connection="${1:-}"\nexport LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\numask 022';
 
 /** A standalone facts round trip. */
 export function factsScript(q: FactQuery): string {

@@ -72,3 +72,37 @@ export function prefixToNetmask(prefix: number): string {
   const n = prefix === 0 ? 0n : ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - prefix)) - 1n);
   return bigIntToIp(n, 4);
 }
+
+export interface HostPort {
+  /** IPv4, IPv6 (without brackets) or a DNS host name. */
+  host: string;
+  port?: number;
+}
+
+const HOSTNAME_RE =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+/**
+ * `HOST`, `HOST:PORT`, `[IPv6]`, `[IPv6]:PORT` or a bare IPv6 address (no port: its colons are the
+ * address's). HOST is an IPv4 address or a DNS name. When malformed, a message that reads after
+ * `"VALUE" is`, as the inventory loader prints it.
+ */
+export function parseHostPort(text: string): HostPort | { error: string } {
+  const usage = 'e.g. 192.0.2.25, 127.0.0.1:2525, mail.example.org:587, [2001:db8::25]:2525';
+  if (/\s/.test(text)) return { error: `not HOST or HOST:PORT (a port is written HOST:PORT here, ${usage})` };
+  const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(text);
+  const single = /^([^:[\]]+):(\d+)$/.exec(text);
+  const [host, portText] = bracketed
+    ? [bracketed[1] ?? '', bracketed[2]]
+    : single
+      ? [single[1] ?? '', single[2]]
+      : [text, undefined];
+  const ok = bracketed ? ipFamily(host) === 6 : ipFamily(host) !== 0 || HOSTNAME_RE.test(host);
+  if (!ok || host.includes('%'))
+    return { error: `not an address or host name with an optional :PORT (${usage})` };
+  if (portText === undefined) return { host };
+  const port = Number(portText);
+  if (port < 1 || port > 65535)
+    return { error: `not a valid HOST:PORT (port ${portText} is not in 1..65535)` };
+  return { host, port };
+}

@@ -94,8 +94,8 @@ const serviceShape: Check = (inv, out) => {
     if (s.check?.type === 'misc' && !s.check.misc_path) {
       out.push({ path: ['services', i, 'check'], message: 'a misc check needs misc_path' });
     }
-    if (s.check && inv.directors.manager !== 'keepalived') {
-      out.push({ path: ['services', i, 'check'], message: 'health checks need directors.manager: keepalived' });
+    if (s.check && inv.directors.manager === 'ipvsadm') {
+      out.push({ path: ['services', i, 'check'], message: 'health checks need directors.manager: keepalived or ldirectord (ipvsadm rules are static)' });
     }
   });
 };
@@ -241,6 +241,12 @@ const vrrpRules: Check = (inv, out) => {
       message: `manager: ipvsadm loads static rules on all ${d.hosts.length} directors and every one would answer for the VIPs; use manager: keepalived for a failover pair, or list one director`,
     });
   }
+  if (d.manager === 'ldirectord' && d.hosts.length > 1) {
+    out.push({
+      path: ['directors', 'manager'],
+      message: `manager: ldirectord would run on all ${d.hosts.length} directors and none of them moves the VIPs, so every one would answer for them; use manager: keepalived for a failover pair, or list one director`,
+    });
+  }
   if (!d.vrrp) return;
   const byPrio = new Map<number, string>();
   for (const [h, p] of Object.entries(d.vrrp.priority)) {
@@ -261,6 +267,7 @@ const directorInterfaces: Check = (inv, out) => {
     [['directors', 'vrrp', 'interface'], d.vrrp?.interface],
     [['directors', 'sync_daemon', 'interface'], d.sync_daemon?.interface],
     [['directors', 'nat_gateway', 'interface'], d.nat_gateway?.interface],
+    [['directors', 'firewall', 'masquerade', 'interface'], d.firewall?.masquerade?.interface],
   ];
   for (const [path, iface] of wanted) {
     if (!iface) continue;
@@ -284,6 +291,56 @@ const directorInterfaces: Check = (inv, out) => {
   }
 };
 
+const firewallRules: Check = (inv, out) => {
+  const fw = inv.directors.firewall;
+  if (!fw) return;
+  if (fw.policy === 'drop' && fw.admin_networks.length === 0) {
+    out.push({
+      path: ['directors', 'firewall', 'admin_networks'],
+      message: 'policy: drop with no admin_networks would refuse every SSH connection to the directors, lvs-deploy\'s own included; list the networks you administer from',
+    });
+  }
+  const m = fw.masquerade;
+  const natServers = inv.services.flatMap((s) => s.real_servers.filter((rs) => (rs.forwarding ?? s.forwarding) === 'nat'));
+  if (m && !m.sources && natServers.length === 0) {
+    out.push({
+      path: ['directors', 'firewall', 'masquerade'],
+      message: 'no NAT real server routes through the directors, so there is nothing to masquerade by default; list the source networks (sources: [10.0.0.0/24])',
+    });
+  }
+};
+
+/** What Debian 12's ldirectord (4.12, /usr/sbin/ldirectord's read_config) cannot express or run. */
+const ldirectordRules: Check = (inv, out) => {
+  if (inv.directors.manager !== 'ldirectord') return;
+  inv.services.forEach((s, i) => {
+    const at = (...p: PathKey[]): PathKey[] => ['services', i, ...p];
+    if (s.protocol === 'sctp') {
+      out.push({ path: at('protocol'), message: 'ldirectord manages tcp, udp and fwmark services only; use manager: keepalived for SCTP' });
+    }
+    s.real_servers.forEach((rs, ri) => {
+      const addr = rsAddress(inv, rs);
+      if ((rs.forwarding ?? s.forwarding) === 'tun' && addr !== undefined && ipFamily(addr) !== ipFamily(s.vip)) {
+        out.push({ path: at('real_servers', ri), message: `ldirectord cannot mix IPv4 and IPv6 in one virtual service (real server ${addr}, VIP ${s.vip})` });
+      }
+    });
+    const c = s.check;
+    if (!c) return;
+    if (c.type === 'tcp' && s.fwmark !== undefined && s.real_servers.some((rs) => rs.port === undefined)) {
+      out.push({ path: at('check', 'type'), message: 'ldirectord has no port to connect to for a fwmark service\'s real servers without one; give them a port, or use an http, https or misc check' });
+    }
+    if ((c.type === 'http' || c.type === 'https') && (c.status_code < 200 || c.status_code > 299)) {
+      out.push({ path: at('check', 'status_code'), message: `ldirectord's ${c.type} check passes on any 2xx answer and cannot expect ${c.status_code}` });
+    }
+    if ((c.type === 'http' || c.type === 'https') && ipFamily(s.vip) === 6) {
+      out.push({ path: at('check', 'type'), message: `ldirectord's ${c.type} check of IPv6 real servers needs perl's Net::INET6Glue, which Debian's ldirectord does not install; use a tcp check` });
+    }
+    if (c.type === 'misc' && c.misc_path !== undefined && /\s/.test(c.misc_path)) {
+      out.push({ path: at('check', 'misc_path'), message: 'ldirectord runs the check command without a shell (adding VIP, port, real server and port as its arguments): give one path, no arguments' });
+    }
+  });
+};
+
 const probes: Check = (inv, out) => {
   inv.verify?.probes.forEach((p, i) => {
     const s = inv.services.find((x) => x.name === p.service);
@@ -299,7 +356,7 @@ const probes: Check = (inv, out) => {
   });
 };
 
-const CHECKS: Check[] = [hostRefs, serviceShape, uniqueServices, uniqueAddresses, vipsNotOwned, realServers, vrrpRules, directorInterfaces, probes];
+const CHECKS: Check[] = [hostRefs, serviceShape, uniqueServices, uniqueAddresses, vipsNotOwned, realServers, vrrpRules, directorInterfaces, firewallRules, ldirectordRules, probes];
 
 export function checkRules(inv: RawInventory): RuleProblem[] {
   const out: RuleProblem[] = [];

@@ -1,7 +1,7 @@
 // zod schemas for the inventory file (see ../shared/INVENTORY.md, the user's contract).
 // Shapes and per-field rules live here; rules that span fields live in rules.ts.
 import { z } from 'zod';
-import { ipFamily, parseCidr } from './net.js';
+import { ipFamily, parseCidr, parseHostPort } from './net.js';
 
 export const SCHEDULERS = [
   'rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'mh', 'fo', 'ovf', 'twos',
@@ -96,7 +96,14 @@ const vrrp = z.strictObject({
   unicast: bool.default(false),
   notification_email: z.array(z.email()).optional(),
   notification_email_from: z.email().optional(),
-  smtp_server: z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, { error: 'not an address or host name' }).optional(),
+  // HOST or HOST:PORT; keepalived.conf gets `smtp_server HOST [PORT]` (roles/keepalived.ts splits it).
+  smtp_server: z
+    .string()
+    .superRefine((s, ctx) => {
+      const r = parseHostPort(s);
+      if ('error' in r) ctx.addIssue({ code: 'custom', message: r.error, input: s });
+    })
+    .optional(),
   smtp_connect_timeout: z.int().min(1).max(3600).optional(),
   smtp_alert: bool.optional(),
   notify_master: path.optional(),
@@ -106,10 +113,17 @@ const vrrp = z.strictObject({
 
 const directors = z.strictObject({
   hosts: z.array(name('host name')).min(1),
-  manager: z.enum(['keepalived', 'ipvsadm']).default('ipvsadm'),
+  manager: z.enum(['keepalived', 'ipvsadm', 'ldirectord']).default('ipvsadm'),
   sync_daemon: z.strictObject({ interface: ifname, id: z.int().min(0).max(255).optional() }).optional(),
   vrrp: vrrp.optional(),
   nat_gateway: z.strictObject({ address: cidr, interface: ifname }).optional(),
+  firewall: z
+    .strictObject({
+      policy: z.enum(['accept', 'drop']).default('accept'),
+      admin_networks: z.array(cidr).default([]),
+      masquerade: z.strictObject({ interface: ifname, sources: z.array(cidr).optional() }).optional(),
+    })
+    .optional(),
 });
 
 const forwarding = z.enum(['nat', 'dr', 'tun']);

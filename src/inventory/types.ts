@@ -37,6 +37,7 @@ export interface VrrpSettings {
   /** Extra optional keys (notifications, notify scripts) live here as they are added. */
   notification_email?: string[];
   notification_email_from?: string;
+  /** HOST or HOST:PORT (`[IPv6]:PORT`), as written; checked by the schema. */
   smtp_server?: string;
   smtp_connect_timeout?: number;
   smtp_alert?: boolean;
@@ -53,10 +54,22 @@ export interface NatGateway {
 
 export interface Directors {
   hosts: string[];
-  manager: 'keepalived' | 'ipvsadm';
+  /** ipvsadm: static rules; keepalived: VRRP pair + checks; ldirectord: one director + checks. */
+  manager: 'keepalived' | 'ipvsadm' | 'ldirectord';
   sync_daemon?: { interface: string; id: number };
   vrrp?: VrrpSettings;
   nat_gateway?: NatGateway;
+  firewall?: Firewall;
+}
+
+/** The nftables table `inet lvs_deploy` on every director (seed 003: the director is the firewall). */
+export interface Firewall {
+  /** What happens to traffic addressed to a director that no rule accepts. */
+  policy: 'accept' | 'drop';
+  /** Networks SSH to the directors is accepted from (address/prefix). */
+  admin_networks: string[];
+  /** Real servers' own outbound connections leaving `interface` get the director's address. */
+  masquerade?: { interface: string; sources?: string[] };
 }
 
 export interface HealthCheck {

@@ -127,14 +127,28 @@ function privateMounts(stateDir: string, runDir: string): string[] {
   ];
 }
 
+/** Where a lab host keeps its identity responder's PID (inside the host). */
+export const responderPidFile = (host: string) => `${HOST_RUN}/pids/${host}.responder`;
+
+/**
+ * Start the host's identity responder in the background and record its PID: run by the anchor,
+ * and by tests that stop a responder (by that PID) and start it again the same way.
+ */
+export function responderStart(host: LabHost): string {
+  const specs = host.responders
+    .map((r) => shQuote(`${r.protocol}:${r.family}:${r.port}:${r.protocol === 'udp' && r.family === 4 ? r.vips.join(',') : ''}`))
+    .join(' ');
+  return [
+    `perl -e ${shQuote(RESPONDER_PL)} ${shQuote(host.name)} ${specs} </dev/null >>${shQuote(`${HOST_RUN}/logs/${host.name}-responder.log`)} 2>&1 &`,
+    `echo $! > ${shQuote(responderPidFile(host.name))}`,
+  ].join('\n');
+}
+
 /** The anchor program for one host; runs in the host's netns, in fresh mount + UTS namespaces. */
 export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, runDir: string): string {
   const pid = (kind: string) => shQuote(`${HOST_RUN}/pids/${host.name}.${kind}`);
   // On failure leave a `.failed` marker where the up script looks (bound dir once it exists).
   const failed = `[ -d ${HOST_RUN}/pids ] && : > ${pid('failed')} || : > ${shQuote(`${runDir}/pids/${host.name}.failed`)}`;
-  const responders = host.responders
-    .map((r) => shQuote(`${r.protocol}:${r.family}:${r.port}:${r.protocol === 'udp' && r.family === 4 ? r.vips.join(',') : ''}`))
-    .join(' ');
   const lines = [
     'set -e',
     `trap ${shQuote(failed)} EXIT`,
@@ -151,12 +165,7 @@ export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, r
     `/usr/sbin/sshd -D -r -f /etc/ssh/sshd_config.lvs-lab -E ${shQuote(`${HOST_RUN}/logs/${host.name}-sshd.log`)} </dev/null >/dev/null 2>&1 &`,
     `echo $! > ${pid('sshd')}`,
   ];
-  if (host.responders.length > 0) {
-    lines.push(
-      `perl -e ${shQuote(RESPONDER_PL)} ${shQuote(host.name)} ${responders} </dev/null >>${shQuote(`${HOST_RUN}/logs/${host.name}-responder.log`)} 2>&1 &`,
-      `echo $! > ${pid('responder')}`,
-    );
-  }
+  if (host.responders.length > 0) lines.push(responderStart(host));
   lines.push(`: > ${pid('ready')}`, 'trap - EXIT', 'exec sleep infinity');
   return lines.join('\n');
 }

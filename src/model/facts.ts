@@ -41,6 +41,8 @@ export interface HostState {
   ipvs: string[];
   daemons: string[];
   units: string[];
+  /** `up` loaded the nftables table `inet lvs_deploy` (directors.firewall). */
+  firewall?: boolean;
 }
 
 export interface HostFacts {
@@ -61,6 +63,14 @@ export interface HostFacts {
   ipvs: IpvsService[] | null;
   daemons: Record<string, DaemonFact>;
   state: HostState | null;
+  /**
+   * The nftables table lvs-deploy owns, as `nft -s list table` prints it now (`live`, null when
+   * absent) and as it printed right after `up` loaded it (`loaded`, null when never loaded).
+   * null when not read (not a director, or no nft).
+   */
+  firewall: { live: string | null; loaded: string | null } | null;
+  /** The address this SSH session comes from, as the host sees it ($SSH_CONNECTION); '' if unknown. */
+  sshClient: string;
   /** Sections that could not be parsed: reported, never guessed. */
   errors: string[];
 }

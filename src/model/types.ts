@@ -81,7 +81,7 @@ export interface DesiredLink {
 
 /** A daemon `up` runs and keeps running. */
 export interface DesiredDaemon {
-  name: 'keepalived' | 'ipvs-sync';
+  name: 'keepalived' | 'ldirectord' | 'ipvs-sync';
   /** systemd unit name when PID 1 is systemd. */
   unit: string;
   /** Command line used when there is no systemd (lab hosts, containers). */
@@ -127,8 +127,8 @@ export interface DesiredHost {
   rules: DesiredRule[];
   /**
    * The IPVS services this host's table must hold when the tool programs it directly
-   * (static `ipvsadm` manager). Under keepalived the daemon programs the table and this
-   * lists what verify expects to find.
+   * (static `ipvsadm` manager). Under keepalived or ldirectord the daemon programs the table
+   * and this lists what verify expects to find.
    */
   ipvs: IpvsService[];
   /** true: `up` edits the live table itself (static manager). false: a daemon owns it. */
@@ -138,4 +138,18 @@ export interface DesiredHost {
   handlers: Handler[];
   /** Addresses keepalived floats between directors: never added by `up`, checked by verify. */
   floatingAddresses: DesiredAddress[];
+  /** Directors with `directors.firewall`: the nftables table lvs-deploy owns. */
+  firewall?: DesiredFirewall;
+}
+
+/** The one nftables table `up` writes, replaced whole with `nft -f` (never other tables). */
+export const FIREWALL_TABLE = 'inet lvs_deploy';
+export const FIREWALL_FILE = '/etc/lvs-deploy/firewall.nft';
+
+export interface DesiredFirewall {
+  /** The rules file (one of `files`) that `nft -f` loads: it replaces the table atomically. */
+  path: string;
+  policy: 'accept' | 'drop';
+  /** SSH is accepted from these under `policy: drop`; `up` refuses to cut its own session. */
+  adminNetworks: string[];
 }

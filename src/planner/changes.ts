@@ -1,6 +1,6 @@
 // The changes a plan is made of. Plain data: the planner makes them, the executor turns them into
 // shell steps, reporters describe them. A description never contains a secret.
-import type { DesiredAddress, DesiredDaemon, DesiredRoute, DesiredRule, Handler, IpvsDest, IpvsService } from '../model/types.js';
+import { type DesiredAddress, type DesiredDaemon, type DesiredRoute, type DesiredRule, FIREWALL_TABLE, type Handler, type IpvsDest, type IpvsService } from '../model/types.js';
 import { destKey, formatDest, formatService } from '../model/ipvs.js';
 
 export type Change =
@@ -27,6 +27,8 @@ export type Change =
   | { kind: 'rule'; action: 'add' | 'remove'; rule: DesiredRule }
   | { kind: 'ipvs-service'; action: 'add' | 'edit' | 'remove'; service: IpvsService; before?: IpvsService }
   | { kind: 'ipvs-dest'; action: 'add' | 'edit' | 'drain'; service: IpvsService; dest: IpvsDest; before?: IpvsDest }
+  | { kind: 'firewall'; action: 'load'; path: string; reason: string }
+  | { kind: 'firewall'; action: 'remove' }
   | { kind: 'daemon'; action: 'start' | 'stop' | 'enable'; daemon: DesiredDaemon }
   | { kind: 'handler'; handler: Handler; daemon?: DesiredDaemon };
 
@@ -64,6 +66,8 @@ export function describeChange(c: Change): string {
       return c.action === 'edit' && c.before
         ? `ipvs edit ${formatDest(c.service, c.before)} → ${formatDest(c.service, c.dest)}`
         : `ipvs add ${formatDest(c.service, c.dest)}`;
+    case 'firewall':
+      return c.action === 'load' ? `firewall load table ${FIREWALL_TABLE} from ${c.path} (${c.reason})` : `firewall remove table ${FIREWALL_TABLE}`;
     case 'daemon':
       return `service ${c.action} ${c.daemon.name}`;
     case 'handler':

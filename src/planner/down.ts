@@ -17,6 +17,7 @@ export function planDown(host: string, f: HostFacts, daemons: DesiredDaemon[]): 
     const live = f.ipvs?.find((x) => x.key === key);
     if (live) out.push({ kind: 'ipvs-service', action: 'remove', service: live });
   }
+  if (s.firewall && f.firewall?.live) out.push({ kind: 'firewall', action: 'remove' });
   const addrs = new Set(f.addresses.map((a) => `${a.dev} ${a.cidr}`));
   for (const a of s.addresses) if (addrs.has(`${a.dev} ${a.cidr}`)) out.push({ kind: 'address', action: 'remove', address: a });
   for (const r of s.routes) {

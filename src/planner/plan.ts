@@ -1,5 +1,6 @@
 // planHost: desired state × facts → ordered changes. Pure and synchronous: the heart of
 // idempotence (a converged host plans nothing) and of `plan`.
+import { cidrContains, parseCidr } from '../inventory/net.js';
 import type { HostFacts } from '../model/facts.js';
 import type { DesiredAddress, DesiredHost, DesiredRoute } from '../model/types.js';
 import type { Change } from './changes.js';
@@ -109,8 +110,42 @@ function planDaemons(d: DesiredHost, f: HostFacts, changedFiles: string[], out: 
   }
 }
 
+/**
+ * The table is (re)loaded when its file changes, when it is missing, or when the live table no
+ * longer prints what it printed right after `up` loaded it (someone edited or flushed it).
+ */
+function planFirewall(d: DesiredHost, f: HostFacts, changedFiles: string[], out: Change[]): void {
+  const live = f.firewall?.live ?? null;
+  if (!d.firewall) {
+    if (f.state?.firewall && live !== null) out.push({ kind: 'firewall', action: 'remove' });
+    return;
+  }
+  const reason = changedFiles.includes(d.firewall.path)
+    ? 'rules changed'
+    : live === null
+      ? 'table missing'
+      : live !== f.firewall?.loaded
+        ? 'live table differs from what up loaded'
+        : undefined;
+  if (reason) out.push({ kind: 'firewall', action: 'load', path: d.firewall.path, reason });
+}
+
+/** `policy: drop` must not cut the SSH session `up` runs in (the address the host sees us from). */
+function lockout(d: DesiredHost, f: HostFacts): string | undefined {
+  const fw = d.firewall;
+  if (fw?.policy !== 'drop' || !f.sshClient) return undefined;
+  const from = f.sshClient;
+  if (fw.adminNetworks.some((n) => {
+    const c = parseCidr(n);
+    return c !== undefined && cidrContains(c, from);
+  })) return undefined;
+  return `firewall policy drop would cut this SSH session: ${from} (as ${d.host} sees lvs-deploy) is not in directors.firewall.admin_networks (${fw.adminNetworks.join(', ')})`;
+}
+
 export function planHost(d: DesiredHost, f: HostFacts): HostPlan {
   const blockers: string[] = [...f.errors.map((e) => `facts: ${e}`)];
+  const cut = lockout(d, f);
+  if (cut) blockers.push(cut);
   if (d.ipvs.length > 0 && d.kinds.includes('director') && !f.ipvsAvailable) {
     blockers.push('kernel has no IPVS: ip_vs module not available');
   }
@@ -123,6 +158,8 @@ export function planHost(d: DesiredHost, f: HostFacts): HostPlan {
   planSysctls(d, f, out);
   planNetwork(d, f, out);
   if (d.ipvsStatic) out.push(...planIpvs(d.ipvs, f.ipvs ?? [], f.state?.ipvs ?? []));
+  // Before the daemons: keepalived must find VRRP accepted when it starts.
+  planFirewall(d, f, changedFiles, out);
   planDaemons(d, f, changedFiles, out);
   return { host: d.host, changes: out, blockers };
 }

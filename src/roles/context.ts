@@ -3,7 +3,7 @@
 // uses) are made here, in TypeScript, so roles stay declarative.
 import { RenderError } from '../errors.js';
 import { cidrContains, ipFamily, parseCidr } from '../inventory/net.js';
-import type { HostSpec, Inventory } from '../inventory/types.js';
+import type { Directors, HostSpec, Inventory } from '../inventory/types.js';
 import type { DesiredAddress, Forwarding, HostKind, IpvsService, OsFamily } from '../model/types.js';
 import { ipvsTable } from './ipvs-table.js';
 
@@ -18,7 +18,7 @@ export interface RoleContext {
   host: { name: string; address: string };
   os: OsFamily;
   inventory: string;
-  manager: 'keepalived' | 'ipvsadm';
+  manager: Directors['manager'];
   kinds: HostKind[];
   /** Forwarding methods this host is a real server for. */
   forwardings: Forwarding[];
@@ -29,7 +29,7 @@ export interface RoleContext {
   /** The IPVS table every director holds. */
   ipvs: IpvsService[];
   sync_daemon: { interface: string; id: number } | false;
-  /** Static manager: where each VIP is added on this director. */
+  /** Static manager and ldirectord (neither moves VIPs): where each VIP is added on this director. */
   vip_addresses: DesiredAddress[];
   /** keepalived: the addresses VRRP floats (VIPs, NAT gateway). */
   floating_addresses: DesiredAddress[];
@@ -40,6 +40,8 @@ export interface RoleContext {
   nat_gateway: string | false;
   /** The keepalived.conf carries a VRRP password. */
   vrrp_auth: boolean;
+  /** Director with directors.firewall: the nftables table lvs-deploy owns. */
+  firewall: boolean;
   [key: string]: unknown;
 }
 
@@ -154,7 +156,7 @@ export function roleContext(inv: Inventory, hostName: string, os: OsFamily): Rol
     sync_daemon:
       isDirector && d.sync_daemon ? { interface: d.sync_daemon.interface, id: d.sync_daemon.id } : false,
     vip_addresses:
-      isDirector && d.manager === 'ipvsadm'
+      isDirector && (d.manager === 'ipvsadm' || d.manager === 'ldirectord')
         ? vips.map((v) => ({ dev: vipDevice(h, v), cidr: hostPrefix(v) }))
         : [],
     floating_addresses: floating,
@@ -163,5 +165,6 @@ export function roleContext(inv: Inventory, hostName: string, os: OsFamily): Rol
     tun_vips: tunVips,
     nat_gateway: forwardings.includes('nat') ? natGateway(inv, h.address) : false,
     vrrp_auth: keepalived && d.vrrp?.auth_pass !== undefined,
+    firewall: isDirector && d.firewall !== undefined,
   };
 }

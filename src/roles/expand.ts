@@ -4,6 +4,7 @@
 import { RenderError } from '../errors.js';
 import type { PathKey } from '../inventory/locate.js';
 import type { Inventory } from '../inventory/types.js';
+import { FIREWALL_FILE } from '../model/types.js';
 import type {
   DesiredAddress,
   DesiredFile,
@@ -73,6 +74,7 @@ const opt = (v: string | undefined, s: Scope, w: string) => (v === undefined ? u
 
 function applies(role: Role, ctx: RoleContext): boolean {
   const a = role.applies_to;
+  if (a.when !== undefined && !evaluateCondition(a.when, ctx, `role ${role.name}: applies_to.when`)) return false;
   return a.kinds.some(
     (k) =>
       ctx.kinds.includes(k) &&
@@ -281,6 +283,9 @@ export function expandHost(inv: Inventory, hostName: string, opts: ExpandOptions
     floatingAddresses: [...m.floating.values()].sort((a, b) =>
       `${a.dev} ${a.cidr}`.localeCompare(`${b.dev} ${b.cidr}`),
     ),
+    ...(ctx.firewall && inv.directors.firewall
+      ? { firewall: { path: FIREWALL_FILE, policy: inv.directors.firewall.policy, adminNetworks: inv.directors.firewall.admin_networks } }
+      : {}),
   };
 }
 

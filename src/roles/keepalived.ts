@@ -1,7 +1,7 @@
 // The keepalived.conf render context for one director: VRRP instance(s), optional floating NAT
 // gateway instance in a sync group, and one virtual_server per service.
 import { RenderError } from '../errors.js';
-import { ipFamily } from '../inventory/net.js';
+import { ipFamily, parseHostPort } from '../inventory/net.js';
 import type { HealthCheck, Inventory, RealServer, VirtualService } from '../inventory/types.js';
 import type { KeepalivedCheck, KeepalivedContext } from '../templates/contexts.js';
 import { addressOn, floatingCidr } from './context.js';
@@ -20,6 +20,14 @@ function checker(c: HealthCheck, rs: RealServer): KeepalivedCheck {
     status_code: c.status_code,
     ...(c.misc_path !== undefined ? { misc_path: c.misc_path } : {}),
   };
+}
+
+/** keepalived's grammar is `smtp_server HOST [PORT]`; the inventory writes HOST:PORT. */
+function smtpServer(text: string | undefined): { smtp_server?: string; smtp_port?: number } {
+  if (text === undefined) return {};
+  const r = parseHostPort(text);
+  if ('error' in r) throw new RenderError(`directors.vrrp.smtp_server ${JSON.stringify(text)} is ${r.error}`);
+  return { smtp_server: r.host, ...(r.port !== undefined ? { smtp_port: r.port } : {}) };
 }
 
 function virtualServer(s: VirtualService): KeepalivedContext['virtual_servers'][number] {
@@ -109,7 +117,7 @@ export function keepalivedContext(inv: Inventory, hostName: string): KeepalivedC
     script_security: scripts,
     notification_email: v.notification_email ?? [],
     ...(v.notification_email_from ? { notification_email_from: v.notification_email_from } : {}),
-    ...(v.smtp_server ? { smtp_server: v.smtp_server } : {}),
+    ...smtpServer(v.smtp_server),
     ...(v.smtp_connect_timeout !== undefined ? { smtp_connect_timeout: v.smtp_connect_timeout } : {}),
     ...(d.sync_daemon
       ? { sync_daemon: { interface: d.sync_daemon.interface, instance: 'VI_1', id: d.sync_daemon.id } }

@@ -49,7 +49,7 @@ export const handlerEntry = z.strictObject({
   target: expr.optional(),
 });
 export const daemonEntry = z.strictObject({
-  name: z.enum(['keepalived', 'ipvs-sync']),
+  name: z.enum(['keepalived', 'ldirectord', 'ipvs-sync']),
   unit: expr,
   command: z.array(expr).min(1),
   pidfile: expr,
@@ -75,8 +75,10 @@ export const roleSchema = z.strictObject({
   description: z.string().optional(),
   applies_to: z.strictObject({
     kinds: z.array(z.enum(['director', 'realserver'])).min(1),
-    manager: z.enum(['keepalived', 'ipvsadm']).optional(),
+    manager: z.enum(['keepalived', 'ipvsadm', 'ldirectord']).optional(),
     forwarding: z.enum(['nat', 'dr', 'tun']).optional(),
+    /** And only when this expression over the role context is true (e.g. `firewall`). */
+    when: cond.optional(),
   }),
   /** Named values computed once per host, in order; later entries may use earlier ones. */
   vars: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), expr).default({}),

@@ -3,11 +3,13 @@
 import { RenderError } from '../errors.js';
 import type { Inventory } from '../inventory/types.js';
 import { formatRules } from '../model/ipvs.js';
-import type { DesiredAddress, DesiredLink, DesiredRoute, DesiredRule } from '../model/types.js';
+import { type DesiredAddress, type DesiredLink, type DesiredRoute, type DesiredRule, FIREWALL_FILE, FIREWALL_TABLE } from '../model/types.js';
 import { isTemplateName, type TemplateContext, type TemplateName } from '../templates/contexts.js';
 import { renderTemplate } from '../templates/render.js';
 import type { RoleContext } from './context.js';
+import { firewallContext } from './firewall.js';
 import { keepalivedContext } from './keepalived.js';
+import { ldirectordContext } from './ldirectord.js';
 
 export interface DesiredView {
   sysctls: { key: string; value: string }[];
@@ -26,6 +28,7 @@ type Builders = {
 
 const builders: Builders = {
   'keepalived.conf.njk': (ctx, _d, inv) => keepalivedContext(inv, ctx.host.name),
+  'ldirectord.cf.njk': (_c, _d, inv) => ldirectordContext(inv),
   'sysctl.conf.njk': (_c, d) => ({ sysctls: d.sysctls }),
   'modules-load.conf.njk': (_c, d) => ({ modules: d.modules }),
   'ipvsadm.rules.njk': (ctx) => ({ rules: formatRules(ctx.ipvs) }),
@@ -42,6 +45,8 @@ const builders: Builders = {
     rules: d.rules,
   }),
   'lvs-deploy-net.service.njk': () => ({ script: NET_SCRIPT }),
+  'firewall.nft.njk': (ctx, _d, inv) => firewallContext(inv, ctx.host.name),
+  'lvs-deploy-firewall.service.njk': () => ({ table: FIREWALL_TABLE, file: FIREWALL_FILE }),
 };
 
 /** Render one of our templates for a host. `where` names the role field that asked for it. */

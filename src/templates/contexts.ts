@@ -8,6 +8,7 @@ import { Secret } from '../inventory/secrets.js';
 const ifname = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/, { error: 'not an interface name' });
 const addr = z.string().regex(/^[0-9A-Fa-f:.]+$/, { error: 'not an IP address' });
 const cidr = z.string().regex(/^[0-9A-Fa-f:.]+\/\d{1,3}$/, { error: 'not an address/prefix' });
+const addrOrCidr = z.string().regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, { error: 'not an address or address/prefix' });
 const word = z.string().regex(/^[A-Za-z0-9_.:-]+$/, { error: 'not a single word' });
 // Quoted inside keepalived.conf: no quote, backslash or newline can break out.
 const quotable = z.string().regex(/^[^"\\\n\r\0]+$/, { error: 'contains a quote, backslash or newline' });
@@ -66,6 +67,48 @@ const virtualServer = z.strictObject({
   real_servers: z.array(realServer).min(1),
 });
 
+// ldirectord.cf: `key = value` lines; a virtual section's lines are indented. Its parser strips
+// everything after a '#' and reads quoted values up to the last quote.
+const ldReal = z.strictObject({
+  directive: z.enum(['real', 'real6']),
+  /** `IP:PORT`, `[IPv6]:PORT`, or the bare address (fwmark service, no port) */
+  address: z.string().regex(/^([0-9.]+|\[[0-9A-Fa-f:.]+\])(:\d+)?$/),
+  forward: z.enum(['gate', 'masq', 'ipip']),
+  weight: z.int().min(0).max(65535),
+});
+
+const ldVirtual = z.strictObject({
+  /** The inventory's service name (ldirectord's `servicename`, shown in its log). */
+  name: word,
+  directive: z.enum(['virtual', 'virtual6']),
+  /** `VIP:PORT`, `[IPv6]:PORT` or a fwmark number */
+  address: z.string().regex(/^(\d+|[0-9.]+:\d+|\[[0-9A-Fa-f:.]+\]:\d+)$/),
+  protocol: z.enum(['tcp', 'udp', 'fwm']),
+  scheduler: z.string().regex(/^[a-z]+$/),
+  schedflags: z.array(word),
+  ops: z.boolean(),
+  persistent: z.int().min(1).optional(),
+  /** IPv4: dotted quad; IPv6: prefix length */
+  netmask: z
+    .string()
+    .regex(/^(\d+\.\d+\.\d+\.\d+|\d{1,3})$/)
+    .optional(),
+  real_servers: z.array(ldReal).min(1),
+  checktype: z.enum(['on', 'connect', 'negotiate', 'external']),
+  service: z.enum(['http', 'https']).optional(),
+  request: z
+    .string()
+    .regex(/^\/[^\s"'\\#]*$/)
+    .optional(),
+  checkcommand: z
+    .string()
+    .regex(/^\/[^\s"'\\#]+$/)
+    .optional(),
+  /** Whole seconds; also the negotiate timeout (ldirectord falls back from one to the other). */
+  checktimeout: z.int().min(1).optional(),
+  failurecount: z.int().min(1).optional(),
+});
+
 export const templateContexts = {
   'keepalived.conf.njk': z.strictObject({
     router_id: word,
@@ -77,8 +120,9 @@ export const templateContexts = {
       .optional(),
     smtp_server: z
       .string()
-      .regex(/^[A-Za-z0-9.:[\]-]+$/)
+      .regex(/^[A-Za-z0-9.:-]+$/)
       .optional(),
+    smtp_port: z.int().min(1).max(65535).optional(),
     smtp_connect_timeout: z.int().min(1).optional(),
     sync_daemon: z
       .strictObject({ interface: ifname, instance: word, id: z.int().min(0).max(255) })
@@ -86,6 +130,12 @@ export const templateContexts = {
     sync_group: z.strictObject({ name: word, members: z.array(word).min(2) }).optional(),
     instances: z.array(vrrpInstance).min(1),
     virtual_servers: z.array(virtualServer),
+  }),
+  'ldirectord.cf.njk': z.strictObject({
+    checktimeout: z.int().min(1),
+    checkinterval: z.int().min(1),
+    logfile: z.string().regex(/^\/[A-Za-z0-9_./-]+$/),
+    virtuals: z.array(ldVirtual),
   }),
   'sysctl.conf.njk': z.strictObject({
     sysctls: z.array(
@@ -130,12 +180,44 @@ export const templateContexts = {
     ),
   }),
   'lvs-deploy-net.service.njk': z.strictObject({ script: z.string().regex(/^\/[A-Za-z0-9_./-]+$/) }),
+  'firewall.nft.njk': z.strictObject({
+    table: z.literal('inet lvs_deploy'),
+    file: z.string().regex(/^\/[A-Za-z0-9_./-]+$/),
+    inventory: z.string(),
+    policy: z.enum(['accept', 'drop']),
+    ssh_port: z.int().min(1).max(65535),
+    admin_v4: z.array(addrOrCidr),
+    admin_v6: z.array(addrOrCidr),
+    vrrp: z.boolean(),
+    vrrp_v4: z.array(addr),
+    vrrp_v6: z.array(addr),
+    sync_port: z.int().min(1).max(65535).optional(),
+    services: z.array(
+      z.strictObject({
+        name: word,
+        family: z.enum(['ip', 'ip6']),
+        vip: addr,
+        protocol: z.enum(['tcp', 'udp', 'sctp']),
+        port: z.int().min(1).max(65535),
+      }),
+    ),
+    marks: z.array(z.strictObject({ name: word, mark: z.int().min(1) })),
+    masquerade: z.union([
+      z.literal(false),
+      z.strictObject({ interface: ifname, v4: z.array(addrOrCidr), v6: z.array(addrOrCidr) }),
+    ]),
+  }),
+  'lvs-deploy-firewall.service.njk': z.strictObject({
+    table: z.literal('inet lvs_deploy'),
+    file: z.string().regex(/^\/[A-Za-z0-9_./-]+$/),
+  }),
 } as const;
 
 export type TemplateName = keyof typeof templateContexts;
 export type TemplateContext<T extends TemplateName> = z.input<(typeof templateContexts)[T]>;
 export type KeepalivedContext = TemplateContext<'keepalived.conf.njk'>;
 export type KeepalivedCheck = z.input<typeof checkSchema>;
+export type LdirectordContext = TemplateContext<'ldirectord.cf.njk'>;
 
 export function isTemplateName(name: string): name is TemplateName {
   return Object.hasOwn(templateContexts, name);

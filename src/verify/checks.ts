@@ -1,12 +1,13 @@
 // State checks for `verify`: each host's live state against the desired state (which also proves
 // what is persisted equals what is live: both must equal the same desired files and values),
-// keepalived's IPVS table, who holds each floating address, and the traffic expectations.
+// the IPVS table keepalived or ldirectord programs (daemon-table.ts), who holds each floating address, and the traffic expectations.
 import type { Inventory } from '../inventory/types.js';
 import type { HostFacts } from '../model/facts.js';
-import { destKey, formatDest, formatService, sortDests } from '../model/ipvs.js';
+import { destKey } from '../model/ipvs.js';
 import type { DesiredHost } from '../model/types.js';
 import { describeChange } from '../planner/changes.js';
 import { planHost } from '../planner/plan.js';
+import { daemonTable } from './daemon-table.js';
 import type { ProbeOutcome } from './probes.js';
 
 export interface Check {
@@ -35,29 +36,12 @@ export function hostChecks(d: DesiredHost, f: HostFacts, inventoryFile: string):
   for (const c of plan.changes) {
     out.push({ host: d.host, check: 'drift', ok: false, detail: `pending: ${describeChange(c)}`, fix: `${FIX_UP} (${inventoryFile})` });
   }
-  if (!d.ipvsStatic && d.ipvs.length > 0 && plan.blockers.length === 0) out.push(...keepalivedTable(d, f));
-  return out;
-}
-
-/** Under keepalived the daemon programs IPVS: the live table must hold every desired service. */
-function keepalivedTable(d: DesiredHost, f: HostFacts): Check[] {
-  const out: Check[] = [];
-  for (const want of d.ipvs) {
-    const have = f.ipvs?.find((s) => s.key === want.key);
-    if (!have) {
-      out.push({ host: d.host, check: 'ipvs', ok: false, detail: `missing ${formatService(want)}`, fix: 'check keepalived is running and its log (keepalived -t -f /etc/keepalived/keepalived.conf)' });
-      continue;
-    }
-    const attrs = formatService(have) === formatService(want);
-    const dests = sortDests(have.dests).map((x) => formatDest(have, x)).join(';') === sortDests(want.dests).map((x) => formatDest(want, x)).join(';');
-    out.push({
-      host: d.host, check: 'ipvs', ok: attrs && dests,
-      detail: attrs && dests
-        ? `${formatService(have)} with ${have.dests.length} real server(s)`
-        : `live ${formatService(have)} [${have.dests.map(destKey).join(', ')}] differs from ${formatService(want)} [${want.dests.map(destKey).join(', ')}]`,
-      ...(attrs && dests ? {} : { fix: 'a health check may have removed a real server: check it answers on its port' }),
-    });
+  if (d.firewall && plan.blockers.length === 0 && !plan.changes.some((c) => c.kind === 'firewall')) {
+    const live = f.firewall?.live ?? '';
+    const rules = live.split('\n').filter((l) => /\b(accept|drop|masquerade)\b/.test(l) && !/\bpolicy\b/.test(l)).length;
+    out.push({ host: d.host, check: 'firewall', ok: true, detail: `nftables table inet lvs_deploy live as up loaded it (policy ${d.firewall.policy}, ${rules} rules)` });
   }
+  if (!d.ipvsStatic && d.ipvs.length > 0 && plan.blockers.length === 0) out.push(...daemonTable(d, f));
   return out;
 }
 

@@ -376,6 +376,37 @@ describe('vrrp is present exactly when manager: keepalived; priorities are disti
   });
 });
 
+describe('vrrp.smtp_server is HOST or HOST:PORT (added rule)', () => {
+  const smtp = (value: string) =>
+    inv({ directors: `${PAIR}    smtp_alert: true\n    smtp_server: ${value}\n` });
+
+  test('an address, a host name, an IPv6 address, each with or without a port, pass as written', async () => {
+    for (const value of [
+      '127.0.0.1:2525',
+      '192.0.2.25',
+      'mail.example.org:587',
+      '"[2001:db8::25]:2525"',
+      '2001:db8::25',
+    ]) {
+      const i = await load(smtp(value));
+      assert.equal(i.directors.vrrp?.smtp_server, value.replaceAll('"', ''));
+    }
+  });
+
+  test('a port out of range fails at the value', async () => {
+    await refused(smtp('⟨127.0.0.1:99999'), 'port 99999 is not in 1..65535');
+  });
+
+  test("keepalived's own spelling (HOST PORT) fails with the HOST:PORT hint", async () => {
+    await refused(smtp('⟨"127.0.0.1 2525"'), 'a port is written HOST:PORT here');
+  });
+
+  test('an IPv4 address in brackets, or a port that is not a number, fails', async () => {
+    await refused(smtp('⟨"[10.0.0.1]:25"'), 'not an address or host name with an optional :PORT');
+    await refused(smtp('⟨127.0.0.1:smtp'), 'not an address or host name with an optional :PORT');
+  });
+});
+
 describe('manager: ipvsadm has exactly one director (added rule)', () => {
   test('one director passes; two fail at manager', async () => {
     await load(inv());
@@ -639,5 +670,84 @@ describe('valid edge inventories (test/fixtures/good) and the example inventorie
         [undefined, '172.20.0.6', 8080, 1],
       ],
     );
+  });
+});
+
+describe('manager: ldirectord (added rules: what its grammar cannot say)', () => {
+  const LDIR = 'directors:\n  hosts: [lb1]\n  manager: ldirectord\n';
+  const RS = '      - { host: web1 }\n      - { host: web2 }\n';
+  const V6_RS = '      - { address: "2001:db8::11" }\n';
+  const V6_HEAD = 'vip: 2001:db8::100\n    protocol: tcp\n    port: 80';
+  const FWMARK_HEAD = 'vip: 10.0.0.100\n    fwmark: 7';
+  const ldir = (extra: string, rs = RS, head?: string) =>
+    inv({ directors: LDIR, services: service(rs, extra, head) });
+
+  test('one director with a health check passes; ipvsadm with a check fails at check', async () => {
+    const i = await load(ldir('\n    check: { type: http, path: /health }'));
+    assert.equal(i.directors.manager, 'ldirectord');
+    assert.equal(i.services[0]?.check?.type, 'http');
+    await refused(
+      inv({ services: service(RS, '\n    check: ⟨{ type: tcp }') }),
+      'health checks need directors.manager: keepalived or ldirectord',
+    );
+  });
+
+  test('two directors fail at manager (ldirectord does not move VIPs)', async () => {
+    await refused(
+      inv({ directors: 'directors:\n  hosts: [lb1, lb2]\n  manager: ⟨ldirectord\n' }),
+      'manager: ldirectord would run on all 2 directors',
+    );
+  });
+
+  test('vrrp stays keepalived-only', async () => {
+    await refused(
+      inv({
+        directors: `${LDIR}  vrrp:\n    ⟨interface: eth0\n    virtual_router_id: 5\n    priority: { lb1: 100 }\n`,
+      }),
+      'vrrp is only used with manager: keepalived',
+    );
+  });
+
+  test('UDP passes; SCTP fails at protocol', async () => {
+    await load(ldir('', RS, 'vip: 10.0.0.100\n    protocol: udp\n    port: 53'));
+    await refused(
+      ldir('', RS, 'vip: 10.0.0.100\n    protocol: ⟨sctp\n    port: 80'),
+      'ldirectord manages tcp, udp and fwmark services only',
+    );
+  });
+
+  test('a fwmark service: an http check passes, a tcp check of real servers without a port fails at type', async () => {
+    await load(ldir('\n    check: { type: http }', RS, FWMARK_HEAD));
+    await refused(
+      ldir('\n    check: { type: ⟨tcp }', RS, FWMARK_HEAD),
+      'ldirectord has no port to connect to',
+    );
+  });
+
+  test('an http check expecting any 2xx passes; expecting 301 fails at status_code', async () => {
+    await load(ldir('\n    check: { type: https, status_code: 204 }'));
+    await refused(
+      ldir('\n    check: { type: http, status_code: ⟨301 }'),
+      "ldirectord's http check passes on any 2xx answer and cannot expect 301",
+    );
+  });
+
+  test('IPv6: a tcp check passes, an http check fails at type (no Net::INET6Glue)', async () => {
+    await load(ldir('\n    check: { type: tcp }', V6_RS, V6_HEAD));
+    await refused(ldir('\n    check: { type: ⟨http }', V6_RS, V6_HEAD), "needs perl's Net::INET6Glue");
+  });
+
+  test('a misc check becomes an external check: one path passes, a path with arguments fails at misc_path', async () => {
+    await load(ldir('\n    check: { type: misc, misc_path: /usr/local/bin/check-web }'));
+    await refused(
+      ldir('\n    check: { type: misc, misc_path: ⟨"/usr/local/bin/check web" }'),
+      'ldirectord runs the check command without a shell',
+    );
+  });
+
+  test('a TUN real server of the other IP family passes under ipvsadm and fails under ldirectord', async () => {
+    const mixed = (marker: string) => `      - ${marker}{ address: "2001:db8::11", forwarding: tun }\n`;
+    await load(inv({ services: service(mixed('')) }));
+    await refused(ldir('', mixed('⟨')), 'ldirectord cannot mix IPv4 and IPv6 in one virtual service');
   });
 });

@@ -37,6 +37,8 @@ function converged(d: DesiredHost): HostFacts {
     ipvs: structuredClone(d.ipvs),
     daemons: Object.fromEntries(d.daemons.map((x) => [x.name, { running: true }])),
     state: { ...emptyState('t'), ipvs: d.ipvs.map((s) => s.key), addresses: d.addresses, files: d.files.map((f) => ({ path: f.path, hadOriginal: false })) },
+    firewall: d.firewall ? { live: 'table inet lvs_deploy {}', loaded: 'table inet lvs_deploy {}' } : null,
+    sshClient: '',
     errors: [],
   };
 }
@@ -136,5 +138,52 @@ describe('planner', () => {
       'file restore /etc/ipvsadm.rules',
     ]);
     assert.deepEqual(planDown('d1', { ...f, state: null }, []).changes, []);
+  });
+
+  describe('firewall (directors.firewall: the nftables table inet lvs_deploy)', () => {
+    const fw = { path: '/etc/lvs-deploy/firewall.nft', policy: 'drop' as const, adminNetworks: ['198.51.100.0/24'] };
+    const fwFile = { path: fw.path, content: 'table inet lvs_deploy {}\n', mode: '0644', owner: 'root', group: 'root', notify: [], secret: false };
+    const withFw = () => desired({ firewall: fw, files: [fwFile] });
+
+    test('a converged table plans nothing', () => {
+      const d = withFw();
+      assert.deepEqual(lines(d, converged(d)), []);
+    });
+
+    test('a changed rules file is validated by the file step, then loaded', () => {
+      const d = withFw();
+      const f = converged(d);
+      f.files[fw.path] = { content: 'old\n', mode: '0644', owner: 'root', group: 'root' };
+      assert.deepEqual(lines(d, f), ['file update /etc/lvs-deploy/firewall.nft', 'firewall load table inet lvs_deploy from /etc/lvs-deploy/firewall.nft (rules changed)']);
+    });
+
+    test('a flushed or hand-edited live table is loaded again', () => {
+      const d = withFw();
+      const f = converged(d);
+      f.firewall = { live: null, loaded: 'table inet lvs_deploy {}' };
+      assert.match(lines(d, f).join(), /\(table missing\)/);
+      f.firewall = { live: 'table inet lvs_deploy { chain x {} }', loaded: 'table inet lvs_deploy {}' };
+      assert.match(lines(d, f).join(), /\(live table differs from what up loaded\)/);
+    });
+
+    test('policy drop refuses to run when this SSH session would be cut', () => {
+      const d = withFw();
+      const f = { ...converged(d), sshClient: '203.0.113.9' };
+      const plan = planHost(d, f);
+      assert.deepEqual(plan.changes, []);
+      assert.match(plan.blockers.join(), /would cut this SSH session: 203\.0\.113\.9 .* not in directors\.firewall\.admin_networks \(198\.51\.100\.0\/24\)/);
+      assert.deepEqual(planHost(d, { ...f, sshClient: '198.51.100.7' }).blockers, []);
+    });
+
+    test('a table up loaded and the inventory no longer wants is removed; down removes it too', () => {
+      const d = desired();
+      const f = converged(d);
+      f.firewall = { live: 'table inet lvs_deploy {}', loaded: 'table inet lvs_deploy {}' };
+      f.state = { ...(f.state ?? emptyState('t')), firewall: true };
+      assert.deepEqual(lines(d, f), ['firewall remove table inet lvs_deploy']);
+      assert.ok(planDown('d1', f, []).changes.some((c) => c.kind === 'firewall' && c.action === 'remove'));
+      f.state = { ...f.state, firewall: false };
+      assert.deepEqual(lines(d, f), [], 'a table lvs-deploy did not load is never touched');
+    });
   });
 });

@@ -94,6 +94,30 @@ describe('seed 002: LVS-DR behind a keepalived pair', () => {
     assert.ok(l.includes('192.168.100.10'));
   });
 
+  test("both directors mail seed 002's admin on every VRRP state change", async () => {
+    for (const d of expandInventory(await load('seed-002-dr-keepalived')).values()) {
+      const conf = d.files.find((f) => f.path === '/etc/keepalived/keepalived.conf')?.content;
+      if (!conf) continue;
+      const l = lines(conf);
+      const g = l.indexOf('global_defs {');
+      assert.deepEqual(l.slice(g + 2, g + 8), [
+        'notification_email {',
+        'admin@mydomain.org',
+        '}',
+        'notification_email_from dmz-lb-keepalived@mydomain.org',
+        'smtp_server 192.168.100.33',
+        'smtp_connect_timeout 30',
+      ]);
+      assert.ok(l.indexOf('smtp_alert') > l.indexOf('vrrp_instance VI_1 {'), `${d.host}: smtp_alert in VI_1`);
+    }
+  });
+
+  test('smtp_server HOST:PORT becomes keepalived\'s "smtp_server HOST PORT"', async () => {
+    const inv = await loadInventory(join(import.meta.dirname, '..', 'fixtures', 'keepalived-features.yaml'));
+    const l = lines(file(host(expandInventory(inv), 'ka1'), '/etc/keepalived/keepalived.conf'));
+    assert.ok(l.includes('smtp_server 10.9.0.25 2525'), l.filter((x) => x.startsWith('smtp')).join('\n'));
+  });
+
   test('keepalived.conf has one keyword per line: no one-line blocks', async () => {
     for (const n of ['seed-002-dr-keepalived', 'seed-003-nat-keepalived']) {
       for (const d of expandInventory(await load(n)).values()) {
@@ -360,8 +384,10 @@ describe('render errors', () => {
       [
         'common',
         'director',
+        'director-firewall',
         'director-ipvsadm',
         'director-keepalived',
+        'director-ldirectord',
         'realserver-dr',
         'realserver-nat',
         'realserver-tun',
@@ -418,3 +444,32 @@ const inventoryShape: Inventory = {
     },
   ],
 };
+
+describe('directors.firewall (seed 003: the director is also the gateway and firewall)', () => {
+  test('each director gets one table: VRRP from its peer, the service, SSH from admin networks, masquerade for the web servers', async () => {
+    const inv = await load('seed-003-nat-keepalived');
+    const all = expandInventory(inv);
+    const fw1 = file(host(all, 'load1'), '/etc/lvs-deploy/firewall.nft');
+    const fw2 = file(host(all, 'load2'), '/etc/lvs-deploy/firewall.nft');
+    assert.match(fw1, /^table inet lvs_deploy\ndelete table inet lvs_deploy\n\ntable inet lvs_deploy \{$/m, 'the whole table is replaced in one transaction');
+    assert.match(fw1, /type filter hook input priority filter; policy drop;/);
+    assert.match(fw1, /ip saddr \{ 203\.0\.113\.2, 192\.168\.20\.2 \} meta l4proto 112 accept/, 'load1 accepts VRRP from load2 only');
+    assert.match(fw2, /ip saddr \{ 203\.0\.113\.1, 192\.168\.20\.1 \} meta l4proto 112 accept/, 'load2 accepts VRRP from load1 only');
+    assert.match(fw1, /ip daddr 203\.0\.113\.3 tcp dport 80 accept/);
+    assert.match(fw1, /ip saddr \{ 203\.0\.113\.0\/24 \} tcp dport 22 accept/);
+    assert.match(fw1, /oifname "eth0" ip saddr \{ 192\.168\.20\.11, 192\.168\.20\.12 \} masquerade/);
+    assert.deepEqual(host(all, 'load1').firewall, { path: '/etc/lvs-deploy/firewall.nft', policy: 'drop', adminNetworks: ['203.0.113.0/24'] });
+    assert.equal(host(all, 'web1').firewall, undefined, 'real servers get no firewall');
+    assert.ok(host(all, 'load1').files.some((f) => f.path === '/etc/systemd/system/lvs-deploy-firewall.service'), 'restored at boot');
+    assert.ok(host(all, 'load1').packages.includes('nftables'));
+  });
+
+  test('inventories without directors.firewall get no table and no nftables package', async () => {
+    const all = expandInventory(await load('seed-002-dr-keepalived'));
+    for (const d of all.values()) {
+      assert.equal(d.firewall, undefined);
+      assert.ok(!d.files.some((f) => f.path.includes('firewall')));
+      assert.ok(!d.packages.includes('nftables'));
+    }
+  });
+});

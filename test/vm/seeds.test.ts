@@ -39,6 +39,14 @@ function skipReason(): string | false {
   return false;
 }
 
+// Seed 003's "public" host: the client listens on a port and answers with the address it sees.
+const PUBLIC_LISTENER = String.raw`setsid perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => 9009, Listen => 8, ReuseAddr => 1) or die "listen: $!
+"; while (1) { my $c = $s->accept or next; print $c $c->peerhost, "
+"; close $c }' </dev/null >/tmp/lvs-public.log 2>&1 & echo $! > /tmp/lvs-public.pid`;
+const CONNECT = (addr: string, port: number) =>
+  String.raw`perl -MIO::Socket::INET -e '$c = IO::Socket::INET->new(PeerAddr => "${addr}", PeerPort => ${port}, Timeout => 3) or die "connect: $@
+"; print scalar <$c>'`;
+
 interface JsonHost {
   host: string;
   status: string;
@@ -51,6 +59,12 @@ for (const seed of SEEDS.filter((s) => !only || only.includes(s))) {
     let inv: Inventory;
     let state: VmLabState;
     const lvs = (args: string[]) => cliInLab(state.controlNs, labEnv(state), args);
+    /** The address the public host saw a web server's connection come from. */
+    const fromWebServer = async (rs: string) => {
+      const r = await vmHostExec(state, rs, CONNECT('203.0.113.50', 9009));
+      assert.equal(r.code, 0, `${rs} could not reach the public host: ${r.stdout}${r.stderr}`);
+      return r.stdout.trim();
+    };
     const hostsOf = (stdout: string) => (JSON.parse(stdout) as { hosts: JsonHost[] }).hosts;
 
     before(async () => {
@@ -86,6 +100,25 @@ for (const seed of SEEDS.filter((s) => !only || only.includes(s))) {
       assert.equal(r.code, 0);
       assert.ok(hostsOf(r.stdout).every((h) => h.status === 'ok'), r.stdout);
     });
+
+    if (seed === 'seed-003-nat-keepalived') {
+      test('firewall: plan is empty, a web server reaches the public side as the director, other ports are dropped', async () => {
+        const plan = await lvs(['plan', file, '--detailed-exitcode']);
+        assert.equal(plan.code, 0, `plan after up must be empty:\n${plan.stdout}`);
+        const table = await vmHostExec(state, 'load1', 'nft list table inet lvs_deploy');
+        assert.match(table.stdout, /policy drop/);
+        assert.match(table.stdout, /masquerade/);
+        const started = await vmHostExec(state, 'client', PUBLIC_LISTENER);
+        assert.equal(started.code, 0, started.stderr);
+        // The client has no route to the web servers' network: only masquerading gets a reply back.
+        const route = await vmHostExec(state, 'client', 'ip route get 192.168.20.11');
+        assert.notEqual(route.code, 0, `the public host must not route to the private network: ${route.stdout}`);
+        assert.equal(await fromWebServer('web1'), '203.0.113.1', 'web1 leaves through load1 (the MASTER), as load1');
+        assert.equal(await fromWebServer('web2'), '203.0.113.1');
+        const closed = await vmHostExec(state, 'client', CONNECT('203.0.113.1', 9));
+        assert.match(closed.stdout + closed.stderr, /timed? ?out/i, 'a port no rule accepts is dropped (no answer), not refused');
+      });
+    }
 
     if (seed.includes('keepalived')) {
       test('a change reaches the BACKUP first and the MASTER last while the VIP keeps serving', async () => {
@@ -134,6 +167,9 @@ for (const seed of SEEDS.filter((s) => !only || only.includes(s))) {
         assert.ok(!(await holds(master)), 'the dead MASTER no longer holds the VIP');
         assert.ok(window <= 3, `probes failed for ${window.toFixed(1)} s (${fails.length} of ${lines.length})`);
         assert.ok(lines.filter((l) => l.startsWith('ok')).length > 40);
+        if (inv.directors.firewall) {
+          assert.equal(await fromWebServer('web1'), '203.0.113.2', 'after failover web1 leaves through load2, as load2');
+        }
         const again = await lvs(['up', file, '--json']);
         assert.equal(again.code, 0, again.stdout);
         assert.equal(hostsOf(again.stdout).find((h) => h.host === master)?.status, 'changed', 'up starts the dead keepalived again');
@@ -146,6 +182,12 @@ for (const seed of SEEDS.filter((s) => !only || only.includes(s))) {
       const v = await lvs(['verify', file]);
       assert.equal(v.code, 1, 'verify must fail once the topology is gone');
       assert.match(v.stdout, /verify: FAILED/);
+      if (inv.directors.firewall) {
+        for (const d of inv.directors.hosts) {
+          const tables = await vmHostExec(state, d, 'nft list tables');
+          assert.doesNotMatch(tables.stdout, /lvs_deploy/, `${d}: down removes the firewall table`);
+        }
+      }
     });
   });
 }

@@ -1,0 +1,93 @@
+// verify, where a daemon programs IPVS (keepalived, ldirectord): the live table must hold every
+// desired service, with its attributes and real servers. A real server the daemon took out
+// because its health check fails (removed, as keepalived does, or quiesced to weight 0, as
+// ldirectord does) is reported as failing its check, not as drift: `up` would not change it,
+// the real server has to answer again, and the daemon then restores it by itself.
+import type { HostFacts } from '../model/facts.js';
+import { destKey, formatDest, formatService } from '../model/ipvs.js';
+import type { DesiredHost, IpvsDest, IpvsService } from '../model/types.js';
+import type { Check } from './checks.js';
+
+/** Where to look when the daemon did not program what its config says. */
+const LOOK: Record<string, string> = {
+  keepalived: 'keepalived -t -f /etc/keepalived/keepalived.conf',
+  ldirectord: '`ldirectord status`, /var/log/ldirectord.log',
+};
+
+type Verdict = { kind: 'same' } | { kind: 'failing'; why: string } | { kind: 'drift'; why: string };
+
+function compareDest(daemon: string, s: IpvsService, want: IpvsDest, have: IpvsDest | undefined): Verdict {
+  if (!have)
+    return want.weight > 0
+      ? { kind: 'failing', why: `${daemon} removed it` }
+      : { kind: 'drift', why: 'missing' };
+  if (have.forwarding === want.forwarding && have.weight === want.weight) return { kind: 'same' };
+  if (have.forwarding === want.forwarding && have.weight === 0 && want.weight > 0) {
+    return { kind: 'failing', why: `${daemon} quiesced it: weight 0, configured ${want.weight}` };
+  }
+  return { kind: 'drift', why: `live ${formatDest(s, have)}, desired ${formatDest(s, want)}` };
+}
+
+function serviceChecks(host: string, daemon: string, want: IpvsService, have: IpvsService): Check[] {
+  const drift: string[] = [];
+  const failing: Check[] = [];
+  if (formatService(have) !== formatService(want))
+    drift.push(`live ${formatService(have)}, desired ${formatService(want)}`);
+  for (const w of want.dests) {
+    const v = compareDest(
+      daemon,
+      want,
+      w,
+      have.dests.find((x) => destKey(x) === destKey(w)),
+    );
+    if (v.kind === 'drift') drift.push(`${destKey(w)}: ${v.why}`);
+    if (v.kind === 'failing') {
+      failing.push({
+        host,
+        check: 'health',
+        ok: false,
+        detail: `real server ${destKey(w)} of ${want.key} fails its health check (${v.why})`,
+        fix: `make ${destKey(w)} answer its health check; ${daemon} puts it back by itself once it does`,
+      });
+    }
+  }
+  for (const h of have.dests) {
+    if (!want.dests.some((w) => destKey(w) === destKey(h))) drift.push(`${destKey(h)}: not in the inventory`);
+  }
+  const ok = drift.length === 0;
+  const up = want.dests.length - failing.length;
+  return [
+    {
+      host,
+      check: 'ipvs',
+      ok,
+      detail: ok
+        ? `${formatService(have)} with ${have.dests.length} real server(s), ${up} passing their health check`
+        : `live table differs from ${formatService(want)}: ${drift.join('; ')}`,
+      ...(ok
+        ? {}
+        : {
+            fix: `${daemon} has not applied its config: check ${LOOK[daemon] ?? 'its log'}, then run \`lvs-deploy up\``,
+          }),
+    },
+    ...failing,
+  ];
+}
+
+/** The checks for the table `d`'s IPVS daemon programs. */
+export function daemonTable(d: DesiredHost, f: HostFacts): Check[] {
+  const daemon = d.daemons.find((x) => x.name !== 'ipvs-sync')?.name ?? 'the IPVS daemon';
+  return d.ipvs.flatMap((want) => {
+    const have = f.ipvs?.find((s) => s.key === want.key);
+    if (have) return serviceChecks(d.host, daemon, want, have);
+    return [
+      {
+        host: d.host,
+        check: 'ipvs',
+        ok: false,
+        detail: `missing ${formatService(want)}`,
+        fix: `check ${daemon} is running and its log (${LOOK[daemon] ?? 'its log'})`,
+      },
+    ];
+  });
+}
