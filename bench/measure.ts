@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join } from 'node:path';
 import type { LabState } from '../src/lab/netns.js';
 import { labEnv } from '../src/lab/netns.js';
-import { labFiles } from '../src/lab/state.js';
+import { labSshArgs } from '../src/lab/state.js';
 import { countSince, markLogs, type SshdCounts } from './lab.js';
 
 export const ROOT = join(import.meta.dirname, '..');
@@ -97,30 +97,7 @@ export function cliArgv(): Cli {
 const inControl = (state: LabState, argv: string[]) => ['ip', 'netns', 'exec', state.controlNs, ...argv];
 
 function sshArgv(state: LabState, address: string, port: number): string[] {
-  const f = labFiles(state.stateDir);
-  return [
-    'ssh',
-    '-F',
-    'none',
-    '-i',
-    f.identity,
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    `UserKnownHostsFile=${f.knownHosts}`,
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'ControlMaster=no',
-    '-o',
-    'ControlPath=none',
-    '-p',
-    String(port),
-    `root@${address}`,
-    'true',
-  ];
+  return [...labSshArgs(state.stateDir, { address, port }, ['ControlMaster=no', 'ControlPath=none']), 'true'];
 }
 
 /** OpenSSH floor: one `ssh host true` process per host, all at once, in one control-ns shell. */

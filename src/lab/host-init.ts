@@ -1,12 +1,10 @@
 // The shell program each lab host runs as its anchor: private mounts, hostname, users, its own
 // sshd and identity responders, then `sleep` forever so its namespaces stay alive.
 // Shared by the netns lab and the VM lab (which runs the same up script inside the guest).
+import { quote } from '../connection/shell.js';
 import type { LabHost, LabSpec } from './spec.js';
 
 /** The one quoting helper for everything that reaches a shell. */
-export function shQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
 
 /** Where the state and run dirs appear inside a host (bound before /var is overlaid). */
 export const HOST_STATE = '/run/lvslab/state';
@@ -93,15 +91,15 @@ function adminUser(): string[] {
   const { user, uid } = LAB_ADMIN;
   const home = `/home/${user}`;
   return [
-    `echo ${shQuote(`${user}:x:${uid}:${uid}:lvs-deploy lab:${home}:/bin/sh`)} >> /etc/passwd`,
+    `echo ${quote(`${user}:x:${uid}:${uid}:lvs-deploy lab:${home}:/bin/sh`)} >> /etc/passwd`,
     // `*` = no password but not locked (sshd refuses `!` accounts when UsePAM is off).
-    `echo ${shQuote(`${user}:*:19000:0:99999:7:::`)} >> /etc/shadow`,
-    `echo ${shQuote(`${user}:x:${uid}:`)} >> /etc/group`,
+    `echo ${quote(`${user}:*:19000:0:99999:7:::`)} >> /etc/shadow`,
+    `echo ${quote(`${user}:x:${uid}:`)} >> /etc/group`,
     `mkdir -p ${home}/.ssh`,
     `cp ${HOST_STATE}/id_ed25519.pub ${home}/.ssh/authorized_keys`,
     `chown -R ${uid}:${uid} ${home}`,
     `chmod 700 ${home} ${home}/.ssh`,
-    `echo ${shQuote(`${user} ALL=(ALL:ALL) NOPASSWD: ALL`)} > /etc/sudoers.d/${user}`,
+    `echo ${quote(`${user} ALL=(ALL:ALL) NOPASSWD: ALL`)} > /etc/sudoers.d/${user}`,
     `chmod 440 /etc/sudoers.d/${user}`,
   ];
 }
@@ -114,8 +112,8 @@ function privateMounts(stateDir: string, runDir: string): string[] {
     'mount -t tmpfs -o mode=755,size=64m lvslab-run /run',
     `mkdir -p ${HOST_STATE} ${HOST_RUN} /run/sshd /run/.ov/etc/u /run/.ov/etc/w /run/.ov/var/u /run/.ov/var/w /run/.ov/usr/local/u /run/.ov/usr/local/w`,
     // Bind the lab dirs before /var is overlaid: writes to them must reach the real files.
-    `mount --bind ${shQuote(stateDir)} ${HOST_STATE}`,
-    `mount --bind ${shQuote(runDir)} ${HOST_RUN}`,
+    `mount --bind ${quote(stateDir)} ${HOST_STATE}`,
+    `mount --bind ${quote(runDir)} ${HOST_RUN}`,
     ov('etc'),
     ov('var'),
     // `up` installs its boot script under /usr/local/sbin: keep that private to the host too.
@@ -136,33 +134,33 @@ export const responderPidFile = (host: string) => `${HOST_RUN}/pids/${host}.resp
  */
 export function responderStart(host: LabHost): string {
   const specs = host.responders
-    .map((r) => shQuote(`${r.protocol}:${r.family}:${r.port}:${r.protocol === 'udp' && r.family === 4 ? r.vips.join(',') : ''}`))
+    .map((r) => quote(`${r.protocol}:${r.family}:${r.port}:${r.protocol === 'udp' && r.family === 4 ? r.vips.join(',') : ''}`))
     .join(' ');
   return [
-    `perl -e ${shQuote(RESPONDER_PL)} ${shQuote(host.name)} ${specs} </dev/null >>${shQuote(`${HOST_RUN}/logs/${host.name}-responder.log`)} 2>&1 &`,
-    `echo $! > ${shQuote(responderPidFile(host.name))}`,
+    `perl -e ${quote(RESPONDER_PL)} ${quote(host.name)} ${specs} </dev/null >>${quote(`${HOST_RUN}/logs/${host.name}-responder.log`)} 2>&1 &`,
+    `echo $! > ${quote(responderPidFile(host.name))}`,
   ].join('\n');
 }
 
 /** The anchor program for one host; runs in the host's netns, in fresh mount + UTS namespaces. */
 export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, runDir: string): string {
-  const pid = (kind: string) => shQuote(`${HOST_RUN}/pids/${host.name}.${kind}`);
+  const pid = (kind: string) => quote(`${HOST_RUN}/pids/${host.name}.${kind}`);
   // On failure leave a `.failed` marker where the up script looks (bound dir once it exists).
-  const failed = `[ -d ${HOST_RUN}/pids ] && : > ${pid('failed')} || : > ${shQuote(`${runDir}/pids/${host.name}.failed`)}`;
+  const failed = `[ -d ${HOST_RUN}/pids ] && : > ${pid('failed')} || : > ${quote(`${runDir}/pids/${host.name}.failed`)}`;
   const lines = [
     'set -e',
-    `trap ${shQuote(failed)} EXIT`,
-    `echo $$ > ${shQuote(`${runDir}/pids/${host.name}.anchor`)}`,
+    `trap ${quote(failed)} EXIT`,
+    `echo $$ > ${quote(`${runDir}/pids/${host.name}.anchor`)}`,
     ...privateMounts(stateDir, runDir),
-    `hostname ${shQuote(host.name)}`,
-    `echo ${shQuote(host.name)} > /etc/hostname`,
-    `printf '%s' ${shQuote(etcHosts(spec, host))} > /etc/hosts`,
+    `hostname ${quote(host.name)}`,
+    `echo ${quote(host.name)} > /etc/hostname`,
+    `printf '%s' ${quote(etcHosts(spec, host))} > /etc/hosts`,
     'mkdir -m 700 /root/.ssh',
     `cp ${HOST_STATE}/id_ed25519.pub /root/.ssh/authorized_keys`,
     ...adminUser(),
-    `printf '%s' ${shQuote(sshdConfig(host))} > /etc/ssh/sshd_config.lvs-lab`,
+    `printf '%s' ${quote(sshdConfig(host))} > /etc/ssh/sshd_config.lvs-lab`,
     // -r: no re-exec per connection (an exec of sshd costs most under emulation in the VM lab).
-    `/usr/sbin/sshd -D -r -f /etc/ssh/sshd_config.lvs-lab -E ${shQuote(`${HOST_RUN}/logs/${host.name}-sshd.log`)} </dev/null >/dev/null 2>&1 &`,
+    `/usr/sbin/sshd -D -r -f /etc/ssh/sshd_config.lvs-lab -E ${quote(`${HOST_RUN}/logs/${host.name}-sshd.log`)} </dev/null >/dev/null 2>&1 &`,
     `echo $! > ${pid('sshd')}`,
   ];
   if (host.responders.length > 0) lines.push(responderStart(host));

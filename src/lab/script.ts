@@ -1,7 +1,8 @@
 // POSIX sh scripts that build and tear down a lab topology: a switch namespace with one bridge
 // per segment, one namespace per host, a control namespace with a leg on every segment.
 // The VM lab runs the same up script inside its guest, with `uplinks` instead of control legs.
-import { hostInitScript, shQuote } from './host-init.js';
+import { quote } from '../connection/shell.js';
+import { hostInitScript } from './host-init.js';
 import type { LabHost, LabSpec } from './spec.js';
 
 export interface LabScriptOptions {
@@ -26,7 +27,7 @@ function safe(value: string, what: string): string {
 /** A heredoc feeding `ip [-n NS] -batch -`; quoted delimiter so the shell expands nothing. */
 function ipBatch(ns: string | undefined, lines: string[]): string {
   if (lines.length === 0) return '';
-  const head = ns ? `ip -n ${shQuote(ns)} -batch - <<'LVS_EOF'` : `ip -batch - <<'LVS_EOF'`;
+  const head = ns ? `ip -n ${quote(ns)} -batch - <<'LVS_EOF'` : `ip -batch - <<'LVS_EOF'`;
   return [head, ...lines, 'LVS_EOF'].join('\n');
 }
 
@@ -93,11 +94,11 @@ function hostBlock(spec: LabSpec, host: LabHost, stateDir: string, runDir: strin
   for (const i of host.interfaces)
     net.push(...addrLines(safe(i.name, 'interface'), i.cidrs), `link set ${i.name} up`);
   const init = hostInitScript(spec, host, stateDir, runDir);
-  const log = shQuote(`${runDir}/logs/${host.name}-init.log`);
+  const log = quote(`${runDir}/logs/${host.name}-init.log`);
   return [
     '(',
     ipBatch(host.namespace, net),
-    `setsid ip netns exec ${shQuote(host.namespace)} unshare --mount --uts --propagation private sh -c ${shQuote(init)} lvs-lab-host </dev/null >${log} 2>&1 &`,
+    `setsid ip netns exec ${quote(host.namespace)} unshare --mount --uts --propagation private sh -c ${quote(init)} lvs-lab-host </dev/null >${log} 2>&1 &`,
     ') &',
   ].join('\n');
 }
@@ -134,7 +135,7 @@ export function labUpScript(spec: LabSpec, opts: LabScriptOptions): string {
     '#!/bin/sh',
     `# lvs-deploy lab up: ${spec.name.replace(/[^\w.-]/g, '_')} (generated)`,
     'set -eu',
-    `R=${shQuote(runDir)}`,
+    `R=${quote(runDir)}`,
     'rm -rf "$R/pids"',
     'mkdir -p "$R/pids" "$R/logs"',
     // Parallel `ip netns add` races creating the /run/netns mount: make it a shared mount first.
@@ -146,7 +147,7 @@ export function labUpScript(spec: LabSpec, opts: LabScriptOptions): string {
     hasControl(spec, opts) ? ipBatch(spec.controlNs, controlLines(spec, opts)) : '',
     ...spec.hosts.map((h) => hostBlock(spec, h, opts.stateDir, runDir)),
     'wait',
-    waitBody(spec.hosts.map((h) => shQuote(h.name)).join(' '), opts.readyTimeout ?? 20),
+    waitBody(spec.hosts.map((h) => quote(h.name)).join(' '), opts.readyTimeout ?? 20),
     '',
   ]
     .filter((l) => l !== '')
@@ -164,8 +165,8 @@ export function labDownScript(spec: Pick<LabSpec, 'id'>, opts: LabScriptOptions)
   return [
     '#!/bin/sh',
     'set -u',
-    `R=${shQuote(runDir)}`,
-    `lvs_ns=$(ip netns list 2>/dev/null | while read -r n _; do case "$n" in ${shQuote(prefix)}*) echo "$n";; esac; done)`,
+    `R=${quote(runDir)}`,
+    `lvs_ns=$(ip netns list 2>/dev/null | while read -r n _; do case "$n" in ${quote(prefix)}*) echo "$n";; esac; done)`,
     "pids=''",
     'for n in $lvs_ns; do pids="$pids $(ip netns pids "$n" 2>/dev/null | tr \'\\n\' \' \')"; done',
     'pids=$(echo $pids)',

@@ -3,6 +3,7 @@
 // the template (or role field) and, where the context is at fault, the key.
 import { join, resolve } from 'node:path';
 import nunjucks from 'nunjucks';
+import { quote } from '../connection/shell.js';
 import { RenderError } from '../errors.js';
 import { checkContext, isTemplateName, type TemplateContext, type TemplateName } from './contexts.js';
 
@@ -16,12 +17,11 @@ export const TEMPLATES_DIR = join(packageDir(), 'templates');
 /** The header every written file starts with, in the file's comment syntax. */
 export const MANAGED = 'managed by lvs-deploy — changes will be overwritten';
 
-const SH_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /** POSIX sh single-quoting (values are validated before; this is the second fence). */
+/** The `sh` filter: one shell word (connection/shell.ts quote). */
 export function shQuote(value: unknown): string {
-  const s = String(value);
-  return SH_SAFE.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  return quote(String(value));
 }
 
 let env: nunjucks.Environment | undefined;

@@ -14,7 +14,7 @@ import {
   runCommand,
 } from '../../src/lab/netns.js';
 import { labIdOf } from '../../src/lab/spec.js';
-import { labFiles } from '../../src/lab/state.js';
+import { labSshArgs } from '../../src/lab/state.js';
 import { bigLab, natLab } from './lab-inventory.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -36,25 +36,11 @@ const ipSnapshot = async () => {
 function ssh(state: LabState, user: string, host: string, cmd: string) {
   const h = state.hosts[host];
   assert.ok(h, `no host ${host}`);
-  const f = labFiles(state.stateDir);
   return runCommand('ip', [
     'netns',
     'exec',
     state.controlNs,
-    'ssh',
-    '-i',
-    f.identity,
-    '-o',
-    `UserKnownHostsFile=${f.knownHosts}`,
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'ConnectTimeout=5',
-    '-p',
-    String(h.port),
-    `${user}@${h.address}`,
+    ...labSshArgs(state.stateDir, { address: h.address, port: h.port, user }, ['ConnectTimeout=5']),
     cmd,
   ]);
 }

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { quote } from '../../src/connection/shell.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/types.js';
-import { shQuote } from '../../src/lab/host-init.js';
 import { labEnv } from '../../src/lab/netns.js';
 import { type VmLabState, vmHostExec, vmLabDown, vmLabUp } from '../../src/lab/vm/index.js';
 import { cliInLab } from '../helpers/cli.js';
@@ -154,7 +154,7 @@ describe('keepalived mails every VRRP state change through smtp_server (real kee
         d,
         [
           `rm -f ${MAILBOX} ${PIDFILE}`,
-          `perl -e ${shQuote(SMTP_LISTENER)} 2525 ${MAILBOX} ${PIDFILE} </dev/null >${LOG} 2>&1 &`,
+          `perl -e ${quote(SMTP_LISTENER)} 2525 ${MAILBOX} ${PIDFILE} </dev/null >${LOG} 2>&1 &`,
           `i=0; while [ ! -s ${PIDFILE} ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done`,
           `[ -s ${PIDFILE} ] || { cat ${LOG}; exit 1; }`,
           `cat ${PIDFILE}`,

@@ -2,7 +2,7 @@
 // known_hosts, multiplexed so that only the first command per host pays for a handshake.
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { LabError, type LabState, labFiles } from '../state.js';
+import { LabError, type LabState, labSshArgs } from '../state.js';
 
 export interface ExecResult {
   code: number;
@@ -41,37 +41,19 @@ export function vmHostExec(
 ): Promise<ExecResult> {
   const h = state.hosts[host];
   if (!h) return Promise.reject(new LabError(`lab ${state.name} has no host ${host}`));
-  const f = labFiles(state.stateDir);
   mkdirSync(muxDir(state.id), { recursive: true, mode: 0o700 });
   const args = [
     'netns',
     'exec',
     state.controlNs,
-    'ssh',
-    '-F',
-    'none',
-    '-i',
-    f.identity,
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    `UserKnownHostsFile=${f.knownHosts}`,
-    '-o',
-    `ConnectTimeout=${opts.connectTimeout ?? 10}`,
-    '-o',
-    'LogLevel=ERROR',
-    // A handshake costs 1-5 s against an emulated sshd; a multiplexed command ~0.1 s.
-    '-o',
-    'ControlMaster=auto',
-    '-o',
-    `ControlPath=${muxDir(state.id)}/%C`,
-    '-o',
-    'ControlPersist=120',
-    '-p',
-    String(h.port),
-    `root@${h.address}`,
+    ...labSshArgs(state.stateDir, { address: h.address, port: h.port }, [
+      `ConnectTimeout=${opts.connectTimeout ?? 10}`,
+      'LogLevel=ERROR',
+      // A handshake costs 1-5 s against an emulated sshd; a multiplexed command ~0.1 s.
+      'ControlMaster=auto',
+      `ControlPath=${muxDir(state.id)}/%C`,
+      'ControlPersist=120',
+    ]),
     '--',
     command,
   ];
