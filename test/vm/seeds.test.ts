@@ -117,6 +117,11 @@ for (const seed of SEEDS.filter((s) => !only || only.includes(s))) {
         assert.equal(await fromWebServer('web2'), '203.0.113.1');
         const closed = await vmHostExec(state, 'client', CONNECT('203.0.113.1', 9));
         assert.match(closed.stdout + closed.stderr, /timed? ?out/i, 'a port no rule accepts is dropped (no answer), not refused');
+        const v = await lvs(['verify', file, '--json']);
+        const checks = (JSON.parse(v.stdout) as { checks: { host: string; check: string; ok: boolean }[] }).checks;
+        for (const d of ['load1', 'load2']) {
+          assert.ok(checks.some((c) => c.host === d && c.check === 'firewall' && c.ok), `verify checks ${d}'s firewall table: ${v.stdout}`);
+        }
       });
     }
 
