@@ -48,6 +48,32 @@ async function withHost<T>(inv: Inventory, host: string, o: VerifyOptions, fn: (
   }
 }
 
+/**
+ * Who holds each VRRP address. Right after keepalived starts (an `up` a moment ago) the directors
+ * may still be electing: a BACKUP waits 3 × advert_int before it takes over. So an address held
+ * by none or by two is read once more after that interval before it counts as a failure.
+ */
+async function settledFloatingChecks(inv: Inventory, desired: Map<string, DesiredHost>, facts: Map<string, HostFacts>, o: VerifyOptions): Promise<Check[]> {
+  const first = floatingChecks(inv, desired, facts);
+  if (first.every((c) => c.ok)) return first;
+  const waitMs = Math.ceil(3 * (inv.directors.vrrp?.advert_int ?? 1) + 1) * 1000;
+  o.progress(`VRRP addresses not settled (${first.filter((c) => !c.ok).map((c) => c.detail).join('; ')}): reading the directors again in ${waitMs / 1000} s`);
+  await new Promise((r) => setTimeout(r, waitMs));
+  await Promise.all(
+    inv.directors.hosts.map(async (name) => {
+      const d = desired.get(name);
+      if (!d || !facts.has(name)) return;
+      try {
+        const r = await withHost(inv, name, o, (t) => t.run(factsScript(factQuery(d))));
+        if (r.code === 0) facts.set(name, parseFacts(r.stdout));
+      } catch {
+        // unreachable now: keep what was read the first time
+      }
+    }),
+  );
+  return floatingChecks(inv, desired, facts);
+}
+
 export async function verify(inv: Inventory, desired: Map<string, DesiredHost>, o: VerifyOptions): Promise<VerifyReport> {
   const managed = [...desired.values()].filter((d) => d.kinds.includes('director') || d.kinds.includes('realserver'));
   const facts = new Map<string, HostFacts>();
@@ -66,7 +92,7 @@ export async function verify(inv: Inventory, desired: Map<string, DesiredHost>, 
       }
     }),
   );
-  checks.push(...floatingChecks(inv, desired, facts));
+  checks.push(...(await settledFloatingChecks(inv, desired, facts, o)));
   const specs = probesFor(inv);
   const from = inv.verify?.from ?? 'control';
   o.progress(`sending traffic from ${from}: ${specs.map((s) => `${s.probe.requests}× ${s.service.name}`).join(', ')}`);

@@ -1,0 +1,243 @@
+// Every seed topology end to end on real kernel IPVS (qemu VM lab): lab up → up → verify with
+// traffic reaching every real server → up again changes nothing → (keepalived pairs: the MASTER
+// dies, the BACKUP takes the VIP within seconds) → down → verify fails as it should.
+// One VM boot per topology; each step is a test. The seeds are split over two test files
+// (seeds-*.test.ts) so that the test runner can run them side by side.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { loadInventory } from '../../src/inventory/load.js';
+import type { Inventory } from '../../src/inventory/types.js';
+import { labEnv } from '../../src/lab/netns.js';
+import { type VmLabState, vmHostExec, vmLabDown, vmLabUp } from '../../src/lab/vm/index.js';
+import { cliInLab, ROOT } from '../helpers/cli.js';
+import { parseStream, streamCommand } from './stream.js';
+
+/** A change that touches both directors' keepalived.conf (so both reload). */
+const PAIR_CHANGE: Record<string, [RegExp, string]> = {
+  'seed-002-dr-keepalived': [/persistence: \{ timeout: 600 \}/, 'persistence: { timeout: 300 }'],
+  'seed-003-nat-keepalived': [/scheduler: rr/, 'scheduler: wrr'],
+};
+
+process.env.LVS_VRRP_PASS ??= 'vm-test1';
+
+const only = process.env.LVS_VM_SEEDS?.split(',');
+
+function skipReason(): string | false {
+  if (process.getuid?.() !== 0) return 'needs root (namespaces, taps, qemu)';
+  if (!existsSync('/usr/bin/qemu-system-x86_64')) return 'qemu-system-x86 is not installed';
+  return false;
+}
+
+// Seed 003's "public" host: the client listens on a port and answers with the address it sees.
+const PUBLIC_LISTENER = String.raw`setsid perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => 9009, Listen => 8, ReuseAddr => 1) or die "listen: $!\n"; while (1) { my $c = $s->accept or next; print $c $c->peerhost, "\n"; close $c }' </dev/null >/tmp/lvs-public.log 2>&1 & echo $! > /tmp/lvs-public.pid`;
+const CONNECT = (addr: string, port: number) =>
+  String.raw`perl -MIO::Socket::INET -e '$c = IO::Socket::INET->new(PeerAddr => "${addr}", PeerPort => ${port}, Timeout => 3) or die "connect: $@\n"; print scalar <$c>'`;
+
+interface JsonHost {
+  host: string;
+  status: string;
+  error?: string;
+}
+
+/** One describe per seed inventory (LVS_VM_SEEDS=a,b narrows the run), each on its own VM boot. */
+export function seedSuite(seeds: string[]): void {
+  for (const seed of seeds.filter((s) => !only || only.includes(s))) {
+    describe(`${seed} on real kernel IPVS`, { skip: skipReason() }, () => {
+      const file = join(ROOT, 'inventories', `${seed}.yaml`);
+      let inv: Inventory;
+      let state: VmLabState;
+      const lvs = (args: string[]) => cliInLab(state.controlNs, labEnv(state), args);
+      /** The address the public host saw a web server's connection come from. */
+      const fromWebServer = async (rs: string) => {
+        const r = await vmHostExec(state, rs, CONNECT('203.0.113.50', 9009));
+        assert.equal(r.code, 0, `${rs} could not reach the public host: ${r.stdout}${r.stderr}`);
+        return r.stdout.trim();
+      };
+      const hostsOf = (stdout: string) => (JSON.parse(stdout) as { hosts: JsonHost[] }).hosts;
+
+      before(async () => {
+        inv = await loadInventory(file);
+        state = await vmLabUp(inv);
+      });
+      after(async () => {
+        await vmLabDown(inv ?? seed);
+      });
+
+      test('up converges every director and real server', async () => {
+        const r = await lvs(['up', file, '--json']);
+        const hosts = hostsOf(r.stdout);
+        assert.equal(r.code, 0, JSON.stringify(hosts.filter((h) => h.status === 'failed')));
+        assert.ok(
+          hosts.every((h) => h.status === 'changed'),
+          JSON.stringify(hosts),
+        );
+      });
+
+      test('verify passes: every check green and traffic reaches the real servers through the VIP', async () => {
+        const r = await lvs(['verify', file, '--json']);
+        const report = JSON.parse(r.stdout) as {
+          ok: boolean;
+          services: { service: string; ok: boolean; rows: { server: string; answered: number }[] }[];
+        };
+        assert.equal(r.code, 0, r.stdout);
+        assert.ok(report.ok);
+        for (const s of report.services) {
+          const sticky = inv.services.find((x) => x.name === s.service)?.persistence !== undefined;
+          const answered = s.rows.filter((row) => row.answered > 0).length;
+          if (sticky)
+            assert.equal(answered, 1, `${s.service}: persistence pins one client to one real server`);
+          else assert.equal(answered, s.rows.length, `${s.service}: every real server answers`);
+        }
+      });
+
+      test('a second up changes nothing', async () => {
+        const r = await lvs(['up', file, '--json']);
+        assert.equal(r.code, 0);
+        assert.ok(
+          hostsOf(r.stdout).every((h) => h.status === 'ok'),
+          r.stdout,
+        );
+      });
+
+      if (seed === 'seed-003-nat-keepalived') {
+        test('firewall: plan is empty, a web server reaches the public side as the director, other ports are dropped', async () => {
+          const plan = await lvs(['plan', file, '--detailed-exitcode']);
+          assert.equal(plan.code, 0, `plan after up must be empty:\n${plan.stdout}`);
+          const table = await vmHostExec(state, 'load1', 'nft list table inet lvs_deploy');
+          assert.match(table.stdout, /policy drop/);
+          assert.match(table.stdout, /masquerade/);
+          const started = await vmHostExec(state, 'client', PUBLIC_LISTENER);
+          assert.equal(started.code, 0, started.stderr);
+          // The client has no route to the web servers' network: only masquerading gets a reply back.
+          const route = await vmHostExec(state, 'client', 'ip route get 192.168.20.11');
+          assert.notEqual(
+            route.code,
+            0,
+            `the public host must not route to the private network: ${route.stdout}`,
+          );
+          assert.equal(
+            await fromWebServer('web1'),
+            '203.0.113.1',
+            'web1 leaves through load1 (the MASTER), as load1',
+          );
+          assert.equal(await fromWebServer('web2'), '203.0.113.1');
+          const closed = await vmHostExec(state, 'client', CONNECT('203.0.113.1', 9));
+          assert.match(
+            closed.stdout + closed.stderr,
+            /timed? ?out/i,
+            'a port no rule accepts is dropped (no answer), not refused',
+          );
+          const v = await lvs(['verify', file, '--json']);
+          const checks = (JSON.parse(v.stdout) as { checks: { host: string; check: string; ok: boolean }[] })
+            .checks;
+          for (const d of ['load1', 'load2']) {
+            assert.ok(
+              checks.some((c) => c.host === d && c.check === 'firewall' && c.ok),
+              `verify checks ${d}'s firewall table: ${v.stdout}`,
+            );
+          }
+        });
+      }
+
+      if (seed.includes('keepalived')) {
+        test('a change reaches the BACKUP first and the MASTER last while the VIP keeps serving', async () => {
+          const [pattern, replacement] = PAIR_CHANGE[seed] ?? [/$^/, ''];
+          const changed = join(tmpdir(), `${seed}-changed.yaml`);
+          writeFileSync(changed, readFileSync(file, 'utf8').replace(pattern, replacement));
+          const [master, backup] = [...inv.directors.hosts].sort(
+            (a, b) => (inv.directors.vrrp?.priority[b] ?? 0) - (inv.directors.vrrp?.priority[a] ?? 0),
+          );
+          const svc = inv.services[0];
+          assert.ok(svc && inv.verify && master && backup);
+          const traffic = vmHostExec(
+            state,
+            inv.verify.from,
+            streamCommand(svc.vip, svc.port ?? 80, 20, 10, 2),
+            { timeoutMs: 120_000 },
+          );
+          await new Promise((r) => setTimeout(r, 3000));
+          const up = await lvs(['up', changed]);
+          const result = parseStream((await traffic).stdout);
+          assert.equal(up.code, 0, up.stdout + up.stderr);
+          const backupDone = up.stdout.indexOf(`[${backup}] changed`);
+          const masterStart = up.stdout.indexOf(`[${master}] connect`);
+          assert.ok(
+            backupDone >= 0 && masterStart > backupDone,
+            `the MASTER (${master}) started before the BACKUP (${backup}) finished:\n${up.stdout}`,
+          );
+          process.stdout.write(
+            `# ${seed} pair change: ${result.ok + result.fail} requests, ${result.fail} failed, ${result.longFail} long-lived broken\n`,
+          );
+          assert.equal(result.fail, 0, result.failures.join('; '));
+          assert.equal(result.longFail, 0);
+          const back = await lvs(['up', file]);
+          assert.equal(back.code, 0, back.stdout);
+        });
+
+        test('the MASTER dies: the BACKUP takes the VIP and probes fail for at most 3 s', async () => {
+          const svc = inv.services[0];
+          assert.ok(svc && inv.verify);
+          const [master, backup] = [...inv.directors.hosts].sort(
+            (a, b) => (inv.directors.vrrp?.priority[b] ?? 0) - (inv.directors.vrrp?.priority[a] ?? 0),
+          );
+          assert.ok(master && backup);
+          const holds = async (h: string) =>
+            (await vmHostExec(state, h, `ip -o addr show | grep -c ' ${svc.vip}/' || true`)).stdout.trim() ===
+            '1';
+          assert.ok(await holds(master), 'the MASTER holds the VIP before the failure');
+          const url = `http://${svc.vip}:${svc.port}/`;
+          // 60 probes, 0.2 s apart, each with a 1 s timeout; record when each failed.
+          const probe = vmHostExec(
+            state,
+            inv.verify.from,
+            `i=0; while [ $i -lt 60 ]; do t=$(date +%s.%N); if curl -s -m 1 -o /dev/null ${url}; then echo "ok $t"; else echo "fail $t"; fi; sleep 0.2; i=$((i+1)); done`,
+            { timeoutMs: 120_000 },
+          );
+          await new Promise((r) => setTimeout(r, 2000));
+          await vmHostExec(state, master, 'kill "$(cat /run/keepalived.pid)"');
+          const lines = (await probe).stdout.trim().split('\n');
+          const fails = lines.filter((l) => l.startsWith('fail')).map((l) => Number(l.split(' ')[1]));
+          const window = fails.length > 0 ? Math.max(...fails) - Math.min(...fails) + 1 : 0;
+          assert.ok(await holds(backup), 'the BACKUP holds the VIP after the failure');
+          assert.ok(!(await holds(master)), 'the dead MASTER no longer holds the VIP');
+          assert.ok(
+            window <= 3,
+            `probes failed for ${window.toFixed(1)} s (${fails.length} of ${lines.length})`,
+          );
+          assert.ok(lines.filter((l) => l.startsWith('ok')).length > 40);
+          if (inv.directors.firewall) {
+            assert.equal(
+              await fromWebServer('web1'),
+              '203.0.113.2',
+              'after failover web1 leaves through load2, as load2',
+            );
+          }
+          const again = await lvs(['up', file, '--json']);
+          assert.equal(again.code, 0, again.stdout);
+          assert.equal(
+            hostsOf(again.stdout).find((h) => h.host === master)?.status,
+            'changed',
+            'up starts the dead keepalived again',
+          );
+        });
+      }
+
+      test('down removes what up installed, and verify then fails', async () => {
+        const r = await lvs(['down', file]);
+        assert.equal(r.code, 0, r.stdout + r.stderr);
+        const v = await lvs(['verify', file]);
+        assert.equal(v.code, 1, 'verify must fail once the topology is gone');
+        assert.match(v.stdout, /verify: FAILED/);
+        if (inv.directors.firewall) {
+          for (const d of inv.directors.hosts) {
+            const tables = await vmHostExec(state, d, 'nft list tables');
+            assert.doesNotMatch(tables.stdout, /lvs_deploy/, `${d}: down removes the firewall table`);
+          }
+        }
+      });
+    });
+  }
+}
