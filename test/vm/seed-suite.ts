@@ -4,6 +4,7 @@
 // One VM boot per topology; each step is a test. The seeds are split over two test files
 // (seeds-*.test.ts) so that the test runner can run them side by side.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,13 +12,16 @@ import { after, before, describe, test } from 'node:test';
 import { loadInventory } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { labEnv } from '../../src/lab/netns.js';
-import { type VmLabState, vmHostExec, vmLabDown, vmLabUp } from '../../src/lab/vm/index.js';
+import { type VmLabState, vmHostExec, vmLabDown, vmLabStatus, vmLabUp } from '../../src/lab/vm/index.js';
+import { isOurQemu } from '../../src/lab/vm/qemu.js';
 import { cliInLab, ROOT } from '../helpers/cli.js';
 import { parseStream, streamCommand } from './stream.js';
 
-/** A change that touches both directors' keepalived.conf (so both reload). */
+/**
+ * A change that touches both directors' keepalived.conf (so both reload), made under traffic.
+ * The BACKUP-first order is the engine's, whatever the forwarding: one pair (seed 003) proves it.
+ */
 const PAIR_CHANGE: Record<string, [RegExp, string]> = {
-  'seed-002-dr-keepalived': [/persistence: \{ timeout: 600 \}/, 'persistence: { timeout: 300 }'],
   'seed-003-nat-keepalived': [/scheduler: rr/, 'scheduler: wrr'],
 };
 
@@ -35,6 +39,17 @@ function skipReason(): string | false {
 const PUBLIC_LISTENER = String.raw`setsid perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => 9009, Listen => 8, ReuseAddr => 1) or die "listen: $!\n"; while (1) { my $c = $s->accept or next; print $c $c->peerhost, "\n"; close $c }' </dev/null >/tmp/lvs-public.log 2>&1 & echo $! > /tmp/lvs-public.pid`;
 const CONNECT = (addr: string, port: number) =>
   String.raw`perl -MIO::Socket::INET -e '$c = IO::Socket::INET->new(PeerAddr => "${addr}", PeerPort => ${port}, Timeout => 3) or die "connect: $@\n"; print scalar <$c>'`;
+
+/** What a VM lab could leave behind on this machine: its qemu, namespaces, taps. */
+function leftovers(state: VmLabState): string[] {
+  const found: string[] = [];
+  if (isOurQemu(state.vm.qemuPid, state.vm.pidFile)) found.push(`qemu pid ${state.vm.qemuPid}`);
+  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  for (const l of netns.split('\n')) if (l.startsWith(`lvs-${state.id}-`)) found.push(`netns ${l}`);
+  const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
+  for (const t of state.vm.taps) if (links.includes(`${t}:`)) found.push(`tap ${t} in the root namespace`);
+  return found;
+}
 
 interface JsonHost {
   host: string;
@@ -61,9 +76,26 @@ export function seedSuite(seeds: string[]): void {
       before(async () => {
         inv = await loadInventory(file);
         state = await vmLabUp(inv);
+        process.stdout.write(`# ${seed}: qemu start to every lab host answering ssh: ${(state.vm.bootMs / 1000).toFixed(1)} s\n`);
       });
       after(async () => {
         await vmLabDown(inv ?? seed);
+        if (!state) return;
+        assert.deepEqual(leftovers(state), [], 'lab down leaves no qemu, namespace or tap behind');
+        assert.equal((await vmLabStatus(state.name)).up, false);
+      });
+
+      test('the VM lab: taps in the control namespace only, each host its own name on the Debian kernel', async () => {
+        const ctl = execFileSync('ip', ['-n', state.controlNs, '-o', 'link'], { encoding: 'utf8' });
+        const root = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
+        for (const t of state.vm.taps) {
+          assert.ok(ctl.includes(`${t}:`), `${t} in ${state.controlNs}`);
+          assert.ok(!root.includes(`${t}:`), `${t} not in the root namespace`);
+        }
+        for (const h of Object.keys(state.hosts)) {
+          const r = await vmHostExec(state, h, 'hostname; uname -r');
+          assert.deepEqual(r.stdout.trim().split('\n'), [h, state.vm.kernelVersion]);
+        }
       });
 
       test('up converges every director and real server', async () => {
@@ -118,12 +150,19 @@ export function seedSuite(seeds: string[]): void {
             0,
             `the public host must not route to the private network: ${route.stdout}`,
           );
+          // Meanwhile the service keeps working through the VIP (same director, same conntrack).
+          const traffic = vmHostExec(state, 'client', streamCommand('203.0.113.3', 80, 8, 10, 2), {
+            timeoutMs: 120_000,
+          });
           assert.equal(
             await fromWebServer('web1'),
             '203.0.113.1',
             'web1 leaves through load1 (the MASTER), as load1',
           );
           assert.equal(await fromWebServer('web2'), '203.0.113.1');
+          const served = parseStream((await traffic).stdout);
+          assert.equal(served.fail + served.longFail, 0, `the VIP kept serving: ${served.failures.join('; ')}`);
+          assert.ok(served.ok > 40, `too few requests went through (${served.ok})`);
           const closed = await vmHostExec(state, 'client', CONNECT('203.0.113.1', 9));
           assert.match(
             closed.stdout + closed.stderr,
@@ -143,7 +182,7 @@ export function seedSuite(seeds: string[]): void {
       }
 
       if (seed.includes('keepalived')) {
-        test('a change reaches the BACKUP first and the MASTER last while the VIP keeps serving', async () => {
+        if (PAIR_CHANGE[seed]) test('a change reaches the BACKUP first and the MASTER last while the VIP keeps serving', async () => {
           const [pattern, replacement] = PAIR_CHANGE[seed] ?? [/$^/, ''];
           const changed = join(tmpdir(), `${seed}-changed.yaml`);
           writeFileSync(changed, readFileSync(file, 'utf8').replace(pattern, replacement));
