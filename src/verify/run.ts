@@ -48,6 +48,13 @@ async function withHost<T>(inv: Inventory, host: string, o: VerifyOptions, fn: (
   }
 }
 
+/** One host's facts, in one round trip. */
+async function readFacts(inv: Inventory, d: DesiredHost, o: VerifyOptions): Promise<HostFacts> {
+  const r = await withHost(inv, d.host, o, (t) => t.run(factsScript(factQuery(d))));
+  if (r.code !== 0) throw new Error(`facts script failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  return parseFacts(r.stdout);
+}
+
 /**
  * Who holds each VRRP address. Right after keepalived starts (an `up` a moment ago) the directors
  * may still be electing: a BACKUP waits 3 × advert_int before it takes over. So an address held
@@ -64,8 +71,7 @@ async function settledFloatingChecks(inv: Inventory, desired: Map<string, Desire
       const d = desired.get(name);
       if (!d || !facts.has(name)) return;
       try {
-        const r = await withHost(inv, name, o, (t) => t.run(factsScript(factQuery(d))));
-        if (r.code === 0) facts.set(name, parseFacts(r.stdout));
+        facts.set(name, await readFacts(inv, d, o));
       } catch {
         // unreachable now: keep what was read the first time
       }
@@ -82,9 +88,7 @@ export async function verify(inv: Inventory, desired: Map<string, DesiredHost>, 
   await Promise.all(
     managed.map(async (d) => {
       try {
-        const r = await withHost(inv, d.host, o, (t) => t.run(factsScript(factQuery(d))));
-        if (r.code !== 0) throw new Error(`facts script failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
-        const f = parseFacts(r.stdout);
+        const f = await readFacts(inv, d, o);
         facts.set(d.host, f);
         checks.push(...hostChecks(d, f, inv.file));
       } catch (err) {
