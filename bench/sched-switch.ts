@@ -19,14 +19,25 @@ const switches = Number(process.argv[2] ?? 40);
 const FILE = join(import.meta.dirname, '..', 'test', 'vm', 'live-before.yaml');
 const VIP = '192.168.50.100';
 const base: IpvsService = {
-  key: `-t ${VIP}:80`, protocol: 'tcp', vip: VIP, port: 80, family: 4, scheduler: 'rr', flags: [], ops: false, dests: [],
+  key: `-t ${VIP}:80`,
+  protocol: 'tcp',
+  vip: VIP,
+  port: 80,
+  family: 4,
+  scheduler: 'rr',
+  flags: [],
+  ops: false,
+  dests: [],
 };
 const rr = base;
 const wrr = { ...base, scheduler: 'wrr' };
 
 /** Shell lines that switch rr → wrr → rr `switches / 2` times, 0.3 s apart. */
 function switching(edit: (from: IpvsService, to: IpvsService) => IpvsService[]): string {
-  const lines = (from: IpvsService, to: IpvsService) => edit(from, to).map((s) => `ipvsadm ${formatService(s).replace(/^-A/, '-E')}`).join('; ');
+  const lines = (from: IpvsService, to: IpvsService) =>
+    edit(from, to)
+      .map((s) => `ipvsadm ${formatService(s).replace(/^-A/, '-E')}`)
+      .join('; ');
   return `sleep 3; i=0; while [ $i -lt ${Math.ceil(switches / 2)} ]; do ${lines(rr, wrr)}; sleep 0.3; ${lines(wrr, rr)}; sleep 0.3; i=$((i+1)); done`;
 }
 
@@ -41,13 +52,19 @@ try {
     ['through the persistence bridge (up)', schedulerBridge],
   ] as const) {
     const secs = Math.ceil(switches * 0.3) + 8;
-    const traffic = vmHostExec(state, 'client', streamCommand(VIP, 80, secs, 50, 2), { timeoutMs: (secs + 60) * 1000 });
-    const change = await vmHostExec(state, 'dir', `sh -c ${quote(switching(edit))}`, { timeoutMs: (secs + 60) * 1000 });
+    const traffic = vmHostExec(state, 'client', streamCommand(VIP, 80, secs, 50, 2), {
+      timeoutMs: (secs + 60) * 1000,
+    });
+    const change = await vmHostExec(state, 'dir', `sh -c ${quote(switching(edit))}`, {
+      timeoutMs: (secs + 60) * 1000,
+    });
     if (change.code !== 0) throw new Error(`switching failed: ${change.stderr}`);
     const r = parseStream((await traffic).stdout);
     rows.push(`| ${how} | ${switches} | ${r.ok + r.fail} | ${r.fail} |`);
   }
-  console.log(`| scheduler switch rr ⇄ wrr | switches | new connections | refused |\n|---|---|---|---|\n${rows.join('\n')}`);
+  console.log(
+    `| scheduler switch rr ⇄ wrr | switches | new connections | refused |\n|---|---|---|---|\n${rows.join('\n')}`,
+  );
 } finally {
   await vmLabDown(inv);
 }

@@ -13,6 +13,8 @@ case $kind in
   all) dirs="test/unit test/lab test/vm" ;;
   *) echo "usage: sh test/run.sh [unit|lab|vm|all]" >&2; exit 2 ;;
 esac
+# The whole suite starts with lint (Biome + tsc): a red lint fails CI like a red test.
+if [ "$kind" = all ]; then npm run -s lint; fi
 files=$(find $dirs -name '*.test.ts' 2>/dev/null | sort)
 [ -n "$files" ] || { echo "no test files under $dirs" >&2; exit 1; }
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" "$@" $files

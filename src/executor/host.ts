@@ -1,5 +1,7 @@
 // One host's pipeline: facts → plan → (apply with post-check, roll back on failure). Every
 // outcome is a HostResult; nothing here throws for a host-level failure.
+
+import type { Transport } from '../connection/transport.js';
 import { LvsError } from '../errors.js';
 import { parseFacts, splitSections } from '../facts/parse.js';
 import { type FactQuery, factsScript, OWNED_FILE, STATE_FILE } from '../facts/script.js';
@@ -9,7 +11,6 @@ import type { DesiredHost } from '../model/types.js';
 import { type Change, describeChange } from '../planner/changes.js';
 import { planDown } from '../planner/down.js';
 import { type HostPlan, planHost } from '../planner/plan.js';
-import type { Transport } from '../connection/transport.js';
 import { buildApplyScript, buildUndoScript } from './script.js';
 import { nextState, stateFiles } from './state.js';
 
@@ -59,7 +60,8 @@ function tail(text: string, lines = 6): string {
 
 async function gather(t: Transport, q: FactQuery): Promise<HostFacts> {
   const r = await t.run(factsScript(q));
-  if (r.code !== 0) throw new LvsError('facts', `facts script failed (exit ${r.code}): ${tail(r.stderr || r.stdout)}`, 1);
+  if (r.code !== 0)
+    throw new LvsError('facts', `facts script failed (exit ${r.code}): ${tail(r.stderr || r.stdout)}`, 1);
   return parseFacts(r.stdout);
 }
 
@@ -72,7 +74,15 @@ function applyFailure(out: string, changes: Change[]): string {
   const m = /^==>lvs:failed (\d+)$/m.exec(out);
   const n = Number(m?.[1] ?? -1);
   const start = out.indexOf(`==>lvs:step ${n}\n`);
-  const stepOut = start >= 0 ? out.slice(start).split('\n').slice(1).filter((l) => !l.startsWith('==>lvs:')).join('\n') : out;
+  const stepOut =
+    start >= 0
+      ? out
+          .slice(start)
+          .split('\n')
+          .slice(1)
+          .filter((l) => !l.startsWith('==>lvs:'))
+          .join('\n')
+      : out;
   const what = changes[n] ? describeChange(changes[n]) : 'recording state';
   return `step "${what}" failed: ${tail(stepOut) || '(no output)'}; rolled back`;
 }
@@ -80,7 +90,10 @@ function applyFailure(out: string, changes: Change[]): string {
 export async function runHost(t: Transport, job: HostJob, started: number): Promise<HostResult> {
   const base = { host: job.desired.host, durationMs: 0, roundTrips: 0 };
   const finish = (r: Omit<HostResult, 'durationMs' | 'roundTrips' | 'host'>): HostResult => ({
-    ...base, ...r, durationMs: Date.now() - started, roundTrips: t.stats.execs,
+    ...base,
+    ...r,
+    durationMs: Date.now() - started,
+    roundTrips: t.stats.execs,
   });
   job.stage('facts');
   let desired = job.desired;
@@ -93,7 +106,8 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
   }
   const plan = planFor(job, desired, facts);
   const descriptions = plan.changes.map(describeChange);
-  if (plan.blockers.length > 0) return finish({ status: 'failed', changes: [], plan, facts, error: plan.blockers.join('; ') });
+  if (plan.blockers.length > 0)
+    return finish({ status: 'failed', changes: [], plan, facts, error: plan.blockers.join('; ') });
   if (job.mode === 'plan' || plan.changes.length === 0) {
     return finish({ status: plan.changes.length > 0 ? 'changed' : 'ok', changes: descriptions, plan, facts });
   }
@@ -101,19 +115,50 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
   const state = job.mode === 'down' ? undefined : nextState(job.inv.name, desired, facts, plan.changes);
   const bookkeeping: Change[] =
     state === undefined
-      ? [STATE_FILE, OWNED_FILE].map((path) => ({ kind: 'file', action: 'remove', path, before: null, after: null, mode: '', owner: '', group: '', secret: false }))
-      : stateFiles(state).map((f) => ({ kind: 'file', action: 'update', path: f.path, before: null, after: f.content, mode: '0600', owner: 'root', group: 'root', secret: false }));
+      ? [STATE_FILE, OWNED_FILE].map((path) => ({
+          kind: 'file',
+          action: 'remove',
+          path,
+          before: null,
+          after: null,
+          mode: '',
+          owner: '',
+          group: '',
+          secret: false,
+        }))
+      : stateFiles(state).map((f) => ({
+          kind: 'file',
+          action: 'update',
+          path: f.path,
+          before: null,
+          after: f.content,
+          mode: '0600',
+          owner: 'root',
+          group: 'root',
+          secret: false,
+        }));
   const runId = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${process.pid}`;
   const script = buildApplyScript(plan.changes, bookkeeping, query, {
-    drainSeconds: job.drainSeconds, osFamily: facts.os.family, runId, keepBackups: 5,
+    drainSeconds: job.drainSeconds,
+    osFamily: facts.os.family,
+    runId,
+    keepBackups: 5,
   });
-  if (job.debug) process.stderr.write(`--- ${desired.host}: apply script (secrets masked)\n${script.masked}\n`);
+  if (job.debug)
+    process.stderr.write(`--- ${desired.host}: apply script (secrets masked)\n${script.masked}\n`);
   const r = await t.run(script.raw, { timeoutMs: 600_000 });
-  if (r.code === 91) return finish({ status: 'failed', changes: [], plan, error: 'another lvs-deploy run is applying on this host (lock held)' });
+  if (r.code === 91)
+    return finish({
+      status: 'failed',
+      changes: [],
+      plan,
+      error: 'another lvs-deploy run is applying on this host (lock held)',
+    });
   if (r.code !== 0) {
-    const error = r.code === null
-      ? 'connection lost during apply; the host completes or rolls back on its own — rerun to converge'
-      : applyFailure(r.stdout, plan.changes);
+    const error =
+      r.code === null
+        ? 'connection lost during apply; the host completes or rolls back on its own — rerun to converge'
+        : applyFailure(r.stdout, plan.changes);
     return finish({ status: 'failed', changes: [], plan, error, rolledBack: r.code !== null });
   }
   job.stage('post-check');
@@ -123,7 +168,13 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
   if (left.changes.length > 0 || left.blockers.length > 0) {
     await t.run(buildUndoScript(runId, script.steps));
     const pending = [...left.blockers, ...left.changes.map(describeChange)].slice(0, 3).join('; ');
-    return finish({ status: 'failed', changes: [], plan, error: `post-check: still not converged (${pending}); rolled back`, rolledBack: true });
+    return finish({
+      status: 'failed',
+      changes: [],
+      plan,
+      error: `post-check: still not converged (${pending}); rolled back`,
+      rolledBack: true,
+    });
   }
   return finish({ status: 'changed', changes: descriptions, plan, facts: postFacts });
 }

@@ -36,15 +36,30 @@ export function targetFor(inv: Inventory, name: string, seen: string[] = []): Ss
     jump = inv.hosts[s.jump]
       ? targetFor(inv, s.jump, [...seen, name])
       : {
-          host: s.jump, address: (m?.[2] ?? s.jump).replace(/^\[|\]$/g, ''), port: Number(m?.[3] ?? 22), user: m?.[1] ?? s.user,
-          ...(s.identity ? { identity: s.identity } : {}), knownHosts: s.known_hosts, hostKeyPolicy: s.host_key_policy,
-          become: false, connectTimeoutMs: s.connect_timeout * 1000, retries: 2,
+          host: s.jump,
+          address: (m?.[2] ?? s.jump).replace(/^\[|\]$/g, ''),
+          port: Number(m?.[3] ?? 22),
+          user: m?.[1] ?? s.user,
+          ...(s.identity ? { identity: s.identity } : {}),
+          knownHosts: s.known_hosts,
+          hostKeyPolicy: s.host_key_policy,
+          become: false,
+          connectTimeoutMs: s.connect_timeout * 1000,
+          retries: 2,
         };
   }
   return {
-    host: name, address: h.address, port: s.port, user: s.user, ...(s.identity ? { identity: s.identity } : {}),
-    knownHosts: s.known_hosts, hostKeyPolicy: s.host_key_policy, become: s.become,
-    ...(jump ? { jump } : {}), connectTimeoutMs: s.connect_timeout * 1000, retries: 2,
+    host: name,
+    address: h.address,
+    port: s.port,
+    user: s.user,
+    ...(s.identity ? { identity: s.identity } : {}),
+    knownHosts: s.known_hosts,
+    hostKeyPolicy: s.host_key_policy,
+    become: s.become,
+    ...(jump ? { jump } : {}),
+    connectTimeoutMs: s.connect_timeout * 1000,
+    retries: 2,
   };
 }
 
@@ -72,20 +87,41 @@ function semaphore(n: number) {
 
 async function oneHost(inv: Inventory, d: DesiredHost, o: RunOptions): Promise<HostResult> {
   const started = Date.now();
-  if (o.interrupted()) return { host: d.host, status: 'failed', changes: [], error: 'interrupted before it started', durationMs: 0, roundTrips: 0 };
+  if (o.interrupted())
+    return {
+      host: d.host,
+      status: 'failed',
+      changes: [],
+      error: 'interrupted before it started',
+      durationMs: 0,
+      roundTrips: 0,
+    };
   o.reporter.stage(d.host, 'connect');
   let t: Transport | undefined;
   try {
     t = await o.connect(targetFor(inv, d.host));
-    return await runHost(t, {
-      inv, desired: d, mode: o.mode, drainSeconds: o.drainSeconds, debug: o.debug,
-      expand: (os) => o.expand(d.host, os), stage: (s) => o.reporter.stage(d.host, s),
-    }, started);
+    return await runHost(
+      t,
+      {
+        inv,
+        desired: d,
+        mode: o.mode,
+        drainSeconds: o.drainSeconds,
+        debug: o.debug,
+        expand: (os) => o.expand(d.host, os),
+        stage: (s) => o.reporter.stage(d.host, s),
+      },
+      started,
+    );
   } catch (err) {
     const unreachable = err instanceof SshError && (err.kind === 'unreachable' || err.kind === 'timeout');
     return {
-      host: d.host, status: unreachable ? 'unreachable' : 'failed', changes: [],
-      error: (err as Error).message, durationMs: Date.now() - started, roundTrips: t?.stats.execs ?? 0,
+      host: d.host,
+      status: unreachable ? 'unreachable' : 'failed',
+      changes: [],
+      error: (err as Error).message,
+      durationMs: Date.now() - started,
+      roundTrips: t?.stats.execs ?? 0,
     };
   } finally {
     await t?.close().catch(() => undefined);
@@ -93,7 +129,10 @@ async function oneHost(inv: Inventory, d: DesiredHost, o: RunOptions): Promise<H
 }
 
 export async function runAll(inv: Inventory, hosts: DesiredHost[], o: RunOptions): Promise<HostResult[]> {
-  o.reporter.start(hosts.map((h) => h.host), o.mode);
+  o.reporter.start(
+    hosts.map((h) => h.host),
+    o.mode,
+  );
   const limit = semaphore(Math.max(1, o.concurrency));
   const master = o.mode === 'plan' ? undefined : masterDirector(inv);
   const isBackup = (h: DesiredHost) => h.kinds.includes('director') && h.host !== master;

@@ -4,7 +4,7 @@
 // log first. The whole script is one function called on its last line, so a truncated transfer
 // runs nothing. Undo entries are small files sourced newest first; writing them starts no program.
 import { quote } from '../connection/shell.js';
-import { factsFunction, type FactQuery, OWNED_FILE, SCRIPT_PRELUDE, STATE_DIR } from '../facts/script.js';
+import { type FactQuery, factsFunction, OWNED_FILE, SCRIPT_PRELUDE, STATE_DIR } from '../facts/script.js';
 import type { Change } from '../planner/changes.js';
 import { type Step, type StepOptions, stepFor } from './steps.js';
 
@@ -52,7 +52,9 @@ lvs_rollback() {
 // undo is safe to run whether or not its step got that far).
 function stepBlock(step: Step, n: number, text: string): string {
   const undo = step.undo ? `printf '%s\\n' ${quote(step.undo)} > "$BK/undo.${n}"` : ':';
-  const last = step.undoLast ? `\n  printf '%s\\n' ${quote(step.undoLast)} > "$BK/undo-last.$lvs_last"; lvs_last=$((lvs_last+1))` : '';
+  const last = step.undoLast
+    ? `\n  printf '%s\\n' ${quote(step.undoLast)} > "$BK/undo-last.$lvs_last"; lvs_last=$((lvs_last+1))`
+    : '';
   // Not inside an `if`: POSIX shells ignore `set -e` in a tested compound command.
   return `  echo '==>lvs:step ${n}'
   ${undo}${last}
@@ -76,9 +78,14 @@ export function buildApplyScript(
   // Test hook (fault injection): LVS_DEPLOY_FAIL_AFTER_STEP=N makes step N fail after it ran,
   // so tests can check the host rolls back to exactly its old state whatever step fails.
   const failAfter = Number(process.env.LVS_DEPLOY_FAIL_AFTER_STEP ?? -1);
-  const body = (s: Step, i: number) => (i === failAfter ? `${s.run}\necho 'injected fault (LVS_DEPLOY_FAIL_AFTER_STEP)' >&2; false` : s.run);
+  const body = (s: Step, i: number) =>
+    i === failAfter ? `${s.run}\necho 'injected fault (LVS_DEPLOY_FAIL_AFTER_STEP)' >&2; false` : s.run;
   const render = (masked: boolean) =>
-    all.map((s, i) => stepBlock(s, i, masked && s.secret ? '  : "*** step with a secret, masked ***"' : body(s, i))).join('\n');
+    all
+      .map((s, i) =>
+        stepBlock(s, i, masked && s.secret ? '  : "*** step with a secret, masked ***"' : body(s, i)),
+      )
+      .join('\n');
   const bk = `${BACKUP_DIR}/${opts.runId}`;
   const head = `${SCRIPT_PRELUDE}
 ${factsFunction(facts)}
@@ -119,7 +126,12 @@ lvs_run() {
 }
 lvs_run
 `;
-  return { raw: head + render(false) + tail, masked: head + render(true) + tail, runId: opts.runId, steps: all.length };
+  return {
+    raw: head + render(false) + tail,
+    masked: head + render(true) + tail,
+    runId: opts.runId,
+    steps: all.length,
+  };
 }
 
 /** Run the undo log of an earlier apply (post-check failed). */

@@ -27,7 +27,12 @@ const q = quote;
 const words = (line: string) => line.split(' ').map(q).join(' ');
 
 function route(r: DesiredRoute): string {
-  return [r.dst, ...(r.via ? ['via', r.via] : []), ...(r.dev ? ['dev', r.dev] : []), ...(r.table ? ['table', String(r.table)] : [])]
+  return [
+    r.dst,
+    ...(r.via ? ['via', r.via] : []),
+    ...(r.dev ? ['dev', r.dev] : []),
+    ...(r.table ? ['table', String(r.table)] : []),
+  ]
     .map(q)
     .join(' ');
 }
@@ -49,7 +54,10 @@ function fileStep(c: Extract<Change, { kind: 'file' }>, n: number): Step {
   const undo = `rm -f ${p}.lvs-new; if [ -e ${saved} ]; then cp -p ${saved} ${p}.lvs-undo && mv -f ${p}.lvs-undo ${p}; elif [ -e ${absent} ]; then rm -f ${p}; fi`;
   const original = `"$LVS_STATE/originals"${q(c.path)}`;
   if (c.action === 'remove' || c.action === 'restore') {
-    const put = c.action === 'restore' ? `cp -p ${original} ${p}.lvs-new && mv -f ${p}.lvs-new ${p} && rm -f ${original}` : `rm -f ${p}`;
+    const put =
+      c.action === 'restore'
+        ? `cp -p ${original} ${p}.lvs-new && mv -f ${p}.lvs-new ${p} && rm -f ${original}`
+        : `rm -f ${p}`;
     return { run: `${backup}\n${put}`, undo, secret: false };
   }
   const dir = c.path.slice(0, c.path.lastIndexOf('/')) || '/';
@@ -58,13 +66,21 @@ function fileStep(c: Extract<Change, { kind: 'file' }>, n: number): Step {
     c.action === 'create' || c.path.startsWith(`${STATE_DIR}/`)
       ? ''
       : `if [ -e ${p} ] && [ ! -e ${original} ]; then case "$lvs_owned" in *${q(`|${c.path}|`)}*) ;; *) mkdir -p "$LVS_STATE/originals"${q(dir)} && cp -p ${p} ${original} ;; esac; fi\n`;
-  const owner = c.owner === 'root' && c.group === 'root' ? '' : `chown ${q(`${c.owner}:${c.group}`)} ${p}.lvs-new\n`;
+  const owner =
+    c.owner === 'root' && c.group === 'root' ? '' : `chown ${q(`${c.owner}:${c.group}`)} ${p}.lvs-new\n`;
   if (c.metaOnly) {
-    return { run: `${backup}\n${keepOriginal}chmod ${q(c.mode)} ${p} && chown ${q(`${c.owner}:${c.group}`)} ${p}`, undo, secret: c.secret };
+    return {
+      run: `${backup}\n${keepOriginal}chmod ${q(c.mode)} ${p} && chown ${q(`${c.owner}:${c.group}`)} ${p}`,
+      undo,
+      secret: c.secret,
+    };
   }
   const mask = umaskFor(c.mode);
   // A refused file is removed (it may hold a secret) and the failure names the check that refused it.
-  const check = c.validate?.split(' ').map((w) => (w === '%s' ? `${p}.lvs-new` : q(w))).join(' ');
+  const check = c.validate
+    ?.split(' ')
+    .map((w) => (w === '%s' ? `${p}.lvs-new` : q(w)))
+    .join(' ');
   const validate = check
     ? `${check} || { lvs_rc=$?; rm -f ${p}.lvs-new; echo ${q(`validation failed: ${c.validate?.replace('%s', c.path)} (exit `)}"$lvs_rc"${q(`); ${c.path} not replaced`)} >&2; exit 1; }\n`
     : '';
@@ -93,26 +109,45 @@ function serviceLines(s: IpvsService): string[] {
 export function schedulerBridge(before: IpvsService, after: IpvsService): IpvsService[] {
   if (before.scheduler === after.scheduler || before.persistence || before.ops || after.ops) return [after];
   const bridge = { timeout: 1 };
-  const steps = [{ ...before, persistence: bridge }, { ...after, persistence: after.persistence ?? bridge }];
+  const steps = [
+    { ...before, persistence: bridge },
+    { ...after, persistence: after.persistence ?? bridge },
+  ];
   return after.persistence ? steps : [...steps, after];
 }
 
 function ipvsStep(c: Extract<Change, { kind: 'ipvs-service' | 'ipvs-dest' }>, o: StepOptions): Step {
   const key = words(c.service.key);
   if (c.kind === 'ipvs-service') {
-    if (c.action === 'add') return { run: `ipvsadm ${words(formatService(c.service))}`, undo: `ipvsadm -D ${key}`, secret: false };
+    if (c.action === 'add')
+      return { run: `ipvsadm ${words(formatService(c.service))}`, undo: `ipvsadm -D ${key}`, secret: false };
     if (c.action === 'edit') {
       const before = c.before ?? c.service;
       const edit = (s: IpvsService) => `ipvsadm ${words(formatService(s).replace(/^-A/, '-E'))}`;
-      return { run: schedulerBridge(before, c.service).map(edit).join('\n'), undo: edit(before), secret: false };
+      return {
+        run: schedulerBridge(before, c.service).map(edit).join('\n'),
+        undo: edit(before),
+        secret: false,
+      };
     }
-    return { run: `ipvsadm -D ${key}`, undo: serviceLines(c.service).map((l) => `ipvsadm ${words(l)}`).join('\n'), secret: false };
+    return {
+      run: `ipvsadm -D ${key}`,
+      undo: serviceLines(c.service)
+        .map((l) => `ipvsadm ${words(l)}`)
+        .join('\n'),
+      secret: false,
+    };
   }
   const line = formatDest(c.service, c.dest);
   const dest = q(destKey(c.dest));
-  if (c.action === 'add') return { run: `ipvsadm ${words(line)}`, undo: `ipvsadm -d ${key} -r ${dest}`, secret: false };
+  if (c.action === 'add')
+    return { run: `ipvsadm ${words(line)}`, undo: `ipvsadm -d ${key} -r ${dest}`, secret: false };
   if (c.action === 'edit') {
-    return { run: `ipvsadm ${words(line.replace(/^-a/, '-e'))}`, undo: `ipvsadm ${words(formatDest(c.service, c.before ?? c.dest).replace(/^-a/, '-e'))}`, secret: false };
+    return {
+      run: `ipvsadm ${words(line.replace(/^-a/, '-e'))}`,
+      undo: `ipvsadm ${words(formatDest(c.service, c.before ?? c.dest).replace(/^-a/, '-e'))}`,
+      secret: false,
+    };
   }
   const drained = { ...c.dest, weight: 0 };
   return {
@@ -134,9 +169,13 @@ function firewallStep(c: Extract<Change, { kind: 'firewall' }>, n: number): Step
   const backup = `nft list table ${FIREWALL_TABLE} > ${saved} 2>/dev/null || rm -f ${saved}`;
   const undo = `if [ -s ${saved} ]; then { echo 'table ${FIREWALL_TABLE}'; echo 'delete table ${FIREWALL_TABLE}'; cat ${saved}; } | nft -f -; else nft delete table ${FIREWALL_TABLE} 2>/dev/null || true; fi`;
   if (c.action === 'remove') {
-    return { run: `${backup}
+    return {
+      run: `${backup}
 nft delete table ${FIREWALL_TABLE}
-rm -f ${q(FIREWALL_LOADED)}`, undo, secret: false };
+rm -f ${q(FIREWALL_LOADED)}`,
+      undo,
+      secret: false,
+    };
   }
   return {
     run: `${backup}
@@ -166,13 +205,16 @@ fi`;
 }
 
 function daemonReload(d: DesiredDaemon, restart: boolean): string {
-  if (restart) return `if [ "$lvs_systemd" = yes ]; then systemctl restart ${q(d.unit)}; else\n${daemonStop(d)}\n${daemonStart(d)}\nfi`;
+  if (restart)
+    return `if [ "$lvs_systemd" = yes ]; then systemctl restart ${q(d.unit)}; else\n${daemonStop(d)}\n${daemonStart(d)}\nfi`;
   return `if [ "$lvs_systemd" = yes ]; then systemctl reload ${q(d.unit)}; else kill -HUP "$(cat ${q(d.pidfile)})"; fi`;
 }
 
 function installCommand(os: string, names: string[]): string {
   const pkgs = names.map(q).join(' ');
-  return os === 'rhel' ? `dnf install -y ${pkgs}` : `DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${pkgs}`;
+  return os === 'rhel'
+    ? `dnf install -y ${pkgs}`
+    : `DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${pkgs}`;
 }
 
 export function stepFor(c: Change, n: number, o: StepOptions): Step {
@@ -198,10 +240,17 @@ export function stepFor(c: Change, n: number, o: StepOptions): Step {
       const a = c.address;
       const add = `ip addr add ${q(a.cidr)} dev ${q(a.dev)}${a.label ? ` label ${q(a.label)}` : ''}`;
       const del = `ip addr del ${q(a.cidr)} dev ${q(a.dev)}`;
-      return c.action === 'add' ? { run: add, undo: del, secret: false } : { run: del, undo: add, secret: false };
+      return c.action === 'add'
+        ? { run: add, undo: del, secret: false }
+        : { run: del, undo: add, secret: false };
     }
     case 'route':
-      if (c.action === 'remove') return { run: `ip route del ${route(c.route)}`, undo: `ip route replace ${route(c.route)}`, secret: false };
+      if (c.action === 'remove')
+        return {
+          run: `ip route del ${route(c.route)}`,
+          undo: `ip route replace ${route(c.route)}`,
+          secret: false,
+        };
       return {
         run: `ip route replace ${route(c.route)}`,
         undo: c.before ? `ip route replace ${route(c.before)}` : `ip route del ${route(c.route)}`,
@@ -209,7 +258,9 @@ export function stepFor(c: Change, n: number, o: StepOptions): Step {
       };
     case 'rule': {
       const r = `from ${q(c.rule.from)} lookup ${c.rule.table} priority ${c.rule.priority}`;
-      return c.action === 'add' ? { run: `ip rule add ${r}`, undo: `ip rule del ${r}`, secret: false } : { run: `ip rule del ${r}`, undo: `ip rule add ${r}`, secret: false };
+      return c.action === 'add'
+        ? { run: `ip rule add ${r}`, undo: `ip rule del ${r}`, secret: false }
+        : { run: `ip rule del ${r}`, undo: `ip rule add ${r}`, secret: false };
     }
     case 'ipvs-service':
     case 'ipvs-dest':
@@ -217,13 +268,26 @@ export function stepFor(c: Change, n: number, o: StepOptions): Step {
     case 'firewall':
       return firewallStep(c, n);
     case 'daemon':
-      if (c.action === 'start') return { run: daemonStart(c.daemon), undo: daemonStop(c.daemon), secret: false };
-      if (c.action === 'stop') return { run: daemonStop(c.daemon), undo: daemonStart(c.daemon), secret: false };
-      return { run: `systemctl enable ${q(c.daemon.unit)}`, undo: `systemctl disable ${q(c.daemon.unit)}`, secret: false };
+      if (c.action === 'start')
+        return { run: daemonStart(c.daemon), undo: daemonStop(c.daemon), secret: false };
+      if (c.action === 'stop')
+        return { run: daemonStop(c.daemon), undo: daemonStart(c.daemon), secret: false };
+      return {
+        run: `systemctl enable ${q(c.daemon.unit)}`,
+        undo: `systemctl disable ${q(c.daemon.unit)}`,
+        secret: false,
+      };
     case 'handler': {
       const h = c.handler;
-      if (h.action === 'daemon-reload') return { run: 'systemctl daemon-reload', undo: '', undoLast: 'systemctl daemon-reload', secret: false };
-      if (h.action === 'enable') return { run: `systemctl enable ${q(h.target ?? '')}`, undo: '', secret: false };
+      if (h.action === 'daemon-reload')
+        return {
+          run: 'systemctl daemon-reload',
+          undo: '',
+          undoLast: 'systemctl daemon-reload',
+          secret: false,
+        };
+      if (h.action === 'enable')
+        return { run: `systemctl enable ${q(h.target ?? '')}`, undo: '', secret: false };
       if (h.action === 'sysctl-system') return { run: 'sysctl -q --system', undo: '', secret: false };
       if (!c.daemon) return { run: 'true', undo: '', secret: false };
       const cmd = daemonReload(c.daemon, h.action === 'restart');

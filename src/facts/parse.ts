@@ -1,7 +1,8 @@
 // Parse the facts script's output into HostFacts. Pure; fixture-tested. A section that cannot
 // be parsed is recorded in `errors` rather than guessed.
-import { parseRules } from '../model/ipvs.js';
+
 import { emptyState, type FileFact, type HostFacts, type HostState } from '../model/facts.js';
+import { parseRules } from '../model/ipvs.js';
 import type { DesiredAddress, DesiredRoute, DesiredRule } from '../model/types.js';
 
 export function splitSections(text: string): Map<string, string> {
@@ -41,7 +42,11 @@ interface IpAddrJson {
 function parseOs(text: string | undefined): HostFacts['os'] {
   const [id = '', like = '', version = ''] = (text ?? '').trim().split('|');
   const all = `${id} ${like}`;
-  const family = /debian|ubuntu/.test(all) ? 'debian' : /rhel|fedora|centos|rocky|alma/.test(all) ? 'rhel' : 'unknown';
+  const family = /debian|ubuntu/.test(all)
+    ? 'debian'
+    : /rhel|fedora|centos|rocky|alma/.test(all)
+      ? 'rhel'
+      : 'unknown';
   return { family, id, version };
 }
 
@@ -80,7 +85,13 @@ function parseFiles(text: string | undefined): Record<string, FileFact | null> {
     const m = /^([FA]) (\S+) (\S+) (\S+) (\S+) (.+)$/.exec(line);
     if (!m?.[6]) continue;
     if (m[1] === 'A') out[m[6]] = null;
-    else meta.set(m[6], { mode: (m[2] ?? '').padStart(4, '0'), owner: m[3] ?? '', group: m[4] ?? '', size: Number(m[5]) });
+    else
+      meta.set(m[6], {
+        mode: (m[2] ?? '').padStart(4, '0'),
+        owner: m[3] ?? '',
+        group: m[4] ?? '',
+        size: Number(m[5]),
+      });
   }
   for (const [path, m] of meta) {
     const lines = content.get(path);
@@ -92,7 +103,10 @@ function parseFiles(text: string | undefined): Record<string, FileFact | null> {
   return out;
 }
 
-function parseAddr(text: string | undefined, errors: string[]): { addresses: DesiredAddress[]; links: HostFacts['links'] } {
+function parseAddr(
+  text: string | undefined,
+  errors: string[],
+): { addresses: DesiredAddress[]; links: HostFacts['links'] } {
   const data = json<IpAddrJson[]>(text, 'ip -j addr', errors) ?? [];
   const addresses: DesiredAddress[] = [];
   const links: HostFacts['links'] = [];
@@ -105,7 +119,11 @@ function parseAddr(text: string | undefined, errors: string[]): { addresses: Des
     });
     for (const a of link.addr_info ?? []) {
       if (a.family !== 'inet' && a.family !== 'inet6') continue;
-      addresses.push({ dev: link.ifname, cidr: `${a.local}/${a.prefixlen}`, ...(a.label && a.label !== link.ifname ? { label: a.label } : {}) });
+      addresses.push({
+        dev: link.ifname,
+        cidr: `${a.local}/${a.prefixlen}`,
+        ...(a.label && a.label !== link.ifname ? { label: a.label } : {}),
+      });
     }
   }
   return { addresses, links };
@@ -113,18 +131,27 @@ function parseAddr(text: string | undefined, errors: string[]): { addresses: Des
 
 function parseRoutes(text: string | undefined, errors: string[]): DesiredRoute[] {
   const data = json<{ dst: string; gateway?: string; dev?: string }[]>(text, 'ip -j route', errors) ?? [];
-  return data.map((r) => ({ dst: r.dst, ...(r.gateway ? { via: r.gateway } : {}), ...(r.dev ? { dev: r.dev } : {}) }));
+  return data.map((r) => ({
+    dst: r.dst,
+    ...(r.gateway ? { via: r.gateway } : {}),
+    ...(r.dev ? { dev: r.dev } : {}),
+  }));
 }
 
 function parseIpRules(text: string | undefined, errors: string[]): DesiredRule[] {
-  const data = json<{ priority: number; src?: string; srclen?: number; table?: string }[]>(text, 'ip -j rule', errors) ?? [];
+  const data =
+    json<{ priority: number; src?: string; srclen?: number; table?: string }[]>(text, 'ip -j rule', errors) ??
+    [];
   return data
     .filter((r) => r.src && r.src !== 'all' && /^\d+$/.test(r.table ?? ''))
     .map((r) => ({ from: `${r.src}/${r.srclen ?? 32}`, table: Number(r.table), priority: r.priority }));
 }
 
 function parseKeyValue(text: string | undefined): string[][] {
-  return (text ?? '').split('\n').filter((l) => l.trim() !== '').map((l) => l.trim().split(/\s+/));
+  return (text ?? '')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => l.trim().split(/\s+/));
 }
 
 function parseState(text: string | undefined, errors: string[]): HostState | null {
@@ -141,7 +168,8 @@ function parseState(text: string | undefined, errors: string[]): HostState | nul
 /** `nft -s list table` output, or `!absent`; the copy `up` kept, or `!none`. Section absent: not read. */
 function parseFirewall(live: string | undefined, loaded: string | undefined): HostFacts['firewall'] {
   if (live === undefined) return null;
-  const text = (t: string | undefined, none: string) => (t === undefined || t.trim() === none ? null : t.trimEnd());
+  const text = (t: string | undefined, none: string) =>
+    t === undefined || t.trim() === none ? null : t.trimEnd();
   return { live: text(live, '!absent'), loaded: text(loaded, '!none') };
 }
 

@@ -127,7 +127,9 @@ ${daemonLines(q.daemons)}
 }
 
 // $1 is the $SSH_CONNECTION the login shell expanded before sudo reset the environment.
-export const SCRIPT_PRELUDE = 'lvs_ssh_connection="${1:-}"\nexport LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\numask 022';
+export const SCRIPT_PRELUDE =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
+  'lvs_ssh_connection="${1:-}"\nexport LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\numask 022';
 
 /** A standalone facts round trip. */
 export function factsScript(q: FactQuery): string {

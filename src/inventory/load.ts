@@ -19,7 +19,12 @@ interface Ctx {
   lc: LineCounter;
 }
 
-function problemAt(ctx: Ctx, path: PathKey[], message: string, at: 'key' | 'value' = 'value'): InventoryProblem {
+function problemAt(
+  ctx: Ctx,
+  path: PathKey[],
+  message: string,
+  at: 'key' | 'value' = 'value',
+): InventoryProblem {
   const { line, col } = locate(ctx.doc, ctx.lc, path, at);
   return { file: ctx.file, line, col, path: formatPath(path), message };
 }
@@ -36,7 +41,8 @@ async function readText(file: string): Promise<string> {
     const code = (err as NodeJS.ErrnoException).code;
     throw whole(file, code === 'ENOENT' ? 'no such file' : `cannot read the file (${code})`);
   }
-  if (size > MAX_BYTES) throw whole(file, `file is too large (${size} bytes; an inventory is at most ${MAX_BYTES} bytes)`);
+  if (size > MAX_BYTES)
+    throw whole(file, `file is too large (${size} bytes; an inventory is at most ${MAX_BYTES} bytes)`);
   const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => {
     throw whole(file, `cannot read the file (${err.code})`);
   });
@@ -75,7 +81,10 @@ function yamlTraps(ctx: Ctx): InventoryProblem[] {
       if (typeof node.value === 'number' && src && /^0\d+$/.test(src) && node.range) {
         const { line, col } = ctx.lc.linePos(node.range[0]);
         out.push({
-          file: ctx.file, line, col, path: formatPath(visitPath(ancestors, node)),
+          file: ctx.file,
+          line,
+          col,
+          path: formatPath(visitPath(ancestors, node)),
           message: `${src}: YAML 1.2 reads a leading zero as decimal ${node.value}, not octal (write ${node.value} or quote it)`,
         });
       }
@@ -98,7 +107,13 @@ function reservedKeys(ctx: Ctx, already: InventoryProblem[]): InventoryProblem[]
       const { line, col } = ctx.lc.linePos(k.range[0]);
       if (taken.has(`${line}:${col}`)) return;
       const path = [...visitPath(ancestors, pair), '__proto__'];
-      out.push({ file: ctx.file, line, col, path: formatPath(path), message: '"__proto__" is not allowed as a key' });
+      out.push({
+        file: ctx.file,
+        line,
+        col,
+        path: formatPath(path),
+        message: '"__proto__" is not allowed as a key',
+      });
     },
   });
   return out;
@@ -110,17 +125,25 @@ function describeInput(input: unknown): string {
   if (Array.isArray(input)) return 'a list';
   if (typeof input === 'object') return 'a mapping';
   // JSON quoting keeps a value with a newline or an escape sequence on one line, harmless.
-  return typeof input === 'string' ? JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input) : String(input);
+  return typeof input === 'string'
+    ? JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input)
+    : String(input);
 }
 
 /** Fields whose value may be a secret written inline by mistake: never echo what was found there. */
 const SECRET_FIELDS = new Set<PathKey>(['auth_pass']);
 
-const TYPE_NAMES: Record<string, string> = { object: 'a mapping', record: 'a mapping', array: 'a list', int: 'an integer' };
+const TYPE_NAMES: Record<string, string> = {
+  object: 'a mapping',
+  record: 'a mapping',
+  array: 'a list',
+  int: 'an integer',
+};
 
 function zodMessage(issue: z.core.$ZodIssue, secret: boolean): string {
   const raw = (issue as { input?: unknown }).input;
-  const input = secret && raw !== undefined && typeof raw !== 'object' ? '(a value not shown: it may be a secret)' : raw;
+  const input =
+    secret && raw !== undefined && typeof raw !== 'object' ? '(a value not shown: it may be a secret)' : raw;
   switch (issue.code) {
     case 'invalid_type': {
       const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
@@ -130,7 +153,9 @@ function zodMessage(issue: z.core.$ZodIssue, secret: boolean): string {
           ? ' (YAML 1.2 reads yes/no/on/off as strings: write true or false)'
           : issue.expected === 'boolean' && typeof raw === 'string' && /^(true|false)$/i.test(raw)
             ? ' (remove the quotes)'
-            : (issue.expected === 'number' || issue.expected === 'int') && typeof raw === 'string' && /^\d+$/.test(raw)
+            : (issue.expected === 'number' || issue.expected === 'int') &&
+                typeof raw === 'string' &&
+                /^\d+$/.test(raw)
               ? ' (remove the quotes)'
               : '';
       return `expected ${expected}, got ${secret ? input : describeInput(input)}${hint}`;
@@ -150,7 +175,9 @@ function zodMessage(issue: z.core.$ZodIssue, secret: boolean): string {
         : `${describeInput(input)} is not valid here (expected { env: NAME } or { file: PATH })`;
     case 'invalid_format':
       // Regex checks carry their own message ("not a valid user name"); zod's default says "regex".
-      return issue.format === 'regex' ? `${describeInput(input)} is ${issue.message}` : `${describeInput(input)} is not a valid ${issue.format}`;
+      return issue.format === 'regex'
+        ? `${describeInput(input)} is ${issue.message}`
+        : `${describeInput(input)} is not a valid ${issue.format}`;
     case 'custom':
       return `${describeInput(input)} is ${issue.message}`;
     default:
@@ -164,7 +191,8 @@ function zodProblems(ctx: Ctx, error: z.ZodError): InventoryProblem[] {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((k) => problemAt(ctx, [...path, k], `unknown key ${JSON.stringify(k)}`, 'key'));
     }
-    if (issue.code === 'invalid_key') return [problemAt(ctx, path, `invalid key: ${issue.issues[0]?.message ?? issue.message}`, 'key')];
+    if (issue.code === 'invalid_key')
+      return [problemAt(ctx, path, `invalid key: ${issue.issues[0]?.message ?? issue.message}`, 'key')];
     return [problemAt(ctx, path, zodMessage(issue, SECRET_FIELDS.has(path[path.length - 1] ?? '')))];
   });
 }
@@ -204,7 +232,15 @@ function toData(ctx: Ctx): unknown {
       err instanceof RangeError
         ? 'YAML: the document is nested too deeply'
         : `YAML: aliases expand too far (more than ${MAX_ALIASES} expansions; a "billion laughs" document?)`;
-    throw new InventoryError([{ file: ctx.file, line: err instanceof RangeError ? 1 : line, col: err instanceof RangeError ? 1 : col, path: '', message }]);
+    throw new InventoryError([
+      {
+        file: ctx.file,
+        line: err instanceof RangeError ? 1 : line,
+        col: err instanceof RangeError ? 1 : col,
+        path: '',
+        message,
+      },
+    ]);
   }
 }
 
@@ -213,7 +249,8 @@ export async function loadInventory(path: string): Promise<Inventory> {
   const file = resolve(path);
   const shown = path;
   const text = await readText(file).catch((err: unknown) => {
-    if (err instanceof InventoryError) throw new InventoryError(err.problems.map((p) => ({ ...p, file: shown })));
+    if (err instanceof InventoryError)
+      throw new InventoryError(err.problems.map((p) => ({ ...p, file: shown })));
     throw err;
   });
   // Line by line: a single regex over the whole text backtracked exponentially on a "####…" banner.
@@ -224,7 +261,13 @@ export async function loadInventory(path: string): Promise<Inventory> {
   let doc: Document;
   try {
     // logLevel 'error': yaml would print a Node warning ("Keys with collection values…") on stderr.
-    doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, merge: true, logLevel: 'error' });
+    doc = parseDocument(text, {
+      lineCounter: lc,
+      prettyErrors: false,
+      uniqueKeys: true,
+      merge: true,
+      logLevel: 'error',
+    });
   } catch (err) {
     // Deep block nesting ("- - - - …") overflows the parser's stack outside its own error list.
     if (err instanceof RangeError) throw whole(shown, 'YAML syntax: the document is nested too deeply');
@@ -267,7 +310,11 @@ export async function loadInventory(path: string): Promise<Inventory> {
   const ruleProblems = checkRules(parsed.data).map((p) => problemAt(ctx, p.path, p.message, p.at));
   if (ruleProblems.length > 0 || traps.length > 0) throw report([...ruleProblems, ...traps]);
   const fallbackName = basename(file, extname(file));
-  const result = normalize(parsed.data, { file, name: parsed.data.name ?? fallbackName, baseDir: dirname(file) });
+  const result = normalize(parsed.data, {
+    file,
+    name: parsed.data.name ?? fallbackName,
+    baseDir: dirname(file),
+  });
   if (result.problems.length > 0) {
     throw report(result.problems.map((p) => problemAt(ctx, p.path, p.message)));
   }

@@ -30,7 +30,12 @@ function rangeStart(node: unknown): number | undefined {
  * Find the position for `path`. `at: 'key'` points at the key of the last element (used for
  * unknown keys); otherwise at its value. Falls back to the deepest ancestor that exists.
  */
-export function locate(doc: Document, lc: LineCounter, path: PathKey[], at: 'key' | 'value' = 'value'): Position {
+export function locate(
+  doc: Document,
+  lc: LineCounter,
+  path: PathKey[],
+  at: 'key' | 'value' = 'value',
+): Position {
   let node: unknown = doc.contents;
   let offset = rangeStart(node) ?? 0;
   for (const [i, key] of path.entries()) {

@@ -34,7 +34,12 @@ function mergeSsh(base: SshSettings, over: Partial<SshSettings> | undefined, bas
 function hosts(raw: RawInventory, baseDir: string): Record<string, HostSpec> {
   const out: Record<string, HostSpec> = {};
   for (const [name, h] of Object.entries(raw.hosts)) {
-    out[name] = { name, address: h.address, interfaces: h.interfaces ?? {}, ssh: mergeSsh(raw.ssh, h.ssh, baseDir) };
+    out[name] = {
+      name,
+      address: h.address,
+      interfaces: h.interfaces ?? {},
+      ssh: mergeSsh(raw.ssh, h.ssh, baseDir),
+    };
   }
   return out;
 }
@@ -79,7 +84,10 @@ function vrrp(raw: RawInventory, baseDir: string, problems: Result['problems']):
         message: `the secret from ${secret.source} is longer than ${AUTH_PASS_MAX} characters; keepalived would silently cut it (use at most ${AUTH_PASS_MAX})`,
       });
     } else if (/[\s"'\\{}#!]/.test(secret.reveal())) {
-      problems.push({ path, message: `the secret from ${secret.source} contains a space, quote, brace, '#' or '!' that keepalived.conf cannot hold` });
+      problems.push({
+        path,
+        message: `the secret from ${secret.source} contains a space, quote, brace, '#' or '!' that keepalived.conf cannot hold`,
+      });
     } else out.auth_pass = secret;
   }
   return out;
@@ -97,7 +105,14 @@ export function normalize(raw: RawInventory, opts: Options): Result {
     hosts: hosts(raw, opts.baseDir),
     directors: {
       ...directorRest,
-      ...(sync_daemon ? { sync_daemon: { interface: sync_daemon.interface, id: sync_daemon.id ?? v?.virtual_router_id ?? 1 } } : {}),
+      ...(sync_daemon
+        ? {
+            sync_daemon: {
+              interface: sync_daemon.interface,
+              id: sync_daemon.id ?? v?.virtual_router_id ?? 1,
+            },
+          }
+        : {}),
       ...(v ? { vrrp: v } : {}),
     },
     services: services(raw),

@@ -26,19 +26,27 @@ export function canonicalIp(addr: string): string {
 export function hostAddresses(inv: RawInventory, name: string): string[] {
   const host = has(inv.hosts, name) ? inv.hosts[name] : undefined;
   if (!host) return [];
-  const fromIfaces = Object.values(host.interfaces ?? {}).flatMap((cs) => cs.map((c) => c.split('/')[0] ?? ''));
+  const fromIfaces = Object.values(host.interfaces ?? {}).flatMap((cs) =>
+    cs.map((c) => c.split('/')[0] ?? ''),
+  );
   return [host.address, ...fromIfaces];
 }
 
 const hostRefs: Check = (inv, out) => {
   const known = (n: string) => has(inv.hosts, n);
   inv.directors.hosts.forEach((h, i) => {
-    if (inv.directors.hosts.indexOf(h) !== i) out.push({ path: ['directors', 'hosts', i], message: `"${h}" is listed twice` });
-    else if (!known(h)) out.push({ path: ['directors', 'hosts', i], message: `unknown host "${h}" (not in hosts)` });
+    if (inv.directors.hosts.indexOf(h) !== i)
+      out.push({ path: ['directors', 'hosts', i], message: `"${h}" is listed twice` });
+    else if (!known(h))
+      out.push({ path: ['directors', 'hosts', i], message: `unknown host "${h}" (not in hosts)` });
   });
   for (const h of Object.keys(inv.directors.vrrp?.priority ?? {})) {
     if (!inv.directors.hosts.includes(h)) {
-      out.push({ path: ['directors', 'vrrp', 'priority', h], message: `"${h}" is not one of directors.hosts`, at: 'key' });
+      out.push({
+        path: ['directors', 'vrrp', 'priority', h],
+        message: `"${h}" is not one of directors.hosts`,
+        at: 'key',
+      });
     }
   }
   inv.services.forEach((s, si) => {
@@ -54,11 +62,17 @@ const hostRefs: Check = (inv, out) => {
   });
   const from = inv.verify?.from;
   if (from !== undefined && from !== 'control' && !known(from)) {
-    out.push({ path: ['verify', 'from'], message: `unknown host "${from}" (expected a host name or "control")` });
+    out.push({
+      path: ['verify', 'from'],
+      message: `unknown host "${from}" (expected a host name or "control")`,
+    });
   }
   const jumps: [PathKey[], string | undefined][] = [
     [['ssh', 'jump'], inv.ssh.jump],
-    ...Object.entries(inv.hosts).map(([n, h]): [PathKey[], string | undefined] => [['hosts', n, 'ssh', 'jump'], h.ssh?.jump]),
+    ...Object.entries(inv.hosts).map(([n, h]): [PathKey[], string | undefined] => [
+      ['hosts', n, 'ssh', 'jump'],
+      h.ssh?.jump,
+    ]),
   ];
   for (const [path, jump] of jumps) {
     if (jump && !/[@:]/.test(jump) && ipFamily(jump) === 0 && !known(jump)) {
@@ -70,16 +84,23 @@ const hostRefs: Check = (inv, out) => {
 const serviceShape: Check = (inv, out) => {
   const names = new Set<string>();
   inv.services.forEach((s, i) => {
-    if (names.has(s.name)) out.push({ path: ['services', i, 'name'], message: `duplicate service name "${s.name}"` });
+    if (names.has(s.name))
+      out.push({ path: ['services', i, 'name'], message: `duplicate service name "${s.name}"` });
     names.add(s.name);
     if (s.fwmark !== undefined && (s.port !== undefined || s.protocol !== undefined)) {
-      out.push({ path: ['services', i, 'fwmark'], message: 'a fwmark service has no port or protocol (remove them)' });
+      out.push({
+        path: ['services', i, 'fwmark'],
+        message: 'a fwmark service has no port or protocol (remove them)',
+      });
     }
     if (s.fwmark === undefined && s.port === undefined) {
       out.push({ path: ['services', i], message: 'a service needs port (or fwmark)' });
     }
     if (s.ops && (s.protocol ?? 'tcp') !== 'udp') {
-      out.push({ path: ['services', i, 'ops'], message: 'one-packet scheduling (ops) is only for UDP services' });
+      out.push({
+        path: ['services', i, 'ops'],
+        message: 'one-packet scheduling (ops) is only for UDP services',
+      });
     }
     s.flags.forEach((f, fi) => {
       const sched = f.startsWith('sh-') ? 'sh' : f.startsWith('mh-') ? 'mh' : undefined;
@@ -89,13 +110,19 @@ const serviceShape: Check = (inv, out) => {
     });
     const nm = s.persistence?.netmask;
     if (nm !== undefined && ipFamily(nm) !== ipFamily(s.vip)) {
-      out.push({ path: ['services', i, 'persistence', 'netmask'], message: 'netmask family differs from the VIP' });
+      out.push({
+        path: ['services', i, 'persistence', 'netmask'],
+        message: 'netmask family differs from the VIP',
+      });
     }
     if (s.check?.type === 'misc' && !s.check.misc_path) {
       out.push({ path: ['services', i, 'check'], message: 'a misc check needs misc_path' });
     }
     if (s.check && inv.directors.manager === 'ipvsadm') {
-      out.push({ path: ['services', i, 'check'], message: 'health checks need directors.manager: keepalived or ldirectord (ipvsadm rules are static)' });
+      out.push({
+        path: ['services', i, 'check'],
+        message: 'health checks need directors.manager: keepalived or ldirectord (ipvsadm rules are static)',
+      });
     }
   });
 };
@@ -106,7 +133,9 @@ function serviceKey(s: RawService): string {
 
 function serviceIdentity(s: RawService): string {
   // IPVS keys a fwmark service by mark and family; others by address, protocol and port.
-  return s.fwmark !== undefined ? `fwmark ${s.fwmark} v${ipFamily(s.vip)}` : `${canonicalIp(s.vip)} ${s.protocol ?? 'tcp'}/${s.port}`;
+  return s.fwmark !== undefined
+    ? `fwmark ${s.fwmark} v${ipFamily(s.vip)}`
+    : `${canonicalIp(s.vip)} ${s.protocol ?? 'tcp'}/${s.port}`;
 }
 
 const uniqueServices: Check = (inv, out) => {
@@ -115,7 +144,10 @@ const uniqueServices: Check = (inv, out) => {
     const key = serviceIdentity(s);
     const first = seen.get(key);
     if (first !== undefined) {
-      out.push({ path: ['services', i], message: `${serviceKey(s)} is already used by services[${first}] (${inv.services[first]?.name})` });
+      out.push({
+        path: ['services', i],
+        message: `${serviceKey(s)} is already used by services[${first}] (${inv.services[first]?.name})`,
+      });
     } else seen.set(key, i);
   });
 };
@@ -127,7 +159,10 @@ const uniqueAddresses: Check = (inv, out) => {
     const own: [PathKey[], string][] = [
       [['hosts', name, 'address'], host.address],
       ...Object.entries(host.interfaces ?? {}).flatMap(([ifname, cidrs]) =>
-        cidrs.map((c, ci): [PathKey[], string] => [['hosts', name, 'interfaces', ifname, ci], c.split('/')[0] ?? '']),
+        cidrs.map((c, ci): [PathKey[], string] => [
+          ['hosts', name, 'interfaces', ifname, ci],
+          c.split('/')[0] ?? '',
+        ]),
       ),
     ];
     const mine = new Set<string>();
@@ -135,7 +170,10 @@ const uniqueAddresses: Check = (inv, out) => {
       const key = canonicalIp(addr);
       const prev = owner.get(key);
       if (prev !== undefined && prev !== name && !mine.has(key)) {
-        out.push({ path, message: `address ${addr} is also host "${prev}"'s (each host needs its own addresses)` });
+        out.push({
+          path,
+          message: `address ${addr} is also host "${prev}"'s (each host needs its own addresses)`,
+        });
       }
       mine.add(key);
       if (prev === undefined) owner.set(key, name);
@@ -151,26 +189,35 @@ const vipsNotOwned: Check = (inv, out) => {
   inv.services.forEach((s, i) => {
     const who = owner.get(canonicalIp(s.vip));
     if (who !== undefined) {
-      out.push({ path: ['services', i, 'vip'], message: `VIP ${s.vip} is host "${who}"'s own address (a VIP must be free)` });
+      out.push({
+        path: ['services', i, 'vip'],
+        message: `VIP ${s.vip} is host "${who}"'s own address (a VIP must be free)`,
+      });
     }
   });
 };
 
 function rsAddress(inv: RawInventory, rs: RawService['real_servers'][number]): string | undefined {
-  return rs.address ?? (rs.host !== undefined && has(inv.hosts, rs.host) ? inv.hosts[rs.host]?.address : undefined);
+  return (
+    rs.address ?? (rs.host !== undefined && has(inv.hosts, rs.host) ? inv.hosts[rs.host]?.address : undefined)
+  );
 }
 
 const realServers: Check = (inv, out) => {
   const dirs = new Set(inv.directors.hosts);
   const directorOf = new Map<string, string>();
-  for (const d of inv.directors.hosts) for (const a of hostAddresses(inv, d)) directorOf.set(canonicalIp(a), d);
+  for (const d of inv.directors.hosts)
+    for (const a of hostAddresses(inv, d)) directorOf.set(canonicalIp(a), d);
   inv.services.forEach((s, si) => {
     const seen = new Map<string, number>();
     s.real_servers.forEach((rs, ri) => {
       const path: PathKey[] = ['services', si, 'real_servers', ri];
       const mode = rs.forwarding ?? s.forwarding;
       if (rs.host !== undefined && dirs.has(rs.host)) {
-        out.push({ path: [...path, 'host'], message: `"${rs.host}" is a director; it cannot also be a real server of this service` });
+        out.push({
+          path: [...path, 'host'],
+          message: `"${rs.host}" is a director; it cannot also be a real server of this service`,
+        });
       }
       if (rs.host !== undefined && rs.address !== undefined && has(inv.hosts, rs.host)) {
         const own = hostAddresses(inv, rs.host).map(canonicalIp);
@@ -181,28 +228,45 @@ const realServers: Check = (inv, out) => {
           });
         }
       }
-      if ((mode === 'dr' || mode === 'tun') && rs.port !== undefined && s.port !== undefined && rs.port !== s.port) {
+      if (
+        (mode === 'dr' || mode === 'tun') &&
+        rs.port !== undefined &&
+        s.port !== undefined &&
+        rs.port !== s.port
+      ) {
         out.push({
           path: [...path, 'port'],
           message: `${mode.toUpperCase()} real servers listen on the service port (${s.port}); IPVS cannot remap ports in ${mode.toUpperCase()} mode`,
         });
       }
       if ((mode === 'dr' || mode === 'tun') && s.fwmark !== undefined && rs.port !== undefined) {
-        out.push({ path: [...path, 'port'], message: 'DR/TUN real servers of a fwmark service take no port' });
+        out.push({
+          path: [...path, 'port'],
+          message: 'DR/TUN real servers of a fwmark service take no port',
+        });
       }
       const addr = rsAddress(inv, rs);
       if (addr === undefined) return;
       const director = directorOf.get(canonicalIp(addr));
       if (rs.host === undefined && director !== undefined) {
-        out.push({ path: [...path, 'address'], message: `${addr} is director "${director}"'s address; a director cannot also be a real server of this service` });
+        out.push({
+          path: [...path, 'address'],
+          message: `${addr} is director "${director}"'s address; a director cannot also be a real server of this service`,
+        });
       }
       const key = `${canonicalIp(addr)} ${rs.port ?? s.port ?? ''}`;
       const first = seen.get(key);
       if (first !== undefined) {
-        out.push({ path, message: `real server ${addr}${s.port !== undefined ? `:${rs.port ?? s.port}` : ''} is already real_servers[${first}] of this service` });
+        out.push({
+          path,
+          message: `real server ${addr}${s.port !== undefined ? `:${rs.port ?? s.port}` : ''} is already real_servers[${first}] of this service`,
+        });
       } else seen.set(key, ri);
       if (mode !== 'tun' && ipFamily(addr) !== ipFamily(s.vip)) {
-        out.push({ path, message: `real server ${addr} and VIP ${s.vip} are of different IP families (only TUN may mix)` });
+        out.push({
+          path,
+          message: `real server ${addr} and VIP ${s.vip} are of different IP families (only TUN may mix)`,
+        });
       }
       if (mode === 'nat' && !natRouteBack(inv, addr)) {
         out.push({
@@ -252,12 +316,16 @@ const vrrpRules: Check = (inv, out) => {
   for (const [h, p] of Object.entries(d.vrrp.priority)) {
     const other = byPrio.get(p);
     if (other !== undefined) {
-      out.push({ path: ['directors', 'vrrp', 'priority', h], message: `priority ${p} is also ${other}'s; priorities must be distinct` });
+      out.push({
+        path: ['directors', 'vrrp', 'priority', h],
+        message: `priority ${p} is also ${other}'s; priorities must be distinct`,
+      });
     }
     byPrio.set(p, h);
   }
   for (const h of d.hosts) {
-    if (!has(d.vrrp.priority, h)) out.push({ path: ['directors', 'vrrp', 'priority'], message: `no priority for director "${h}"` });
+    if (!has(d.vrrp.priority, h))
+      out.push({ path: ['directors', 'vrrp', 'priority'], message: `no priority for director "${h}"` });
   }
 };
 
@@ -274,7 +342,10 @@ const directorInterfaces: Check = (inv, out) => {
     for (const h of d.hosts) {
       const ifaces = has(inv.hosts, h) ? inv.hosts[h]?.interfaces : undefined;
       if (ifaces && !has(ifaces, iface)) {
-        out.push({ path, message: `director "${h}" has no interface ${iface} (it has ${Object.keys(ifaces).join(', ')})` });
+        out.push({
+          path,
+          message: `director "${h}" has no interface ${iface} (it has ${Object.keys(ifaces).join(', ')})`,
+        });
       }
     }
   }
@@ -283,10 +354,16 @@ const directorInterfaces: Check = (inv, out) => {
     const addr = gw.address.split('/')[0] ?? '';
     const owners = d.hosts.filter((h) => hostAddresses(inv, h).includes(addr));
     if (d.manager === 'keepalived' && owners.length > 0) {
-      out.push({ path: ['directors', 'nat_gateway', 'address'], message: `${addr} floats between directors under keepalived; it must not be ${owners[0]}'s own address` });
+      out.push({
+        path: ['directors', 'nat_gateway', 'address'],
+        message: `${addr} floats between directors under keepalived; it must not be ${owners[0]}'s own address`,
+      });
     }
     if (d.manager !== 'keepalived' && owners.length === 0) {
-      out.push({ path: ['directors', 'nat_gateway', 'address'], message: `without keepalived the NAT gateway is the director's own DIP; ${addr} is no director's address` });
+      out.push({
+        path: ['directors', 'nat_gateway', 'address'],
+        message: `without keepalived the NAT gateway is the director's own DIP; ${addr} is no director's address`,
+      });
     }
   }
 };
@@ -297,15 +374,19 @@ const firewallRules: Check = (inv, out) => {
   if (fw.policy === 'drop' && fw.admin_networks.length === 0) {
     out.push({
       path: ['directors', 'firewall', 'admin_networks'],
-      message: 'policy: drop with no admin_networks would refuse every SSH connection to the directors, lvs-deploy\'s own included; list the networks you administer from',
+      message:
+        "policy: drop with no admin_networks would refuse every SSH connection to the directors, lvs-deploy's own included; list the networks you administer from",
     });
   }
   const m = fw.masquerade;
-  const natServers = inv.services.flatMap((s) => s.real_servers.filter((rs) => (rs.forwarding ?? s.forwarding) === 'nat'));
+  const natServers = inv.services.flatMap((s) =>
+    s.real_servers.filter((rs) => (rs.forwarding ?? s.forwarding) === 'nat'),
+  );
   if (m && !m.sources && natServers.length === 0) {
     out.push({
       path: ['directors', 'firewall', 'masquerade'],
-      message: 'no NAT real server routes through the directors, so there is nothing to masquerade by default; list the source networks (sources: [10.0.0.0/24])',
+      message:
+        'no NAT real server routes through the directors, so there is nothing to masquerade by default; list the source networks (sources: [10.0.0.0/24])',
     });
   }
 };
@@ -316,27 +397,51 @@ const ldirectordRules: Check = (inv, out) => {
   inv.services.forEach((s, i) => {
     const at = (...p: PathKey[]): PathKey[] => ['services', i, ...p];
     if (s.protocol === 'sctp') {
-      out.push({ path: at('protocol'), message: 'ldirectord manages tcp, udp and fwmark services only; use manager: keepalived for SCTP' });
+      out.push({
+        path: at('protocol'),
+        message: 'ldirectord manages tcp, udp and fwmark services only; use manager: keepalived for SCTP',
+      });
     }
     s.real_servers.forEach((rs, ri) => {
       const addr = rsAddress(inv, rs);
-      if ((rs.forwarding ?? s.forwarding) === 'tun' && addr !== undefined && ipFamily(addr) !== ipFamily(s.vip)) {
-        out.push({ path: at('real_servers', ri), message: `ldirectord cannot mix IPv4 and IPv6 in one virtual service (real server ${addr}, VIP ${s.vip})` });
+      if (
+        (rs.forwarding ?? s.forwarding) === 'tun' &&
+        addr !== undefined &&
+        ipFamily(addr) !== ipFamily(s.vip)
+      ) {
+        out.push({
+          path: at('real_servers', ri),
+          message: `ldirectord cannot mix IPv4 and IPv6 in one virtual service (real server ${addr}, VIP ${s.vip})`,
+        });
       }
     });
     const c = s.check;
     if (!c) return;
     if (c.type === 'tcp' && s.fwmark !== undefined && s.real_servers.some((rs) => rs.port === undefined)) {
-      out.push({ path: at('check', 'type'), message: 'ldirectord has no port to connect to for a fwmark service\'s real servers without one; give them a port, or use an http, https or misc check' });
+      out.push({
+        path: at('check', 'type'),
+        message:
+          "ldirectord has no port to connect to for a fwmark service's real servers without one; give them a port, or use an http, https or misc check",
+      });
     }
     if ((c.type === 'http' || c.type === 'https') && (c.status_code < 200 || c.status_code > 299)) {
-      out.push({ path: at('check', 'status_code'), message: `ldirectord's ${c.type} check passes on any 2xx answer and cannot expect ${c.status_code}` });
+      out.push({
+        path: at('check', 'status_code'),
+        message: `ldirectord's ${c.type} check passes on any 2xx answer and cannot expect ${c.status_code}`,
+      });
     }
     if ((c.type === 'http' || c.type === 'https') && ipFamily(s.vip) === 6) {
-      out.push({ path: at('check', 'type'), message: `ldirectord's ${c.type} check of IPv6 real servers needs perl's Net::INET6Glue, which Debian's ldirectord does not install; use a tcp check` });
+      out.push({
+        path: at('check', 'type'),
+        message: `ldirectord's ${c.type} check of IPv6 real servers needs perl's Net::INET6Glue, which Debian's ldirectord does not install; use a tcp check`,
+      });
     }
     if (c.type === 'misc' && c.misc_path !== undefined && /\s/.test(c.misc_path)) {
-      out.push({ path: at('check', 'misc_path'), message: 'ldirectord runs the check command without a shell (adding VIP, port, real server and port as its arguments): give one path, no arguments' });
+      out.push({
+        path: at('check', 'misc_path'),
+        message:
+          'ldirectord runs the check command without a shell (adding VIP, port, real server and port as its arguments): give one path, no arguments',
+      });
     }
   });
 };
@@ -352,11 +457,24 @@ const probes: Check = (inv, out) => {
     if ((p.url !== undefined || p.tcp) && proto !== 'tcp') {
       out.push({ path: ['verify', 'probes', i], message: `service ${s.name} is ${proto}; use udp: true` });
     }
-    if (p.udp && proto !== 'udp') out.push({ path: ['verify', 'probes', i, 'udp'], message: `service ${s.name} is not UDP` });
+    if (p.udp && proto !== 'udp')
+      out.push({ path: ['verify', 'probes', i, 'udp'], message: `service ${s.name} is not UDP` });
   });
 };
 
-const CHECKS: Check[] = [hostRefs, serviceShape, uniqueServices, uniqueAddresses, vipsNotOwned, realServers, vrrpRules, directorInterfaces, firewallRules, ldirectordRules, probes];
+const CHECKS: Check[] = [
+  hostRefs,
+  serviceShape,
+  uniqueServices,
+  uniqueAddresses,
+  vipsNotOwned,
+  realServers,
+  vrrpRules,
+  directorInterfaces,
+  firewallRules,
+  ldirectordRules,
+  probes,
+];
 
 export function checkRules(inv: RawInventory): RuleProblem[] {
   const out: RuleProblem[] = [];

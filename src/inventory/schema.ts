@@ -4,9 +4,30 @@ import { z } from 'zod';
 import { ipFamily, parseCidr, parseHostPort } from './net.js';
 
 export const SCHEDULERS = [
-  'rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'mh', 'fo', 'ovf', 'twos',
+  'rr',
+  'wrr',
+  'lc',
+  'wlc',
+  'lblc',
+  'lblcr',
+  'dh',
+  'sh',
+  'sed',
+  'nq',
+  'mh',
+  'fo',
+  'ovf',
+  'twos',
 ] as const;
-export const SCHEDULER_FLAGS = ['sh-port', 'sh-fallback', 'mh-port', 'mh-fallback', 'flag-1', 'flag-2', 'flag-3'] as const;
+export const SCHEDULER_FLAGS = [
+  'sh-port',
+  'sh-fallback',
+  'mh-port',
+  'mh-fallback',
+  'flag-1',
+  'flag-2',
+  'flag-3',
+] as const;
 
 // Names reach shells, file names and keepalived.conf: keep them to a safe alphabet.
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -31,13 +52,15 @@ const cidr = z.string().refine((s) => parseCidr(s) !== undefined && !s.includes(
 const port = z.int().min(1).max(65535);
 // A file path read locally or written into keepalived.conf (notify and misc scripts, which keepalived
 // runs): no control characters, quotes or shell metacharacters. Spaces stay allowed (script arguments).
-const hasControl = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+const hasControl = (s: string): boolean =>
+  [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 const PATH_RE = /^[^"'`$;&|<>\\{}#!]+$/;
 const path = z
   .string()
   .min(1)
   .refine((s) => PATH_RE.test(s) && !hasControl(s), {
-    error: 'not a valid path (no control characters, quotes or shell characters such as $ ` ; | & < > { } # !)',
+    error:
+      'not a valid path (no control characters, quotes or shell characters such as $ ` ; | & < > { } # !)',
   });
 const bool = z.boolean();
 
@@ -146,7 +169,9 @@ const check = z.strictObject({
   // keepalived ('#', '!', braces) would read specially.
   path: z
     .string()
-    .regex(/^\/[A-Za-z0-9._~%/=?+,:@-]*$/, { error: 'not a URL path (expected /something: letters, digits and ._~%/=?+,:@-)' })
+    .regex(/^\/[A-Za-z0-9._~%/=?+,:@-]*$/, {
+      error: 'not a URL path (expected /something: letters, digits and ._~%/=?+,:@-)',
+    })
     .default('/'),
   status_code: z.int().min(100).max(599).default(200),
   misc_path: path.optional(),
@@ -188,7 +213,9 @@ export const inventorySchema = z.strictObject({
   hosts: z.record(name('host name'), host),
   directors,
   services: z.array(service).min(1),
-  verify: z.strictObject({ from: name('host name').default('control'), probes: z.array(probe).default([]) }).optional(),
+  verify: z
+    .strictObject({ from: name('host name').default('control'), probes: z.array(probe).default([]) })
+    .optional(),
 });
 
 export type RawInventory = z.output<typeof inventorySchema>;

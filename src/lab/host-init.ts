@@ -134,7 +134,11 @@ export const responderPidFile = (host: string) => `${HOST_RUN}/pids/${host}.resp
  */
 export function responderStart(host: LabHost): string {
   const specs = host.responders
-    .map((r) => quote(`${r.protocol}:${r.family}:${r.port}:${r.protocol === 'udp' && r.family === 4 ? r.vips.join(',') : ''}`))
+    .map((r) =>
+      quote(
+        `${r.protocol}:${r.family}:${r.port}:${r.protocol === 'udp' && r.family === 4 ? r.vips.join(',') : ''}`,
+      ),
+    )
     .join(' ');
   return [
     `perl -e ${quote(RESPONDER_PL)} ${quote(host.name)} ${specs} </dev/null >>${quote(`${HOST_RUN}/logs/${host.name}-responder.log`)} 2>&1 &`,

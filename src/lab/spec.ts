@@ -129,7 +129,10 @@ function respondersFor(inv: Inventory, host: string): Responder[] {
       const key = `${protocol}/${rs.port}/${family}`;
       const prev = byKey.get(key);
       const answersVip = rs.forwarding !== 'nat' || (prev?.answersVip ?? false);
-      const vips = [...(prev?.vips ?? []), ...(rs.forwarding !== 'nat' && !prev?.vips.includes(svc.vip) ? [svc.vip] : [])];
+      const vips = [
+        ...(prev?.vips ?? []),
+        ...(rs.forwarding !== 'nat' && !prev?.vips.includes(svc.vip) ? [svc.vip] : []),
+      ];
       byKey.set(key, { protocol, port: rs.port, family, answersVip, vips });
     }
   }

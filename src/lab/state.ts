@@ -60,10 +60,30 @@ export const labFiles = (dir: string) => ({
  * OpenSSH's argv to a lab host with the lab's own key and known_hosts (strict), never the
  * user's ~/.ssh: `options` are extra `-o` settings, the command (if any) follows.
  */
-export function labSshArgs(stateDir: string, target: { address: string; port: number; user?: string }, options: string[] = []): string[] {
+export function labSshArgs(
+  stateDir: string,
+  target: { address: string; port: number; user?: string },
+  options: string[] = [],
+): string[] {
   const f = labFiles(stateDir);
-  const base = ['IdentitiesOnly=yes', `UserKnownHostsFile=${f.knownHosts}`, 'StrictHostKeyChecking=yes', 'BatchMode=yes', ...options];
-  return ['ssh', '-F', 'none', '-i', f.identity, ...base.flatMap((o) => ['-o', o]), '-p', String(target.port), `${target.user ?? 'root'}@${target.address}`];
+  const base = [
+    'IdentitiesOnly=yes',
+    `UserKnownHostsFile=${f.knownHosts}`,
+    'StrictHostKeyChecking=yes',
+    'BatchMode=yes',
+    ...options,
+  ];
+  return [
+    'ssh',
+    '-F',
+    'none',
+    '-i',
+    f.identity,
+    ...base.flatMap((o) => ['-o', o]),
+    '-p',
+    String(target.port),
+    `${target.user ?? 'root'}@${target.address}`,
+  ];
 }
 
 export function specHash(spec: LabSpec): string {

@@ -10,7 +10,13 @@ function hostPort(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
-export function serviceKey(s: { protocol?: Protocol | 'fwmark'; vip?: string; port?: number; fwmark?: number; family?: 4 | 6 }): string {
+export function serviceKey(s: {
+  protocol?: Protocol | 'fwmark';
+  vip?: string;
+  port?: number;
+  fwmark?: number;
+  family?: 4 | 6;
+}): string {
   if (s.fwmark !== undefined) return s.family === 6 ? `-f ${s.fwmark} -6` : `-f ${s.fwmark}`;
   return `${PROTO_FLAG[(s.protocol ?? 'tcp') as Protocol]} ${hostPort(s.vip ?? '', s.port ?? 0)}`;
 }
@@ -25,7 +31,11 @@ export function formatService(s: IpvsService): string {
   if (s.flags.length > 0) parts.push(`-b ${[...s.flags].sort().join(',')}`);
   if (s.persistence) {
     parts.push(`-p ${s.persistence.timeout}`);
-    if (s.persistence.netmask && s.persistence.netmask !== '255.255.255.255' && s.persistence.netmask !== '128') {
+    if (
+      s.persistence.netmask &&
+      s.persistence.netmask !== '255.255.255.255' &&
+      s.persistence.netmask !== '128'
+    ) {
       parts.push(`-M ${s.persistence.netmask}`);
     }
   }
@@ -103,13 +113,26 @@ function takeKey(words: string[]): { key?: ParsedKey; rest: string[] } {
   if (flag === '-f') {
     const v6 = rest[0] === '-6';
     const fw = Number(value);
-    return { key: { text: serviceKey({ fwmark: fw, family: v6 ? 6 : 4 }), protocol: 'fwmark', fwmark: fw, family: v6 ? 6 : 4 }, rest: v6 ? rest.slice(1) : rest };
+    return {
+      key: {
+        text: serviceKey({ fwmark: fw, family: v6 ? 6 : 4 }),
+        protocol: 'fwmark',
+        fwmark: fw,
+        family: v6 ? 6 : 4,
+      },
+      rest: v6 ? rest.slice(1) : rest,
+    };
   }
-  const protocol = (Object.entries(PROTO_FLAG).find(([, f]) => f === flag)?.[0] ?? undefined) as Protocol | undefined;
+  const protocol = (Object.entries(PROTO_FLAG).find(([, f]) => f === flag)?.[0] ?? undefined) as
+    | Protocol
+    | undefined;
   if (!protocol) return { rest: words };
   const { address, port } = splitHostPort(value);
   const family = address.includes(':') ? 6 : 4;
-  return { key: { text: serviceKey({ protocol, vip: address, port }), protocol, vip: address, port, family }, rest };
+  return {
+    key: { text: serviceKey({ protocol, vip: address, port }), protocol, vip: address, port, family },
+    rest,
+  };
 }
 
 function option(rest: string[], flag: string): string | undefined {
@@ -128,8 +151,15 @@ function serviceFrom(key: ParsedKey, rest: string[]): IpvsService {
     ...(key.vip !== undefined ? { vip: key.vip, port: key.port } : { fwmark: key.fwmark }),
     family: key.family,
     scheduler: option(rest, '-s') ?? 'wlc',
-    flags: flags ? flags.split(',').filter((f) => f !== '').sort() : [],
-    ...(timeout !== undefined ? { persistence: { timeout: Number(timeout), ...(netmask ? { netmask } : {}) } } : {}),
+    flags: flags
+      ? flags
+          .split(',')
+          .filter((f) => f !== '')
+          .sort()
+      : [],
+    ...(timeout !== undefined
+      ? { persistence: { timeout: Number(timeout), ...(netmask ? { netmask } : {}) } }
+      : {}),
     ops: rest.includes('-o'),
     ...(pe ? { pe } : {}),
     dests: [],
@@ -141,5 +171,10 @@ function destFrom(rest: string[]): IpvsDest | undefined {
   if (!r) return undefined;
   const { address, port } = splitHostPort(r);
   const fwd = rest.find((w) => w in FLAG_FWD);
-  return { address, port, forwarding: FLAG_FWD[fwd ?? '-g'] ?? 'dr', weight: Number(option(rest, '-w') ?? 1) };
+  return {
+    address,
+    port,
+    forwarding: FLAG_FWD[fwd ?? '-g'] ?? 'dr',
+    weight: Number(option(rest, '-w') ?? 1),
+  };
 }

@@ -1,7 +1,17 @@
 // The changes a plan is made of. Plain data: the planner makes them, the executor turns them into
 // shell steps, reporters describe them. A description never contains a secret.
-import { type DesiredAddress, type DesiredDaemon, type DesiredRoute, type DesiredRule, FIREWALL_TABLE, type Handler, type IpvsDest, type IpvsService } from '../model/types.js';
+
 import { destKey, formatDest, formatService } from '../model/ipvs.js';
+import {
+  type DesiredAddress,
+  type DesiredDaemon,
+  type DesiredRoute,
+  type DesiredRule,
+  FIREWALL_TABLE,
+  type Handler,
+  type IpvsDest,
+  type IpvsService,
+} from '../model/types.js';
 
 export type Change =
   | { kind: 'package'; names: string[] }
@@ -26,7 +36,13 @@ export type Change =
   | { kind: 'route'; action: 'replace' | 'remove'; route: DesiredRoute; before?: DesiredRoute }
   | { kind: 'rule'; action: 'add' | 'remove'; rule: DesiredRule }
   | { kind: 'ipvs-service'; action: 'add' | 'edit' | 'remove'; service: IpvsService; before?: IpvsService }
-  | { kind: 'ipvs-dest'; action: 'add' | 'edit' | 'drain'; service: IpvsService; dest: IpvsDest; before?: IpvsDest }
+  | {
+      kind: 'ipvs-dest';
+      action: 'add' | 'edit' | 'drain';
+      service: IpvsService;
+      dest: IpvsDest;
+      before?: IpvsDest;
+    }
   | { kind: 'firewall'; action: 'load'; path: string; reason: string }
   | { kind: 'firewall'; action: 'remove' }
   | { kind: 'daemon'; action: 'start' | 'stop' | 'enable'; daemon: DesiredDaemon }
@@ -62,12 +78,15 @@ export function describeChange(c: Change): string {
         ? `ipvs edit ${formatService(c.before)} → ${formatService(c.service)}`
         : `ipvs ${c.action} ${formatService(c.service)}`;
     case 'ipvs-dest':
-      if (c.action === 'drain') return `ipvs drain+delete ${c.service.key} -r ${destKey(c.dest)} (weight 0 first)`;
+      if (c.action === 'drain')
+        return `ipvs drain+delete ${c.service.key} -r ${destKey(c.dest)} (weight 0 first)`;
       return c.action === 'edit' && c.before
         ? `ipvs edit ${formatDest(c.service, c.before)} → ${formatDest(c.service, c.dest)}`
         : `ipvs add ${formatDest(c.service, c.dest)}`;
     case 'firewall':
-      return c.action === 'load' ? `firewall load table ${FIREWALL_TABLE} from ${c.path} (${c.reason})` : `firewall remove table ${FIREWALL_TABLE}`;
+      return c.action === 'load'
+        ? `firewall load table ${FIREWALL_TABLE} from ${c.path} (${c.reason})`
+        : `firewall remove table ${FIREWALL_TABLE}`;
     case 'daemon':
       return `service ${c.action} ${c.daemon.name}`;
     case 'handler':

@@ -8,7 +8,9 @@ function ops(a: string[], b: string[]): Op[] {
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
-      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+      const row = lcs[i] as number[];
+      const next = lcs[i + 1] as number[];
+      row[j] = a[i] === b[j] ? (next[j + 1] ?? 0) + 1 : Math.max(next[j] ?? 0, row[j + 1] ?? 0);
     }
   }
   const out: Op[] = [];
@@ -16,11 +18,12 @@ function ops(a: string[], b: string[]): Op[] {
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) {
-      out.push({ t: ' ', line: a[i]! });
+      out.push({ t: ' ', line: a[i] ?? '' });
       i++;
       j++;
-    } else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) out.push({ t: '-', line: a[i++]! });
-    else out.push({ t: '+', line: b[j++]! });
+    } else if (i < n && (j >= m || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0)))
+      out.push({ t: '-', line: a[i++] ?? '' });
+    else out.push({ t: '+', line: b[j++] ?? '' });
   }
   return out;
 }
@@ -34,11 +37,14 @@ function lines(text: string | null): string[] {
 export function unifiedDiff(path: string, before: string | null, after: string | null, context = 3): string {
   const all = ops(lines(before), lines(after));
   if (!all.some((o) => o.t !== ' ')) return '';
-  const header = [`--- ${before === null ? '/dev/null' : `a${path}`}`, `+++ ${after === null ? '/dev/null' : `b${path}`}`];
+  const header = [
+    `--- ${before === null ? '/dev/null' : `a${path}`}`,
+    `+++ ${after === null ? '/dev/null' : `b${path}`}`,
+  ];
   const hunks: string[] = [];
   let k = 0;
   while (k < all.length) {
-    if (all[k]!.t === ' ') {
+    if (all[k]?.t === ' ') {
       k++;
       continue;
     }
@@ -46,7 +52,7 @@ export function unifiedDiff(path: string, before: string | null, after: string |
     let end = k;
     let quiet = 0;
     while (end < all.length && quiet <= context * 2) {
-      quiet = all[end]!.t === ' ' ? quiet + 1 : 0;
+      quiet = all[end]?.t === ' ' ? quiet + 1 : 0;
       end++;
     }
     end = Math.min(all.length, end - Math.max(0, quiet - context));
@@ -55,7 +61,10 @@ export function unifiedDiff(path: string, before: string | null, after: string |
     const bStart = all.slice(0, start).filter((o) => o.t !== '-').length + 1;
     const aLen = slice.filter((o) => o.t !== '+').length;
     const bLen = slice.filter((o) => o.t !== '-').length;
-    hunks.push(`@@ -${aLen ? aStart : aStart - 1},${aLen} +${bLen ? bStart : bStart - 1},${bLen} @@`, ...slice.map((o) => `${o.t}${o.line}`));
+    hunks.push(
+      `@@ -${aLen ? aStart : aStart - 1},${aLen} +${bLen ? bStart : bStart - 1},${bLen} @@`,
+      ...slice.map((o) => `${o.t}${o.line}`),
+    );
     k = end;
   }
   return [...header, ...hunks].join('\n');

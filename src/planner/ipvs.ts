@@ -19,7 +19,8 @@ export function planIpvs(desired: IpvsService[], live: IpvsService[], owned: str
       for (const dest of want.dests) changes.push({ kind: 'ipvs-dest', action: 'add', service: want, dest });
       continue;
     }
-    if (!sameService(want, have)) changes.push({ kind: 'ipvs-service', action: 'edit', service: want, before: have });
+    if (!sameService(want, have))
+      changes.push({ kind: 'ipvs-service', action: 'edit', service: want, before: have });
     const haveDests = new Map(have.dests.map((d) => [destKey(d), d]));
     const wantKeys = new Set(want.dests.map(destKey));
     // Add and edit before draining, so capacity arrives before it leaves.
@@ -31,13 +32,15 @@ export function planIpvs(desired: IpvsService[], live: IpvsService[], owned: str
       }
     }
     for (const cur of have.dests) {
-      if (!wantKeys.has(destKey(cur))) changes.push({ kind: 'ipvs-dest', action: 'drain', service: want, dest: cur });
+      if (!wantKeys.has(destKey(cur)))
+        changes.push({ kind: 'ipvs-dest', action: 'drain', service: want, dest: cur });
     }
   }
   for (const key of owned) {
     const have = liveByKey.get(key);
     if (have && !desiredKeys.has(key)) {
-      for (const dest of have.dests) changes.push({ kind: 'ipvs-dest', action: 'drain', service: have, dest });
+      for (const dest of have.dests)
+        changes.push({ kind: 'ipvs-dest', action: 'drain', service: have, dest });
       changes.push({ kind: 'ipvs-service', action: 'remove', service: have });
     }
   }

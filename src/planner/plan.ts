@@ -22,12 +22,21 @@ function planFiles(d: DesiredHost, f: HostFacts, out: Change[]): string[] {
   for (const file of d.files) {
     const cur = f.files[file.path];
     const contentDiffers = cur?.content !== file.content;
-    const metaDiffers = cur != null && (cur.mode !== file.mode || cur.owner !== file.owner || cur.group !== file.group);
+    const metaDiffers =
+      cur != null && (cur.mode !== file.mode || cur.owner !== file.owner || cur.group !== file.group);
     if (cur !== null && cur !== undefined && !contentDiffers && !metaDiffers) continue;
     out.push({
-      kind: 'file', action: cur ? 'update' : 'create', path: file.path, before: cur?.content ?? null, after: file.content,
-      mode: file.mode, owner: file.owner, group: file.group, secret: file.secret,
-      ...(file.validate ? { validate: file.validate } : {}), ...(!contentDiffers ? { metaOnly: true } : {}),
+      kind: 'file',
+      action: cur ? 'update' : 'create',
+      path: file.path,
+      before: cur?.content ?? null,
+      after: file.content,
+      mode: file.mode,
+      owner: file.owner,
+      group: file.group,
+      secret: file.secret,
+      ...(file.validate ? { validate: file.validate } : {}),
+      ...(!contentDiffers ? { metaOnly: true } : {}),
     });
     if (contentDiffers) changed.push(file.path);
   }
@@ -35,8 +44,15 @@ function planFiles(d: DesiredHost, f: HostFacts, out: Change[]): string[] {
   for (const owned of f.state?.files ?? []) {
     if (wanted.has(owned.path) || f.files[owned.path] === null) continue;
     out.push({
-      kind: 'file', action: owned.hadOriginal ? 'restore' : 'remove', path: owned.path, before: f.files[owned.path]?.content ?? null,
-      after: null, mode: '', owner: '', group: '', secret: true,
+      kind: 'file',
+      action: owned.hadOriginal ? 'restore' : 'remove',
+      path: owned.path,
+      before: f.files[owned.path]?.content ?? null,
+      after: null,
+      mode: '',
+      owner: '',
+      group: '',
+      secret: true,
     });
   }
   return changed;
@@ -61,20 +77,27 @@ function planNetwork(d: DesiredHost, f: HostFacts, out: Change[]): void {
   }
   const have = new Set(f.addresses.map(addrKey));
   const want = new Set(d.addresses.map(addrKey));
-  for (const a of d.addresses) if (!have.has(addrKey(a))) out.push({ kind: 'address', action: 'add', address: a });
+  for (const a of d.addresses)
+    if (!have.has(addrKey(a))) out.push({ kind: 'address', action: 'add', address: a });
   for (const a of f.state?.addresses ?? []) {
-    if (!want.has(addrKey(a)) && have.has(addrKey(a))) out.push({ kind: 'address', action: 'remove', address: a });
+    if (!want.has(addrKey(a)) && have.has(addrKey(a)))
+      out.push({ kind: 'address', action: 'remove', address: a });
   }
   for (const r of d.routes) {
     const cur = f.routes.find((x) => x.dst === r.dst);
-    if (!cur || !routeMatches(r, cur)) out.push({ kind: 'route', action: 'replace', route: r, ...(cur ? { before: cur } : {}) });
+    if (!cur || !routeMatches(r, cur))
+      out.push({ kind: 'route', action: 'replace', route: r, ...(cur ? { before: cur } : {}) });
   }
   for (const r of f.state?.routes ?? []) {
     if (d.routes.some((x) => x.dst === r.dst)) continue;
     const cur = f.routes.find((x) => routeMatches(r, x));
     if (!cur) continue;
     const original = f.state?.originalRoutes.find((x) => x.dst === r.dst);
-    out.push(original ? { kind: 'route', action: 'replace', route: original, before: cur } : { kind: 'route', action: 'remove', route: cur });
+    out.push(
+      original
+        ? { kind: 'route', action: 'replace', route: original, before: cur }
+        : { kind: 'route', action: 'remove', route: cur },
+    );
   }
   const ruleKey = (r: { from: string; table: number }) => `${r.from} ${r.table}`;
   for (const r of d.rules) {
@@ -135,10 +158,13 @@ function lockout(d: DesiredHost, f: HostFacts): string | undefined {
   const fw = d.firewall;
   if (fw?.policy !== 'drop' || !f.sshClient) return undefined;
   const from = f.sshClient;
-  if (fw.adminNetworks.some((n) => {
-    const c = parseCidr(n);
-    return c !== undefined && cidrContains(c, from);
-  })) return undefined;
+  if (
+    fw.adminNetworks.some((n) => {
+      const c = parseCidr(n);
+      return c !== undefined && cidrContains(c, from);
+    })
+  )
+    return undefined;
   return `firewall policy drop would cut this SSH session: ${from} (as ${d.host} sees lvs-deploy) is not in directors.firewall.admin_networks (${fw.adminNetworks.join(', ')})`;
 }
 

@@ -4,7 +4,6 @@
 import { RenderError } from '../errors.js';
 import type { PathKey } from '../inventory/locate.js';
 import type { Inventory } from '../inventory/types.js';
-import { FIREWALL_FILE } from '../model/types.js';
 import type {
   DesiredAddress,
   DesiredFile,
@@ -14,6 +13,7 @@ import type {
   IpvsService,
   OsFamily,
 } from '../model/types.js';
+import { FIREWALL_FILE } from '../model/types.js';
 import { evaluateCondition, renderExpression } from '../templates/render.js';
 import { type RoleContext, roleContext } from './context.js';
 import { type LoadedRole, loadRoles } from './load.js';
@@ -74,7 +74,8 @@ const opt = (v: string | undefined, s: Scope, w: string) => (v === undefined ? u
 
 function applies(role: Role, ctx: RoleContext): boolean {
   const a = role.applies_to;
-  if (a.when !== undefined && !evaluateCondition(a.when, ctx, `role ${role.name}: applies_to.when`)) return false;
+  if (a.when !== undefined && !evaluateCondition(a.when, ctx, `role ${role.name}: applies_to.when`))
+    return false;
   return a.kinds.some(
     (k) =>
       ctx.kinds.includes(k) &&
@@ -284,7 +285,13 @@ export function expandHost(inv: Inventory, hostName: string, opts: ExpandOptions
       `${a.dev} ${a.cidr}`.localeCompare(`${b.dev} ${b.cidr}`),
     ),
     ...(ctx.firewall && inv.directors.firewall
-      ? { firewall: { path: FIREWALL_FILE, policy: inv.directors.firewall.policy, adminNetworks: inv.directors.firewall.admin_networks } }
+      ? {
+          firewall: {
+            path: FIREWALL_FILE,
+            policy: inv.directors.firewall.policy,
+            adminNetworks: inv.directors.firewall.admin_networks,
+          },
+        }
       : {}),
   };
 }

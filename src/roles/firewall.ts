@@ -13,7 +13,10 @@ const SYNC_PORT = 8848;
 
 function byFamily(list: string[]): { v4: string[]; v6: string[] } {
   const uniq = [...new Set(list)];
-  return { v4: uniq.filter((a) => ipFamily(a.split('/')[0] ?? '') === 4), v6: uniq.filter((a) => ipFamily(a.split('/')[0] ?? '') === 6) };
+  return {
+    v4: uniq.filter((a) => ipFamily(a.split('/')[0] ?? '') === 4),
+    v6: uniq.filter((a) => ipFamily(a.split('/')[0] ?? '') === 6),
+  };
 }
 
 /** Every address a host has in the inventory: its interfaces' addresses and its SSH address. */
@@ -28,7 +31,9 @@ export function firewallContext(inv: Inventory, hostName: string): FirewallConte
   const fw = inv.directors.firewall;
   const h = inv.hosts[hostName];
   if (!fw || !h) throw new RenderError(`${hostName}: firewall.nft needs directors.firewall and a director`);
-  const peers = byFamily(inv.directors.hosts.filter((d) => d !== hostName).flatMap((d) => addressesOf(inv, d)));
+  const peers = byFamily(
+    inv.directors.hosts.filter((d) => d !== hostName).flatMap((d) => addressesOf(inv, d)),
+  );
   const admin = byFamily(fw.admin_networks);
   const services = inv.services.filter((s) => s.fwmark === undefined);
   const seen = new Set<string>();
@@ -37,10 +42,18 @@ export function firewallContext(inv: Inventory, hostName: string): FirewallConte
     const key = `${s.vip} ${s.protocol ?? 'tcp'} ${s.port}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    accept.push({ name: s.name, family: s.family === 6 ? 'ip6' : 'ip', vip: s.vip, protocol: s.protocol ?? 'tcp', port: s.port ?? 0 });
+    accept.push({
+      name: s.name,
+      family: s.family === 6 ? 'ip6' : 'ip',
+      vip: s.vip,
+      protocol: s.protocol ?? 'tcp',
+      port: s.port ?? 0,
+    });
   }
   const m = fw.masquerade;
-  const natSources = inv.services.flatMap((s) => s.real_servers.filter((rs) => rs.forwarding === 'nat').map((rs) => rs.address));
+  const natSources = inv.services.flatMap((s) =>
+    s.real_servers.filter((rs) => rs.forwarding === 'nat').map((rs) => rs.address),
+  );
   const sources = byFamily(m?.sources ?? natSources);
   return {
     table: FIREWALL_TABLE,

@@ -3,7 +3,14 @@
 import { RenderError } from '../errors.js';
 import type { Inventory } from '../inventory/types.js';
 import { formatRules } from '../model/ipvs.js';
-import { type DesiredAddress, type DesiredLink, type DesiredRoute, type DesiredRule, FIREWALL_FILE, FIREWALL_TABLE } from '../model/types.js';
+import {
+  type DesiredAddress,
+  type DesiredLink,
+  type DesiredRoute,
+  type DesiredRule,
+  FIREWALL_FILE,
+  FIREWALL_TABLE,
+} from '../model/types.js';
 import { isTemplateName, type TemplateContext, type TemplateName } from '../templates/contexts.js';
 import { renderTemplate } from '../templates/render.js';
 import type { RoleContext } from './context.js';

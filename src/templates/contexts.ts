@@ -8,7 +8,9 @@ import { Secret } from '../inventory/secrets.js';
 const ifname = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/, { error: 'not an interface name' });
 const addr = z.string().regex(/^[0-9A-Fa-f:.]+$/, { error: 'not an IP address' });
 const cidr = z.string().regex(/^[0-9A-Fa-f:.]+\/\d{1,3}$/, { error: 'not an address/prefix' });
-const addrOrCidr = z.string().regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, { error: 'not an address or address/prefix' });
+const addrOrCidr = z
+  .string()
+  .regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, { error: 'not an address or address/prefix' });
 const word = z.string().regex(/^[A-Za-z0-9_.:-]+$/, { error: 'not a single word' });
 // Quoted inside keepalived.conf: no quote, backslash or newline can break out.
 const quotable = z.string().regex(/^[^"\\\n\r\0]+$/, { error: 'contains a quote, backslash or newline' });

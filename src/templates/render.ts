@@ -17,7 +17,6 @@ export const TEMPLATES_DIR = join(packageDir(), 'templates');
 /** The header every written file starts with, in the file's comment syntax. */
 export const MANAGED = 'managed by lvs-deploy — changes will be overwritten';
 
-
 /** POSIX sh single-quoting (values are validated before; this is the second fence). */
 /** The `sh` filter: one shell word (connection/shell.ts quote). */
 export function shQuote(value: unknown): string {

@@ -24,42 +24,87 @@ export function hostChecks(d: DesiredHost, f: HostFacts, inventoryFile: string):
   const plan = planHost(d, f);
   const out: Check[] = plan.blockers.map((b) => ({ host: d.host, check: 'host', ok: false, detail: b }));
   if (plan.changes.length === 0 && plan.blockers.length === 0) {
-    const n = Object.keys(d.sysctls).length + d.files.length + d.addresses.length + d.routes.length + (d.ipvsStatic ? d.ipvs.length : 0) + d.daemons.length;
+    const n =
+      Object.keys(d.sysctls).length +
+      d.files.length +
+      d.addresses.length +
+      d.routes.length +
+      (d.ipvsStatic ? d.ipvs.length : 0) +
+      d.daemons.length;
     const what = [
       d.kinds.includes('director') ? `ip_forward=${f.sysctls['net.ipv4.ip_forward'] ?? '?'}` : '',
       ...d.addresses.map((a) => `${a.cidr} on ${a.dev}`),
       ...d.routes.map((r) => `${r.dst} via ${r.via ?? '-'}`),
       ...d.daemons.map((x) => `${x.name} running`),
     ].filter(Boolean);
-    out.push({ host: d.host, check: 'converged', ok: true, detail: `live and persisted state as desired (${n} items${what.length ? `: ${what.join(', ')}` : ''})` });
+    out.push({
+      host: d.host,
+      check: 'converged',
+      ok: true,
+      detail: `live and persisted state as desired (${n} items${what.length ? `: ${what.join(', ')}` : ''})`,
+    });
   }
   for (const c of plan.changes) {
-    out.push({ host: d.host, check: 'drift', ok: false, detail: `pending: ${describeChange(c)}`, fix: `${FIX_UP} (${inventoryFile})` });
+    out.push({
+      host: d.host,
+      check: 'drift',
+      ok: false,
+      detail: `pending: ${describeChange(c)}`,
+      fix: `${FIX_UP} (${inventoryFile})`,
+    });
   }
   if (d.firewall && plan.blockers.length === 0 && !plan.changes.some((c) => c.kind === 'firewall')) {
     const live = f.firewall?.live ?? '';
-    const rules = live.split('\n').filter((l) => /\b(accept|drop|masquerade)\b/.test(l) && !/\bpolicy\b/.test(l)).length;
-    out.push({ host: d.host, check: 'firewall', ok: true, detail: `nftables table inet lvs_deploy live as up loaded it (policy ${d.firewall.policy}, ${rules} rules)` });
+    const rules = live
+      .split('\n')
+      .filter((l) => /\b(accept|drop|masquerade)\b/.test(l) && !/\bpolicy\b/.test(l)).length;
+    out.push({
+      host: d.host,
+      check: 'firewall',
+      ok: true,
+      detail: `nftables table inet lvs_deploy live as up loaded it (policy ${d.firewall.policy}, ${rules} rules)`,
+    });
   }
   if (!d.ipvsStatic && d.ipvs.length > 0 && plan.blockers.length === 0) out.push(...daemonTable(d, f));
   return out;
 }
 
 /** Exactly one director holds each address keepalived floats. */
-export function floatingChecks(inv: Inventory, desired: Map<string, DesiredHost>, facts: Map<string, HostFacts>): Check[] {
+export function floatingChecks(
+  inv: Inventory,
+  desired: Map<string, DesiredHost>,
+  facts: Map<string, HostFacts>,
+): Check[] {
   const out: Check[] = [];
   const floating = new Map<string, string>();
   for (const name of inv.directors.hosts) {
-    for (const a of desired.get(name)?.floatingAddresses ?? []) floating.set(a.cidr.split('/')[0] ?? '', a.dev);
+    for (const a of desired.get(name)?.floatingAddresses ?? [])
+      floating.set(a.cidr.split('/')[0] ?? '', a.dev);
   }
   for (const [addr, dev] of floating) {
-    const holders = inv.directors.hosts.filter((h) => facts.get(h)?.addresses.some((a) => a.cidr.split('/')[0] === addr));
+    const holders = inv.directors.hosts.filter((h) =>
+      facts.get(h)?.addresses.some((a) => a.cidr.split('/')[0] === addr),
+    );
     const known = inv.directors.hosts.filter((h) => facts.has(h));
     if (known.length === 0) continue;
     out.push({
-      host: holders.join('+') || 'directors', check: 'vrrp', ok: holders.length === 1,
-      detail: holders.length === 1 ? `${addr} held by ${holders[0]} (${dev})` : holders.length === 0 ? `${addr} is on no director` : `${addr} is on ${holders.length} directors: split brain`,
-      ...(holders.length === 1 ? {} : { fix: holders.length === 0 ? 'start keepalived on the directors; check VRRP (protocol 112) passes between them' : 'the directors do not hear each other: check unicast peers, auth_pass and that VRRP is not filtered' }),
+      host: holders.join('+') || 'directors',
+      check: 'vrrp',
+      ok: holders.length === 1,
+      detail:
+        holders.length === 1
+          ? `${addr} held by ${holders[0]} (${dev})`
+          : holders.length === 0
+            ? `${addr} is on no director`
+            : `${addr} is on ${holders.length} directors: split brain`,
+      ...(holders.length === 1
+        ? {}
+        : {
+            fix:
+              holders.length === 0
+                ? 'start keepalived on the directors; check VRRP (protocol 112) passes between them'
+                : 'the directors do not hear each other: check unicast peers, auth_pass and that VRRP is not filtered',
+          }),
     });
   }
   return out;
@@ -76,7 +121,11 @@ export interface ServiceVerdict {
 }
 
 /** Compare who answered with what the scheduler, weights and persistence should give. */
-export function judgeTraffic(inv: Inventory, o: ProbeOutcome, macOwners: Map<string, string>): ServiceVerdict {
+export function judgeTraffic(
+  _inv: Inventory,
+  o: ProbeOutcome,
+  macOwners: Map<string, string>,
+): ServiceVerdict {
   const s = o.spec.service;
   const sticky = s.persistence !== undefined || ['sh', 'dh', 'mh'].includes(s.scheduler);
   const counts = new Map<string, number>();
@@ -100,19 +149,34 @@ export function judgeTraffic(inv: Inventory, o: ProbeOutcome, macOwners: Map<str
       expected = o.spec.probe.requests >= healthy.length ? 'at least 1' : 'any';
       ok = o.spec.probe.requests < healthy.length || n > 0;
     }
-    return { server: `${name} (${destKey({ address: r.address, port: r.port })})`, answered: n, expected, ok };
+    return {
+      server: `${name} (${destKey({ address: r.address, port: r.port })})`,
+      answered: n,
+      expected,
+      ok,
+    };
   });
   const strangers = [...counts.keys()].filter((k) => !names.includes(k) && k !== '(connected)');
   const notes: string[] = [];
   if (strangers.length > 0) notes.push(`answers from outside the pool: ${strangers.join(', ')}`);
-  if (sticky && answeredHealthy.length > 1) notes.push(`persistence broken: ${answeredHealthy.length} real servers answered one client`);
-  if (failed > 0) notes.push(`${failed} of ${o.answers.length} request(s) failed (${[...new Set(o.failures)].join(', ')})`);
+  if (sticky && answeredHealthy.length > 1)
+    notes.push(`persistence broken: ${answeredHealthy.length} real servers answered one client`);
+  if (failed > 0)
+    notes.push(`${failed} of ${o.answers.length} request(s) failed (${[...new Set(o.failures)].join(', ')})`);
   if (o.lynx !== undefined) notes.push(`lynx -dump: ${o.lynx || '(empty)'}`);
   if (o.arpMacs && o.arpMacs.length > 1) {
     const who = o.arpMacs.map((m) => macOwners.get(m) ?? m).join(', ');
-    notes.push(`ARP for ${s.vip} answered by ${o.arpMacs.length} MACs (${who}): a DR/TUN real server answers ARP for the VIP — fix: arp_ignore=1 and arp_announce=2 on the real servers (lvs-deploy up sets them)`);
+    notes.push(
+      `ARP for ${s.vip} answered by ${o.arpMacs.length} MACs (${who}): a DR/TUN real server answers ARP for the VIP — fix: arp_ignore=1 and arp_announce=2 on the real servers (lvs-deploy up sets them)`,
+    );
   }
-  const ok = failed === 0 && rows.every((r) => r.ok) && strangers.length === 0 && !(sticky && answeredHealthy.length > 1) && !(o.arpMacs && o.arpMacs.length > 1) && answeredHealthy.length > 0;
+  const ok =
+    failed === 0 &&
+    rows.every((r) => r.ok) &&
+    strangers.length === 0 &&
+    !(sticky && answeredHealthy.length > 1) &&
+    !(o.arpMacs && o.arpMacs.length > 1) &&
+    answeredHealthy.length > 0;
   const target = s.fwmark !== undefined ? `fwmark ${s.fwmark}` : `${s.vip}:${s.port}/${s.protocol}`;
   return { service: s.name, target, rows, requests: o.answers.length, failed, ok, notes };
 }

@@ -3,13 +3,13 @@
 import { spawn } from 'node:child_process';
 import type { SshTarget } from '../connection/ssh.js';
 import type { RunResult, Transport } from '../connection/transport.js';
+import { factQuery } from '../executor/host.js';
+import { targetFor } from '../executor/run.js';
 import { parseFacts } from '../facts/parse.js';
 import { factsScript } from '../facts/script.js';
 import type { Inventory } from '../inventory/types.js';
 import type { HostFacts } from '../model/facts.js';
 import type { DesiredHost } from '../model/types.js';
-import { factQuery } from '../executor/host.js';
-import { targetFor } from '../executor/run.js';
 import { type Check, floatingChecks, hostChecks, judgeTraffic, type ServiceVerdict } from './checks.js';
 import { parseProbeOutput, probeScript, probesFor } from './probes.js';
 
@@ -33,13 +33,23 @@ function runLocal(script: string): Promise<RunResult> {
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), durationMs: Date.now() - started }),
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        durationMs: Date.now() - started,
+      }),
     );
     child.stdin.end(script);
   });
 }
 
-async function withHost<T>(inv: Inventory, host: string, o: VerifyOptions, fn: (t: Transport) => Promise<T>): Promise<T> {
+async function withHost<T>(
+  inv: Inventory,
+  host: string,
+  o: VerifyOptions,
+  fn: (t: Transport) => Promise<T>,
+): Promise<T> {
   const t = await o.connect(targetFor(inv, host));
   try {
     return await fn(t);
@@ -51,7 +61,8 @@ async function withHost<T>(inv: Inventory, host: string, o: VerifyOptions, fn: (
 /** One host's facts, in one round trip. */
 async function readFacts(inv: Inventory, d: DesiredHost, o: VerifyOptions): Promise<HostFacts> {
   const r = await withHost(inv, d.host, o, (t) => t.run(factsScript(factQuery(d))));
-  if (r.code !== 0) throw new Error(`facts script failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  if (r.code !== 0)
+    throw new Error(`facts script failed (exit ${r.code}): ${r.stderr.trim().split('\n').pop() ?? ''}`);
   return parseFacts(r.stdout);
 }
 
@@ -60,11 +71,21 @@ async function readFacts(inv: Inventory, d: DesiredHost, o: VerifyOptions): Prom
  * may still be electing: a BACKUP waits 3 × advert_int before it takes over. So an address held
  * by none or by two is read once more after that interval before it counts as a failure.
  */
-async function settledFloatingChecks(inv: Inventory, desired: Map<string, DesiredHost>, facts: Map<string, HostFacts>, o: VerifyOptions): Promise<Check[]> {
+async function settledFloatingChecks(
+  inv: Inventory,
+  desired: Map<string, DesiredHost>,
+  facts: Map<string, HostFacts>,
+  o: VerifyOptions,
+): Promise<Check[]> {
   const first = floatingChecks(inv, desired, facts);
   if (first.every((c) => c.ok)) return first;
   const waitMs = Math.ceil(3 * (inv.directors.vrrp?.advert_int ?? 1) + 1) * 1000;
-  o.progress(`VRRP addresses not settled (${first.filter((c) => !c.ok).map((c) => c.detail).join('; ')}): reading the directors again in ${waitMs / 1000} s`);
+  o.progress(
+    `VRRP addresses not settled (${first
+      .filter((c) => !c.ok)
+      .map((c) => c.detail)
+      .join('; ')}): reading the directors again in ${waitMs / 1000} s`,
+  );
   await new Promise((r) => setTimeout(r, waitMs));
   await Promise.all(
     inv.directors.hosts.map(async (name) => {
@@ -80,8 +101,14 @@ async function settledFloatingChecks(inv: Inventory, desired: Map<string, Desire
   return floatingChecks(inv, desired, facts);
 }
 
-export async function verify(inv: Inventory, desired: Map<string, DesiredHost>, o: VerifyOptions): Promise<VerifyReport> {
-  const managed = [...desired.values()].filter((d) => d.kinds.includes('director') || d.kinds.includes('realserver'));
+export async function verify(
+  inv: Inventory,
+  desired: Map<string, DesiredHost>,
+  o: VerifyOptions,
+): Promise<VerifyReport> {
+  const managed = [...desired.values()].filter(
+    (d) => d.kinds.includes('director') || d.kinds.includes('realserver'),
+  );
   const facts = new Map<string, HostFacts>();
   const checks: Check[] = [];
   o.progress(`reading ${managed.length} host(s)`);
@@ -92,24 +119,46 @@ export async function verify(inv: Inventory, desired: Map<string, DesiredHost>, 
         facts.set(d.host, f);
         checks.push(...hostChecks(d, f, inv.file));
       } catch (err) {
-        checks.push({ host: d.host, check: 'reach', ok: false, detail: (err as Error).message, fix: 'check the host is up and reachable over SSH' });
+        checks.push({
+          host: d.host,
+          check: 'reach',
+          ok: false,
+          detail: (err as Error).message,
+          fix: 'check the host is up and reachable over SSH',
+        });
       }
     }),
   );
   checks.push(...(await settledFloatingChecks(inv, desired, facts, o)));
   const specs = probesFor(inv);
   const from = inv.verify?.from ?? 'control';
-  o.progress(`sending traffic from ${from}: ${specs.map((s) => `${s.probe.requests}× ${s.service.name}`).join(', ')}`);
+  o.progress(
+    `sending traffic from ${from}: ${specs.map((s) => `${s.probe.requests}× ${s.service.name}`).join(', ')}`,
+  );
   const script = probeScript(specs);
   let output = '';
   try {
-    const r = from === 'control' ? await runLocal(script) : await withHost(inv, from, o, (t) => t.run(script, { timeoutMs: 300_000 }));
+    const r =
+      from === 'control'
+        ? await runLocal(script)
+        : await withHost(inv, from, o, (t) => t.run(script, { timeoutMs: 300_000 }));
     output = r.stdout;
   } catch (err) {
-    checks.push({ host: from, check: 'probe', ok: false, detail: (err as Error).message, fix: 'the probe host must be reachable over SSH' });
+    checks.push({
+      host: from,
+      check: 'probe',
+      ok: false,
+      detail: (err as Error).message,
+      fix: 'the probe host must be reachable over SSH',
+    });
   }
   const macOwners = new Map<string, string>();
-  for (const [host, f] of facts) for (const l of f.links) if (l.mac && l.name !== 'lo') macOwners.set(l.mac, host);
+  for (const [host, f] of facts)
+    for (const l of f.links) if (l.mac && l.name !== 'lo') macOwners.set(l.mac, host);
   const services = parseProbeOutput(output, specs).map((p) => judgeTraffic(inv, p, macOwners));
-  return { checks: checks.sort((a, b) => a.host.localeCompare(b.host)), services, ok: checks.every((c) => c.ok) && services.every((s) => s.ok) };
+  return {
+    checks: checks.sort((a, b) => a.host.localeCompare(b.host)),
+    services,
+    ok: checks.every((c) => c.ok) && services.every((s) => s.ok),
+  };
 }

@@ -1,7 +1,7 @@
 // Run the real CLI as a child process (the built dist/ when present and current, else via tsx),
 // optionally inside a lab's control namespace with the lab's key and known_hosts.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');

@@ -21,18 +21,23 @@ interface JsonHost {
   error?: string;
 }
 
-describe('up, plan and down on real sshd hosts (netns lab)', { skip: root ? false : 'needs root (network namespaces)' }, () => {
+describe('up, plan and down on real sshd hosts (netns lab)', {
+  skip: root ? false : 'needs root (network namespaces)',
+}, () => {
   let state: LabState;
   let tmp: string;
   const before0: Record<string, string> = {};
   const sh = async (host: string, cmd: string) => (await hostExec(state, host, cmd)).stdout.trim();
   const snapshot = (host: string) =>
-    sh(host, [
-      'sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce net.ipv4.conf.lo.arp_ignore net.ipv4.conf.lo.arp_announce',
-      "ip -o addr show | awk '{print $2, $4}'",
-      'ip route show',
-      'ls /etc/sysctl.d /usr/local/sbin /etc/systemd/system /etc/modules-load.d 2>/dev/null',
-    ].join('; '));
+    sh(
+      host,
+      [
+        'sysctl -n net.ipv4.ip_forward net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce net.ipv4.conf.lo.arp_ignore net.ipv4.conf.lo.arp_announce',
+        "ip -o addr show | awk '{print $2, $4}'",
+        'ip route show',
+        'ls /etc/sysctl.d /usr/local/sbin /etc/systemd/system /etc/modules-load.d 2>/dev/null',
+      ].join('; '),
+    );
   const lvs = (args: string[], env = labEnv(state)) => cliInLab(state.controlNs, env, args);
   const upJson = async (args: string[] = [], file = INV, env = labEnv(state)) => {
     const r = await lvs(['up', file, '--json', ...args], env);
@@ -64,9 +69,21 @@ describe('up, plan and down on real sshd hosts (netns lab)', { skip: root ? fals
   test('each real server is in the state its role describes (read with nsenter, not the tool)', async () => {
     assert.match(await sh('natrs', 'ip route show default'), /^default via 10\.78\.0\.1 dev eth0/);
     assert.match(await sh('drrs', 'ip -o addr show dev lo'), /inet 10\.77\.0\.101\/32/);
-    assert.equal(await sh('drrs', 'sysctl -n net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce'), '1\n2');
-    assert.match(await sh('drrs', 'cat /etc/sysctl.d/90-lvs-deploy.conf'), /net\.ipv4\.conf\.all\.arp_ignore = 1/);
-    assert.match(await sh('drrs', 'sh /usr/local/sbin/lvs-deploy-net up && ip -o addr show dev lo | grep -c 10.77.0.101'), /^1$/);
+    assert.equal(
+      await sh('drrs', 'sysctl -n net.ipv4.conf.all.arp_ignore net.ipv4.conf.all.arp_announce'),
+      '1\n2',
+    );
+    assert.match(
+      await sh('drrs', 'cat /etc/sysctl.d/90-lvs-deploy.conf'),
+      /net\.ipv4\.conf\.all\.arp_ignore = 1/,
+    );
+    assert.match(
+      await sh(
+        'drrs',
+        'sh /usr/local/sbin/lvs-deploy-net up && ip -o addr show dev lo | grep -c 10.77.0.101',
+      ),
+      /^1$/,
+    );
   });
 
   test('a second up changes nothing', async () => {
@@ -86,7 +103,10 @@ describe('up, plan and down on real sshd hosts (netns lab)', { skip: root ? fals
     const p = await lvs(['plan', INV, '--limit', 'drrs', '--detailed-exitcode']);
     assert.equal(p.code, 3);
     assert.deepEqual(
-      p.stdout.split('\n').filter((l) => /^\[drrs\]\s+[~+-] /.test(l)).map((l) => l.replace(/^\[drrs\]\s+/, '')),
+      p.stdout
+        .split('\n')
+        .filter((l) => /^\[drrs\]\s+[~+-] /.test(l))
+        .map((l) => l.replace(/^\[drrs\]\s+/, '')),
       ['~ sysctl net.ipv4.conf.all.arp_ignore: 0 → 1'],
     );
     const r = await upJson(['--limit', 'drrs']);
@@ -96,7 +116,13 @@ describe('up, plan and down on real sshd hosts (netns lab)', { skip: root ? fals
 
   test('a non-root user with NOPASSWD sudo and become: true converges the host', async () => {
     const file = join(tmp, 'become.yaml');
-    writeFileSync(file, readFileSync(INV, 'utf8').replace('drrs:  { address: 10.77.0.21,', 'drrs:  { ssh: { user: lvsadmin, become: true }, address: 10.77.0.21,'));
+    writeFileSync(
+      file,
+      readFileSync(INV, 'utf8').replace(
+        'drrs:  { address: 10.77.0.21,',
+        'drrs:  { ssh: { user: lvsadmin, become: true }, address: 10.77.0.21,',
+      ),
+    );
     await sh('drrs', 'ip addr del 10.77.0.101/32 dev lo');
     const r = await upJson(['--limit', 'drrs'], file);
     assert.equal(r.hosts.drrs?.status, 'changed', r.hosts.drrs?.error);
@@ -108,7 +134,10 @@ describe('up, plan and down on real sshd hosts (netns lab)', { skip: root ? fals
     writeFileSync(
       file,
       readFileSync(INV, 'utf8')
-        .replace('  client:', '  ghost: { address: 10.77.0.99, ssh: { connect_timeout: 2 }, interfaces: { eth0: [10.77.0.99/24] } }\n  client:')
+        .replace(
+          '  client:',
+          '  ghost: { address: 10.77.0.99, ssh: { connect_timeout: 2 }, interfaces: { eth0: [10.77.0.99/24] } }\n  client:',
+        )
         .replace('real_servers: [ { host: drrs } ]', 'real_servers: [ { host: drrs }, { host: ghost } ]'),
     );
     await sh('natrs', 'ip route del default');
@@ -124,8 +153,14 @@ describe('up, plan and down on real sshd hosts (netns lab)', { skip: root ? fals
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(tmp, 'other')]);
     const otherKey = readFileSync(join(tmp, 'other.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
     const lines = readFileSync(labEnv(state).LVS_DEPLOY_LAB_KNOWN_HOSTS ?? '', 'utf8').split('\n');
-    writeFileSync(known, lines.map((l) => (l.startsWith('10.77.0.21 ') ? `10.77.0.21 ${otherKey}` : l)).join('\n'));
-    const r = await upJson(['--limit', 'drrs,natrs'], INV, { ...labEnv(state), LVS_DEPLOY_LAB_KNOWN_HOSTS: known });
+    writeFileSync(
+      known,
+      lines.map((l) => (l.startsWith('10.77.0.21 ') ? `10.77.0.21 ${otherKey}` : l)).join('\n'),
+    );
+    const r = await upJson(['--limit', 'drrs,natrs'], INV, {
+      ...labEnv(state),
+      LVS_DEPLOY_LAB_KNOWN_HOSTS: known,
+    });
     assert.equal(r.code, 1);
     assert.equal(r.hosts.drrs?.status, 'failed');
     assert.match(r.hosts.drrs?.error ?? '', /host key.*changed|changed.*host key/i);
@@ -139,14 +174,21 @@ describe('up, plan and down on real sshd hosts (netns lab)', { skip: root ? fals
     const old = await snapshot('drrs');
     // Fail step 0, 1, 2, … in turn; past the last step nothing is injected and the host converges.
     for (let n = 0; ; n++) {
-      const r = await upJson(['--limit', 'drrs'], INV, { ...labEnv(state), LVS_DEPLOY_FAIL_AFTER_STEP: String(n) });
+      const r = await upJson(['--limit', 'drrs'], INV, {
+        ...labEnv(state),
+        LVS_DEPLOY_FAIL_AFTER_STEP: String(n),
+      });
       if (r.hosts.drrs?.status === 'changed') {
         assert.ok(n >= 8, `only ${n} steps`);
         break;
       }
       assert.equal(r.hosts.drrs?.status, 'failed', `step ${n}`);
       assert.match(r.hosts.drrs?.error ?? '', /injected fault.*rolled back/, `step ${n}`);
-      assert.equal(await snapshot('drrs'), old, `after a failure at step ${n} the host is not at its old state`);
+      assert.equal(
+        await snapshot('drrs'),
+        old,
+        `after a failure at step ${n} the host is not at its old state`,
+      );
       assert.ok(n < 40);
     }
     const r = await upJson(['--limit', 'drrs']);
@@ -156,12 +198,18 @@ describe('up, plan and down on real sshd hosts (netns lab)', { skip: root ? fals
   test('bad input exits 2 with FILE:LINE:COL and no host is contacted (sshd logs unchanged)', async () => {
     const file = join(tmp, 'typo.yaml');
     writeFileSync(file, readFileSync(INV, 'utf8').replace('scheduler: wlc', 'scheduler: wlcc'));
-    const logs = () => Object.keys(state.hosts).map((h) => readFileSync(join(state.stateDir, 'logs', `${h}-sshd.log`), 'utf8'));
+    const logs = () =>
+      Object.keys(state.hosts).map((h) =>
+        readFileSync(join(state.stateDir, 'logs', `${h}-sshd.log`), 'utf8'),
+      );
     const before1 = logs();
     for (const cmd of ['up', 'plan', 'down', 'verify']) {
       const r = await lvs([cmd, file]);
       assert.equal(r.code, 2, `${cmd}: ${r.stderr}`);
-      assert.match(r.stderr, new RegExp(`${file}:\\d+:\\d+: services\\[1\\]\\.scheduler: "wlcc" is not allowed`));
+      assert.match(
+        r.stderr,
+        new RegExp(`${file}:\\d+:\\d+: services\\[1\\]\\.scheduler: "wlcc" is not allowed`),
+      );
       assert.doesNotMatch(r.stderr, /\n\s+at /);
     }
     assert.deepEqual(logs(), before1, 'an sshd saw a connection');
@@ -173,6 +221,9 @@ describe('up, plan and down on real sshd hosts (netns lab)', { skip: root ? fals
     assert.equal(await snapshot('natrs'), before0.natrs);
     assert.equal(await snapshot('drrs'), before0.drrs);
     const again = await lvs(['down', INV, '--limit', 'natrs,drrs', '--json']);
-    assert.ok((JSON.parse(again.stdout) as { hosts: JsonHost[] }).hosts.every((h) => h.status === 'ok'), 'a second down changes nothing');
+    assert.ok(
+      (JSON.parse(again.stdout) as { hosts: JsonHost[] }).hosts.every((h) => h.status === 'ok'),
+      'a second down changes nothing',
+    );
   });
 });

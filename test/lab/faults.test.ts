@@ -71,7 +71,7 @@ describe('faults during up leave a host fully old or fully new (netns lab)', {
       [
         `for k in ${SYSCTLS.join(' ')}; do printf '%s=%s\\n' "$k" "$(sysctl -n "$k" 2>/dev/null)"; done`,
         // The VIP on a director's ens224 is VRRP's to move (whichever director is MASTER), not up's.
-      "/usr/sbin/ip -o addr show | awk '{print $2, $3, $4}' | grep -v '^ens224 inet 192[.]168[.]100[.]9/'",
+        "/usr/sbin/ip -o addr show | awk '{print $2, $3, $4}' | grep -v '^ens224 inet 192[.]168[.]100[.]9/'",
         '/usr/sbin/ip route show',
         `for f in ${MANAGED.join(' ')}; do if [ -e "$f" ]; then echo "== $f $(stat -c %a "$f")"; cat "$f"; else echo "== $f absent"; fi; done`,
         'if [ -f /run/keepalived.pid ] && kill -0 "$(cat /run/keepalived.pid)" 2>/dev/null; then echo keepalived running; else echo keepalived stopped; fi',

@@ -16,7 +16,9 @@ const root = process.getuid?.() === 0;
 const X = ['--without-ipvs'];
 const DIRECTORS = ['load1', 'load2'];
 
-describe('directors.firewall: one nftables table, owned whole (netns lab)', { skip: root ? false : 'needs root (network namespaces)' }, () => {
+describe('directors.firewall: one nftables table, owned whole (netns lab)', {
+  skip: root ? false : 'needs root (network namespaces)',
+}, () => {
   let state: LabState;
   let tmp: string;
   let inv: string;
@@ -28,15 +30,25 @@ describe('directors.firewall: one nftables table, owned whole (netns lab)', { sk
   before(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'lvs-fw-'));
     // Seed 003 under its own lab name, so it never meets the VM lab of the same seed.
-    const text = readFileSync(join(ROOT, 'inventories', 'seed-003-nat-keepalived.yaml'), 'utf8').replace(/^name: .*$/m, 'name: lvs-fw-lab');
+    const text = readFileSync(join(ROOT, 'inventories', 'seed-003-nat-keepalived.yaml'), 'utf8').replace(
+      /^name: .*$/m,
+      'name: lvs-fw-lab',
+    );
     inv = join(tmp, 'fw.yaml');
     writeFileSync(inv, text);
     locked = join(tmp, 'locked.yaml');
-    writeFileSync(locked, text.replace('admin_networks: [203.0.113.0/24]', 'admin_networks: [198.51.100.0/24]'));
+    writeFileSync(
+      locked,
+      text.replace('admin_networks: [203.0.113.0/24]', 'admin_networks: [198.51.100.0/24]'),
+    );
     process.env.LVS_VRRP_PASS = 'fw-lab1';
     state = (await labUp(await loadInventory(inv))).state;
     // Someone else's table on load1: lvs-deploy must never touch it.
-    const foreign = await hostExec(state, 'load1', "printf 'table ip theirs {\\n\\tchain c {\\n\\t\\ttype filter hook input priority 10; policy accept;\\n\\t}\\n}\\n' | nft -f -");
+    const foreign = await hostExec(
+      state,
+      'load1',
+      "printf 'table ip theirs {\\n\\tchain c {\\n\\t\\ttype filter hook input priority 10; policy accept;\\n\\t}\\n}\\n' | nft -f -",
+    );
     assert.equal(foreign.code, 0, foreign.stderr);
   });
   after(async () => {
@@ -47,25 +59,43 @@ describe('directors.firewall: one nftables table, owned whole (netns lab)', { sk
   test('policy drop that would cut the SSH session of up is refused on the directors before anything changes', async () => {
     const r = await lvs(['up', locked]);
     assert.notEqual(r.code, 0, r.stdout);
-    assert.match(r.stdout + r.stderr, /firewall policy drop would cut this SSH session: 203\.0\.113\.\d+ .*not in directors\.firewall\.admin_networks \(198\.51\.100\.0\/24\)/);
+    assert.match(
+      r.stdout + r.stderr,
+      /firewall policy drop would cut this SSH session: 203\.0\.113\.\d+ .*not in directors\.firewall\.admin_networks \(198\.51\.100\.0\/24\)/,
+    );
     for (const d of DIRECTORS) {
       assert.doesNotMatch(await sh(d, 'nft list tables'), /lvs_deploy/, `${d}: no table loaded`);
-      assert.equal((await hostExec(state, d, 'test -e /etc/lvs-deploy/firewall.nft')).code, 1, `${d}: no rules file written`);
-      assert.equal((await hostExec(state, d, 'test -e /var/lib/lvs-deploy/state.json')).code, 1, `${d}: nothing at all changed`);
+      assert.equal(
+        (await hostExec(state, d, 'test -e /etc/lvs-deploy/firewall.nft')).code,
+        1,
+        `${d}: no rules file written`,
+      );
+      assert.equal(
+        (await hostExec(state, d, 'test -e /var/lib/lvs-deploy/state.json')).code,
+        1,
+        `${d}: nothing at all changed`,
+      );
     }
   });
 
   test('up loads the table on both directors, leaves the other table alone, and plan is then empty', async () => {
     const r = await lvs(['up', inv]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /firewall load table inet lvs_deploy from \/etc\/lvs-deploy\/firewall\.nft \(rules changed\)/);
+    assert.match(
+      r.stdout,
+      /firewall load table inet lvs_deploy from \/etc\/lvs-deploy\/firewall\.nft \(rules changed\)/,
+    );
     for (const d of DIRECTORS) {
       const table = await sh(d, 'nft list table inet lvs_deploy');
       assert.match(table, /policy drop/);
       assert.match(table, /masquerade/);
     }
     assert.match(await sh('load1', 'nft list tables'), /table ip theirs/);
-    assert.doesNotMatch(await sh('web1', 'nft list tables 2>/dev/null'), /lvs_deploy/, 'real servers get no firewall');
+    assert.doesNotMatch(
+      await sh('web1', 'nft list tables 2>/dev/null'),
+      /lvs_deploy/,
+      'real servers get no firewall',
+    );
     const plan = await lvs(['plan', inv, '--detailed-exitcode']);
     assert.equal(plan.code, 0, plan.stdout);
   });
@@ -74,7 +104,10 @@ describe('directors.firewall: one nftables table, owned whole (netns lab)', { sk
     await sh('load1', 'nft add rule inet lvs_deploy input tcp dport 8080 accept');
     const plan = await lvs(['plan', inv, '--detailed-exitcode']);
     assert.equal(plan.code, 3, plan.stdout);
-    assert.match(plan.stdout, /firewall load table inet lvs_deploy .*\(live table differs from what up loaded\)/);
+    assert.match(
+      plan.stdout,
+      /firewall load table inet lvs_deploy .*\(live table differs from what up loaded\)/,
+    );
     const r = await lvs(['up', inv]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.doesNotMatch(await sh('load1', 'nft list table inet lvs_deploy'), /8080/);
@@ -87,7 +120,10 @@ describe('directors.firewall: one nftables table, owned whole (netns lab)', { sk
     for (const d of DIRECTORS) {
       assert.doesNotMatch(await sh(d, 'nft list tables'), /lvs_deploy/, `${d}: table removed`);
       assert.equal((await hostExec(state, d, 'test -e /etc/lvs-deploy/firewall.nft')).code, 1);
-      assert.equal((await hostExec(state, d, 'test -e /etc/systemd/system/lvs-deploy-firewall.service')).code, 1);
+      assert.equal(
+        (await hostExec(state, d, 'test -e /etc/systemd/system/lvs-deploy-firewall.service')).code,
+        1,
+      );
     }
     assert.match(await sh('load1', 'nft list tables'), /table ip theirs/);
   });

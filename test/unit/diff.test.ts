@@ -19,5 +19,10 @@ test('equal files give no diff', () => {
 test('distant changes give two hunks', () => {
   const before = Array.from({ length: 30 }, (_, i) => `l${i}`).join('\n');
   const after = before.replace('l2\n', 'L2\n').replace('l25', 'L25');
-  assert.equal(unifiedDiff('/f', before, after).split('\n').filter((l) => l.startsWith('@@')).length, 2);
+  assert.equal(
+    unifiedDiff('/f', before, after)
+      .split('\n')
+      .filter((l) => l.startsWith('@@')).length,
+    2,
+  );
 });

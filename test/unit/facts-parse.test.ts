@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseFacts } from '../../src/facts/parse.js';
 
-const fixture = (name: string) => parseFacts(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'facts', name), 'utf8'));
+const fixture = (name: string) =>
+  parseFacts(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'facts', name), 'utf8'));
 
 describe('facts parser (captured outputs)', () => {
   test('a fresh DR real server: Debian, no systemd, no IPVS, ARP sysctls at 0, nothing owned', () => {
@@ -38,7 +39,10 @@ describe('facts parser (captured outputs)', () => {
 
   test('a converged NAT real server: default route through the director', () => {
     const f = fixture('nat-realserver-converged.txt');
-    assert.deepEqual(f.routes.find((r) => r.dst === 'default'), { dst: 'default', via: '10.78.0.1', dev: 'eth0' });
+    assert.deepEqual(
+      f.routes.find((r) => r.dst === 'default'),
+      { dst: 'default', via: '10.78.0.1', dev: 'eth0' },
+    );
   });
 
   test('a director on a kernel without IPVS: no table to read, packages known', () => {
@@ -51,7 +55,12 @@ describe('facts parser (captured outputs)', () => {
   });
 
   test('a truncated output is an error, not a guess', () => {
-    const text = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'facts', 'dr-realserver-fresh.txt'), 'utf8');
-    assert.deepEqual(parseFacts(text.slice(0, text.indexOf('==>lvs:end'))).errors, ['facts output is incomplete (no end marker)']);
+    const text = readFileSync(
+      join(import.meta.dirname, '..', 'fixtures', 'facts', 'dr-realserver-fresh.txt'),
+      'utf8',
+    );
+    assert.deepEqual(parseFacts(text.slice(0, text.indexOf('==>lvs:end'))).errors, [
+      'facts output is incomplete (no end marker)',
+    ]);
   });
 });

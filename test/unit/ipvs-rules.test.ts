@@ -6,14 +6,23 @@ import type { IpvsService } from '../../src/model/types.js';
 
 const seed001: IpvsService = {
   key: serviceKey({ protocol: 'tcp', vip: '200.0.0.10', port: 80 }),
-  protocol: 'tcp', vip: '200.0.0.10', port: 80, family: 4, scheduler: 'wlc', flags: [], ops: false,
+  protocol: 'tcp',
+  vip: '200.0.0.10',
+  port: 80,
+  family: 4,
+  scheduler: 'wlc',
+  flags: [],
+  ops: false,
   persistence: { timeout: 600 },
   dests: [{ address: '192.168.3.2', port: 80, forwarding: 'nat', weight: 100 }],
 };
 
 describe('ipvsadm rules (-S -n form)', () => {
   test("seed 001's table renders exactly as ipvsadm -S -n prints it", () => {
-    assert.equal(formatRules([seed001]), '-A -t 200.0.0.10:80 -s wlc -p 600\n-a -t 200.0.0.10:80 -r 192.168.3.2:80 -m -w 100\n');
+    assert.equal(
+      formatRules([seed001]),
+      '-A -t 200.0.0.10:80 -s wlc -p 600\n-a -t 200.0.0.10:80 -r 192.168.3.2:80 -m -w 100\n',
+    );
   });
 
   test('what ipvsadm -S -n prints parses back to the same table', () => {
@@ -44,11 +53,16 @@ describe('ipvsadm rules (-S -n form)', () => {
     assert.equal(v6?.dests[0]?.weight, 0);
     const fw = services.find((s) => s.fwmark === 7);
     assert.equal(fw?.dests[0]?.forwarding, 'tun');
-    assert.deepEqual(parseRules(formatRules(services)).services, parseRules(formatRules(parseRules(formatRules(services)).services)).services);
+    assert.deepEqual(
+      parseRules(formatRules(services)).services,
+      parseRules(formatRules(parseRules(formatRules(services)).services)).services,
+    );
   });
 
   test('lines it does not understand are reported, not dropped silently', () => {
-    assert.deepEqual(parseRules('-A -t 1.2.3.4:80 -s rr\n--start-daemon master\n').unparsed, ['--start-daemon master']);
+    assert.deepEqual(parseRules('-A -t 1.2.3.4:80 -s rr\n--start-daemon master\n').unparsed, [
+      '--start-daemon master',
+    ]);
   });
 });
 
@@ -65,14 +79,18 @@ describe('scheduler change without refusing a connection', () => {
   });
 
   test('a service that becomes persistent keeps its own timeout as the last edit', () => {
-    assert.deepEqual(lines(schedulerBridge(plain, { ...plain, scheduler: 'wlc', persistence: { timeout: 600 } })), [
-      '-E -t 200.0.0.10:80 -s rr -p 1',
-      '-E -t 200.0.0.10:80 -s wlc -p 600',
-    ]);
+    assert.deepEqual(
+      lines(schedulerBridge(plain, { ...plain, scheduler: 'wlc', persistence: { timeout: 600 } })),
+      ['-E -t 200.0.0.10:80 -s rr -p 1', '-E -t 200.0.0.10:80 -s wlc -p 600'],
+    );
   });
 
   test('an already persistent service, or a change that keeps the scheduler, is one edit', () => {
-    assert.deepEqual(lines(schedulerBridge(seed001, { ...seed001, scheduler: 'rr' })), ['-E -t 200.0.0.10:80 -s rr -p 600']);
-    assert.deepEqual(lines(schedulerBridge(plain, { ...plain, flags: ['sh-port'] })), ['-E -t 200.0.0.10:80 -s rr -b sh-port']);
+    assert.deepEqual(lines(schedulerBridge(seed001, { ...seed001, scheduler: 'rr' })), [
+      '-E -t 200.0.0.10:80 -s rr -p 600',
+    ]);
+    assert.deepEqual(lines(schedulerBridge(plain, { ...plain, flags: ['sh-port'] })), [
+      '-E -t 200.0.0.10:80 -s rr -b sh-port',
+    ]);
   });
 });

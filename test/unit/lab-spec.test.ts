@@ -48,9 +48,15 @@ test('freeAddress scans downward within small subnets and gives up when full', (
 test('real servers get responders per protocol and port; DR/TUN ones answer on the VIP', () => {
   const spec = labSpecFromInventory(natLab('nat'));
   const r = (h: string) => spec.hosts.find((x) => x.name === h);
-  assert.deepEqual(r('web1')?.responders, [{ protocol: 'tcp', port: 80, family: 4, answersVip: false, vips: [] }]);
-  assert.deepEqual(r('web2')?.responders, [{ protocol: 'tcp', port: 8080, family: 4, answersVip: false, vips: [] }]);
-  assert.deepEqual(r('dns1')?.responders, [{ protocol: 'udp', port: 53, family: 4, answersVip: false, vips: [] }]);
+  assert.deepEqual(r('web1')?.responders, [
+    { protocol: 'tcp', port: 80, family: 4, answersVip: false, vips: [] },
+  ]);
+  assert.deepEqual(r('web2')?.responders, [
+    { protocol: 'tcp', port: 8080, family: 4, answersVip: false, vips: [] },
+  ]);
+  assert.deepEqual(r('dns1')?.responders, [
+    { protocol: 'udp', port: 53, family: 4, answersVip: false, vips: [] },
+  ]);
   assert.equal(r('lb')?.realServer, false);
   assert.deepEqual(r('lb')?.responders, []);
   const dr = inventory(

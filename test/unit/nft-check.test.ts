@@ -23,7 +23,11 @@ function run(cmd: string, args: string[], input?: string): { status: number; out
 const nft = (args: string[], input?: string) => run('ip', ['netns', 'exec', NS, 'nft', ...args], input);
 
 const skip =
-  process.getuid?.() !== 0 ? 'needs root (ip netns)' : run('nft', ['--version']).status === 127 ? 'nftables is not installed' : false;
+  process.getuid?.() !== 0
+    ? 'needs root (ip netns)'
+    : run('nft', ['--version']).status === 127
+      ? 'nftables is not installed'
+      : false;
 
 describe('firewall.nft passes the real nft -c and replaces only its own table', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'lvs-nft-'));
@@ -35,7 +39,9 @@ describe('firewall.nft passes the real nft -c and replaces only its own table', 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const files = readdirSync(join(ROOT, 'inventories')).filter((n) => n.endsWith('.yaml')).sort();
+  const files = readdirSync(join(ROOT, 'inventories'))
+    .filter((n) => n.endsWith('.yaml'))
+    .sort();
   test('every example with directors.firewall renders a table nft accepts, loaded twice without a trace of the first', async () => {
     let checked = 0;
     for (const name of files) {
@@ -49,7 +55,13 @@ describe('firewall.nft passes the real nft -c and replaces only its own table', 
         const c = nft(['-c', '-f', path]);
         assert.equal(c.status, 0, `${name} ${host}: nft -c -f refused it:\n${c.out}`);
         // Someone else's table must survive both loads untouched.
-        assert.equal(nft(['-f', '-'], 'table ip other {\n\tchain c {\n\t\ttype filter hook input priority 10; policy accept;\n\t}\n}\n').status, 0);
+        assert.equal(
+          nft(
+            ['-f', '-'],
+            'table ip other {\n\tchain c {\n\t\ttype filter hook input priority 10; policy accept;\n\t}\n}\n',
+          ).status,
+          0,
+        );
         assert.equal(nft(['-f', path]).status, 0);
         const first = nft(['-s', 'list', 'table', 'inet', 'lvs_deploy']);
         assert.equal(nft(['-f', path]).status, 0, 'loading the same file again (the table exists) works');
@@ -66,7 +78,10 @@ describe('firewall.nft passes the real nft -c and replaces only its own table', 
 
   test('a broken rules file is refused by nft -c (so up never replaces the live file with it)', () => {
     const path = join(dir, 'broken.nft');
-    writeFileSync(path, 'table inet lvs_deploy\ndelete table inet lvs_deploy\ntable inet lvs_deploy {\n\tchain input {\n\t\tip daddr 203.0.113.3 tcp dport 80 acept\n\t}\n}\n');
+    writeFileSync(
+      path,
+      'table inet lvs_deploy\ndelete table inet lvs_deploy\ntable inet lvs_deploy {\n\tchain input {\n\t\tip daddr 203.0.113.3 tcp dport 80 acept\n\t}\n}\n',
+    );
     const r = nft(['-c', '-f', path]);
     assert.notEqual(r.status, 0);
     assert.match(r.out, /acept/);

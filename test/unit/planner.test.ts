@@ -9,34 +9,82 @@ import { planHost } from '../../src/planner/plan.js';
 
 const svc = (dests: IpvsService['dests'], scheduler = 'rr'): IpvsService => ({
   key: serviceKey({ protocol: 'tcp', vip: '10.0.0.100', port: 80 }),
-  protocol: 'tcp', vip: '10.0.0.100', port: 80, family: 4, scheduler, flags: [], ops: false, dests,
+  protocol: 'tcp',
+  vip: '10.0.0.100',
+  port: 80,
+  family: 4,
+  scheduler,
+  flags: [],
+  ops: false,
+  dests,
 });
 const rs1 = { address: '10.0.1.1', port: 80, forwarding: 'nat' as const, weight: 1 };
 const rs2 = { address: '10.0.1.2', port: 80, forwarding: 'nat' as const, weight: 1 };
-const keepalived = { name: 'keepalived' as const, unit: 'keepalived.service', command: ['keepalived'], pidfile: '/run/keepalived.pid', reload: 'hup' as const };
+const keepalived = {
+  name: 'keepalived' as const,
+  unit: 'keepalived.service',
+  command: ['keepalived'],
+  pidfile: '/run/keepalived.pid',
+  reload: 'hup' as const,
+};
 
 function desired(over: Partial<DesiredHost> = {}): DesiredHost {
   return {
-    host: 'd1', address: '10.0.0.1', kinds: ['director'], roles: ['director'], packages: ['ipvsadm'], modules: ['ip_vs'],
+    host: 'd1',
+    address: '10.0.0.1',
+    kinds: ['director'],
+    roles: ['director'],
+    packages: ['ipvsadm'],
+    modules: ['ip_vs'],
     sysctls: { 'net.ipv4.ip_forward': '1' },
-    files: [{ path: '/etc/ipvsadm.rules', content: 'x\n', mode: '0644', owner: 'root', group: 'root', notify: [], secret: false }],
-    links: [], addresses: [{ dev: 'eth0', cidr: '10.0.0.100/32' }], routes: [], rules: [],
-    ipvs: [svc([rs1, rs2])], ipvsStatic: true, syncDaemons: [], daemons: [], handlers: [], floatingAddresses: [],
+    files: [
+      {
+        path: '/etc/ipvsadm.rules',
+        content: 'x\n',
+        mode: '0644',
+        owner: 'root',
+        group: 'root',
+        notify: [],
+        secret: false,
+      },
+    ],
+    links: [],
+    addresses: [{ dev: 'eth0', cidr: '10.0.0.100/32' }],
+    routes: [],
+    rules: [],
+    ipvs: [svc([rs1, rs2])],
+    ipvsStatic: true,
+    syncDaemons: [],
+    daemons: [],
+    handlers: [],
+    floatingAddresses: [],
     ...over,
   };
 }
 
 function converged(d: DesiredHost): HostFacts {
   return {
-    os: { family: 'debian', id: 'debian', version: '12' }, systemd: false, ipvsAvailable: true,
+    os: { family: 'debian', id: 'debian', version: '12' },
+    systemd: false,
+    ipvsAvailable: true,
     sysctls: { ...d.sysctls },
-    addresses: [...d.addresses], links: d.links.map((l) => ({ name: l.name, up: true })), routes: [...d.routes], rules: [...d.rules],
-    files: Object.fromEntries(d.files.map((f) => [f.path, { content: f.content, mode: f.mode, owner: f.owner, group: f.group }])),
+    addresses: [...d.addresses],
+    links: d.links.map((l) => ({ name: l.name, up: true })),
+    routes: [...d.routes],
+    rules: [...d.rules],
+    files: Object.fromEntries(
+      d.files.map((f) => [f.path, { content: f.content, mode: f.mode, owner: f.owner, group: f.group }]),
+    ),
     packages: Object.fromEntries(d.packages.map((p) => [p, true])),
     modules: Object.fromEntries(d.modules.map((m) => [m, true])),
     ipvs: structuredClone(d.ipvs),
     daemons: Object.fromEntries(d.daemons.map((x) => [x.name, { running: true }])),
-    state: { ...emptyState('t'), ipvs: d.ipvs.map((s) => s.key), addresses: d.addresses, files: d.files.map((f) => ({ path: f.path, hadOriginal: false })) },
+    state: {
+      ...emptyState('t'),
+      ipvs: d.ipvs.map((s) => s.key),
+      addresses: d.addresses,
+      files: d.files.map((f) => ({ path: f.path, hadOriginal: false })),
+    },
     firewall: d.firewall ? { live: 'table inet lvs_deploy {}', loaded: 'table inet lvs_deploy {}' } : null,
     sshClient: '',
     errors: [],
@@ -65,7 +113,14 @@ describe('planner', () => {
   });
 
   test('IPVS is reconciled by edits: add, reweight, drain — never a flush', () => {
-    const d = desired({ ipvs: [svc([{ ...rs1, weight: 3 }, { address: '10.0.1.3', port: 80, forwarding: 'nat', weight: 1 }])] });
+    const d = desired({
+      ipvs: [
+        svc([
+          { ...rs1, weight: 3 },
+          { address: '10.0.1.3', port: 80, forwarding: 'nat', weight: 1 },
+        ]),
+      ],
+    });
     const f = converged(desired());
     assert.deepEqual(lines(d, f), [
       'ipvs edit -a -t 10.0.0.100:80 -r 10.0.1.1:80 -m -w 1 → -a -t 10.0.0.100:80 -r 10.0.1.1:80 -m -w 3',
@@ -76,13 +131,20 @@ describe('planner', () => {
 
   test('a scheduler change edits the service in place', () => {
     const d = desired({ ipvs: [svc([rs1, rs2], 'wlc')] });
-    assert.deepEqual(lines(d, converged(desired())), ['ipvs edit -A -t 10.0.0.100:80 -s rr → -A -t 10.0.0.100:80 -s wlc']);
+    assert.deepEqual(lines(d, converged(desired())), [
+      'ipvs edit -A -t 10.0.0.100:80 -s rr → -A -t 10.0.0.100:80 -s wlc',
+    ]);
   });
 
   test('IPVS services the inventory does not own are never touched', () => {
     const d = desired();
     const f = converged(d);
-    const foreign = { ...svc([rs1]), key: serviceKey({ protocol: 'tcp', vip: '10.9.9.9', port: 443 }), vip: '10.9.9.9', port: 443 };
+    const foreign = {
+      ...svc([rs1]),
+      key: serviceKey({ protocol: 'tcp', vip: '10.9.9.9', port: 443 }),
+      vip: '10.9.9.9',
+      port: 443,
+    };
     f.ipvs = [...(f.ipvs ?? []), foreign];
     assert.deepEqual(planHost(d, f).changes, []);
   });
@@ -107,13 +169,32 @@ describe('planner', () => {
   });
 
   test('a changed keepalived.conf reloads a running keepalived once; a stopped one is just started', () => {
-    const file = { path: '/etc/keepalived/keepalived.conf', content: 'new\n', mode: '0640', owner: 'root', group: 'root', notify: ['reload-keepalived'], secret: true };
-    const d = desired({ ipvsStatic: false, files: [file], daemons: [keepalived], handlers: [{ name: 'reload-keepalived', action: 'reload', target: 'keepalived' }] });
+    const file = {
+      path: '/etc/keepalived/keepalived.conf',
+      content: 'new\n',
+      mode: '0640',
+      owner: 'root',
+      group: 'root',
+      notify: ['reload-keepalived'],
+      secret: true,
+    };
+    const d = desired({
+      ipvsStatic: false,
+      files: [file],
+      daemons: [keepalived],
+      handlers: [{ name: 'reload-keepalived', action: 'reload', target: 'keepalived' }],
+    });
     const f = converged(d);
     f.files[file.path] = { ...file, content: 'old\n' };
-    assert.deepEqual(lines(d, f), ['file update /etc/keepalived/keepalived.conf', 'handler reload keepalived']);
+    assert.deepEqual(lines(d, f), [
+      'file update /etc/keepalived/keepalived.conf',
+      'handler reload keepalived',
+    ]);
     f.daemons.keepalived = { running: false };
-    assert.deepEqual(lines(d, f), ['file update /etc/keepalived/keepalived.conf', 'service start keepalived']);
+    assert.deepEqual(lines(d, f), [
+      'file update /etc/keepalived/keepalived.conf',
+      'service start keepalived',
+    ]);
   });
 
   test('sysctls up changed come back to what it found when no longer wanted', () => {
@@ -129,7 +210,13 @@ describe('planner', () => {
   test('down undoes only what up recorded', () => {
     const d = desired();
     const f = converged(d);
-    f.state = { ...emptyState('t'), sysctlOriginals: { 'net.ipv4.ip_forward': '0' }, addresses: d.addresses, ipvs: d.ipvs.map((s) => s.key), files: [{ path: '/etc/ipvsadm.rules', hadOriginal: true }] };
+    f.state = {
+      ...emptyState('t'),
+      sysctlOriginals: { 'net.ipv4.ip_forward': '0' },
+      addresses: d.addresses,
+      ipvs: d.ipvs.map((s) => s.key),
+      files: [{ path: '/etc/ipvsadm.rules', hadOriginal: true }],
+    };
     const plan = planDown('d1', f, []);
     assert.deepEqual(plan.changes.map(describeChange), [
       'ipvs remove -A -t 10.0.0.100:80 -s rr',
@@ -141,8 +228,20 @@ describe('planner', () => {
   });
 
   describe('firewall (directors.firewall: the nftables table inet lvs_deploy)', () => {
-    const fw = { path: '/etc/lvs-deploy/firewall.nft', policy: 'drop' as const, adminNetworks: ['198.51.100.0/24'] };
-    const fwFile = { path: fw.path, content: 'table inet lvs_deploy {}\n', mode: '0644', owner: 'root', group: 'root', notify: [], secret: false };
+    const fw = {
+      path: '/etc/lvs-deploy/firewall.nft',
+      policy: 'drop' as const,
+      adminNetworks: ['198.51.100.0/24'],
+    };
+    const fwFile = {
+      path: fw.path,
+      content: 'table inet lvs_deploy {}\n',
+      mode: '0644',
+      owner: 'root',
+      group: 'root',
+      notify: [],
+      secret: false,
+    };
     const withFw = () => desired({ firewall: fw, files: [fwFile] });
 
     test('a converged table plans nothing', () => {
@@ -154,7 +253,10 @@ describe('planner', () => {
       const d = withFw();
       const f = converged(d);
       f.files[fw.path] = { content: 'old\n', mode: '0644', owner: 'root', group: 'root' };
-      assert.deepEqual(lines(d, f), ['file update /etc/lvs-deploy/firewall.nft', 'firewall load table inet lvs_deploy from /etc/lvs-deploy/firewall.nft (rules changed)']);
+      assert.deepEqual(lines(d, f), [
+        'file update /etc/lvs-deploy/firewall.nft',
+        'firewall load table inet lvs_deploy from /etc/lvs-deploy/firewall.nft (rules changed)',
+      ]);
     });
 
     test('a flushed or hand-edited live table is loaded again', () => {
@@ -171,7 +273,10 @@ describe('planner', () => {
       const f = { ...converged(d), sshClient: '203.0.113.9' };
       const plan = planHost(d, f);
       assert.deepEqual(plan.changes, []);
-      assert.match(plan.blockers.join(), /would cut this SSH session: 203\.0\.113\.9 .* not in directors\.firewall\.admin_networks \(198\.51\.100\.0\/24\)/);
+      assert.match(
+        plan.blockers.join(),
+        /would cut this SSH session: 203\.0\.113\.9 .* not in directors\.firewall\.admin_networks \(198\.51\.100\.0\/24\)/,
+      );
       assert.deepEqual(planHost(d, { ...f, sshClient: '198.51.100.7' }).blockers, []);
     });
 

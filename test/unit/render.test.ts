@@ -451,16 +451,35 @@ describe('directors.firewall (seed 003: the director is also the gateway and fir
     const all = expandInventory(inv);
     const fw1 = file(host(all, 'load1'), '/etc/lvs-deploy/firewall.nft');
     const fw2 = file(host(all, 'load2'), '/etc/lvs-deploy/firewall.nft');
-    assert.match(fw1, /^table inet lvs_deploy\ndelete table inet lvs_deploy\n\ntable inet lvs_deploy \{$/m, 'the whole table is replaced in one transaction');
+    assert.match(
+      fw1,
+      /^table inet lvs_deploy\ndelete table inet lvs_deploy\n\ntable inet lvs_deploy \{$/m,
+      'the whole table is replaced in one transaction',
+    );
     assert.match(fw1, /type filter hook input priority filter; policy drop;/);
-    assert.match(fw1, /ip saddr \{ 203\.0\.113\.2, 192\.168\.20\.2 \} meta l4proto 112 accept/, 'load1 accepts VRRP from load2 only');
-    assert.match(fw2, /ip saddr \{ 203\.0\.113\.1, 192\.168\.20\.1 \} meta l4proto 112 accept/, 'load2 accepts VRRP from load1 only');
+    assert.match(
+      fw1,
+      /ip saddr \{ 203\.0\.113\.2, 192\.168\.20\.2 \} meta l4proto 112 accept/,
+      'load1 accepts VRRP from load2 only',
+    );
+    assert.match(
+      fw2,
+      /ip saddr \{ 203\.0\.113\.1, 192\.168\.20\.1 \} meta l4proto 112 accept/,
+      'load2 accepts VRRP from load1 only',
+    );
     assert.match(fw1, /ip daddr 203\.0\.113\.3 tcp dport 80 accept/);
     assert.match(fw1, /ip saddr \{ 203\.0\.113\.0\/24 \} tcp dport 22 accept/);
     assert.match(fw1, /oifname "eth0" ip saddr \{ 192\.168\.20\.11, 192\.168\.20\.12 \} masquerade/);
-    assert.deepEqual(host(all, 'load1').firewall, { path: '/etc/lvs-deploy/firewall.nft', policy: 'drop', adminNetworks: ['203.0.113.0/24'] });
+    assert.deepEqual(host(all, 'load1').firewall, {
+      path: '/etc/lvs-deploy/firewall.nft',
+      policy: 'drop',
+      adminNetworks: ['203.0.113.0/24'],
+    });
     assert.equal(host(all, 'web1').firewall, undefined, 'real servers get no firewall');
-    assert.ok(host(all, 'load1').files.some((f) => f.path === '/etc/systemd/system/lvs-deploy-firewall.service'), 'restored at boot');
+    assert.ok(
+      host(all, 'load1').files.some((f) => f.path === '/etc/systemd/system/lvs-deploy-firewall.service'),
+      'restored at boot',
+    );
     assert.ok(host(all, 'load1').packages.includes('nftables'));
   });
 

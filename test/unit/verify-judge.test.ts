@@ -2,11 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Inventory, VirtualService } from '../../src/inventory/types.js';
 import { judgeTraffic } from '../../src/verify/checks.js';
-import { parseProbeOutput, type ProbeSpec } from '../../src/verify/probes.js';
+import { type ProbeSpec, parseProbeOutput } from '../../src/verify/probes.js';
 
 function service(over: Partial<VirtualService> = {}): VirtualService {
   return {
-    name: 'http', vip: '192.0.2.9', family: 4, protocol: 'tcp', port: 80, scheduler: 'rr', flags: [], ops: false, forwarding: 'dr',
+    name: 'http',
+    vip: '192.0.2.9',
+    family: 4,
+    protocol: 'tcp',
+    port: 80,
+    scheduler: 'rr',
+    flags: [],
+    ops: false,
+    forwarding: 'dr',
     real_servers: [
       { host: 'web1', address: '192.0.2.20', port: 80, weight: 1, forwarding: 'dr' },
       { host: 'web2', address: '192.0.2.21', port: 80, weight: 1, forwarding: 'dr' },
@@ -15,7 +23,10 @@ function service(over: Partial<VirtualService> = {}): VirtualService {
   };
 }
 const inv = {} as Inventory;
-const spec = (s: VirtualService, requests = 4): ProbeSpec => ({ service: s, probe: { service: s.name, url: 'http://192.0.2.9/', tcp: false, udp: false, requests } });
+const spec = (s: VirtualService, requests = 4): ProbeSpec => ({
+  service: s,
+  probe: { service: s.name, url: 'http://192.0.2.9/', tcp: false, udp: false, requests },
+});
 const judge = (s: VirtualService, out: string, macs = new Map<string, string>()) => {
   const [o] = parseProbeOutput(out, [spec(s)]);
   assert.ok(o);
@@ -24,10 +35,19 @@ const judge = (s: VirtualService, out: string, macs = new Map<string, string>())
 
 describe('verify judges traffic against the scheduler', () => {
   test('round robin without persistence: every real server must answer', () => {
-    assert.equal(judge(service(), '==>probe 0 192.0.2.9\nok web1\nok web2\nok web1\nok web2\n==>probe end\n').ok, true);
+    assert.equal(
+      judge(service(), '==>probe 0 192.0.2.9\nok web1\nok web2\nok web1\nok web2\n==>probe end\n').ok,
+      true,
+    );
     const v = judge(service(), '==>probe 0 192.0.2.9\nok web1\nok web1\nok web1\nok web1\n');
     assert.equal(v.ok, false);
-    assert.deepEqual(v.rows.map((r) => [r.answered, r.ok]), [[4, true], [0, false]]);
+    assert.deepEqual(
+      v.rows.map((r) => [r.answered, r.ok]),
+      [
+        [4, true],
+        [0, false],
+      ],
+    );
   });
 
   test('with persistence one client sticks to one real server, and two answering is a failure', () => {
@@ -40,7 +60,9 @@ describe('verify judges traffic against the scheduler', () => {
 
   test('a drained (weight 0) real server must not answer', () => {
     const s = service();
-    s.real_servers[1]!.weight = 0;
+    const second = s.real_servers[1];
+    assert.ok(second);
+    second.weight = 0;
     assert.equal(judge(s, '==>probe 0 x\nok web1\nok web1\nok web1\nok web1\n').ok, true);
     assert.equal(judge(s, '==>probe 0 x\nok web1\nok web2\nok web1\nok web1\n').ok, false);
   });
@@ -53,7 +75,11 @@ describe('verify judges traffic against the scheduler', () => {
   });
 
   test('two MACs answering ARP for a DR VIP is flagged with the fix', () => {
-    const v = judge(service(), '==>probe 0 x\nok web1\nok web2\nok web1\nok web2\narp 02:00:00:00:00:01 02:00:00:00:00:02\n', new Map([['02:00:00:00:00:02', 'web2']]));
+    const v = judge(
+      service(),
+      '==>probe 0 x\nok web1\nok web2\nok web1\nok web2\narp 02:00:00:00:00:01 02:00:00:00:00:02\n',
+      new Map([['02:00:00:00:00:02', 'web2']]),
+    );
     assert.equal(v.ok, false);
     assert.match(v.notes.join(' '), /answered by 2 MACs \(02:00:00:00:00:01, web2\).*arp_ignore=1/);
   });

@@ -16,7 +16,12 @@ import { parseStream, streamCommand } from './stream.js';
 const BEFORE = join(import.meta.dirname, 'live-before.yaml');
 const AFTER = join(import.meta.dirname, 'live-after.yaml');
 
-const skip = process.getuid?.() !== 0 ? 'needs root' : !existsSync('/usr/bin/qemu-system-x86_64') ? 'qemu missing' : false;
+const skip =
+  process.getuid?.() !== 0
+    ? 'needs root'
+    : !existsSync('/usr/bin/qemu-system-x86_64')
+      ? 'qemu missing'
+      : false;
 
 describe('live changes through a VIP under traffic (real kernel IPVS)', { skip }, () => {
   let inv: Inventory;
@@ -44,7 +49,9 @@ describe('live changes through a VIP under traffic (real kernel IPVS)', { skip }
     assert.equal(up.code, 0, up.stdout + up.stderr);
     assert.match(up.stdout, /drain\+delete -t 192\.168\.50\.100:80 -r 10\.50\.0\.12:80/);
     assert.match(up.stdout, /ipvs edit -A -t 192\.168\.50\.100:80 -s rr → -A -t 192\.168\.50\.100:80 -s wrr/);
-    process.stdout.write(`# live change: ${result.ok + result.fail} requests, ${result.fail} failed; ${result.longOk + result.longFail} long-lived, ${result.longFail} broken\n`);
+    process.stdout.write(
+      `# live change: ${result.ok + result.fail} requests, ${result.fail} failed; ${result.longOk + result.longFail} long-lived, ${result.longFail} broken\n`,
+    );
     assert.ok(result.ok > 100, `too few requests went through (${result.ok})`);
     assert.equal(result.fail, 0, result.failures.join('; '));
     assert.equal(result.longFail, 0);
@@ -60,7 +67,9 @@ describe('live changes through a VIP under traffic (real kernel IPVS)', { skip }
     await sleep(5000);
     await vmHostExec(state, 'dir', 'ipvsadm -S -n > /tmp/rules && ipvsadm -C && ipvsadm -R < /tmp/rules');
     const result = parseStream((await traffic).stdout);
-    process.stdout.write(`# naive flush: ${result.ok + result.fail} requests, ${result.fail} failed; ${result.longOk + result.longFail} long-lived, ${result.longFail} broken\n`);
+    process.stdout.write(
+      `# naive flush: ${result.ok + result.fail} requests, ${result.fail} failed; ${result.longOk + result.longFail} long-lived, ${result.longFail} broken\n`,
+    );
     assert.ok(result.fail + result.longFail > 0, 'a flush under traffic was expected to break something');
   });
 });

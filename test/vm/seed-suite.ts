@@ -76,7 +76,9 @@ export function seedSuite(seeds: string[]): void {
       before(async () => {
         inv = await loadInventory(file);
         state = await vmLabUp(inv);
-        process.stdout.write(`# ${seed}: qemu start to every lab host answering ssh: ${(state.vm.bootMs / 1000).toFixed(1)} s\n`);
+        process.stdout.write(
+          `# ${seed}: qemu start to every lab host answering ssh: ${(state.vm.bootMs / 1000).toFixed(1)} s\n`,
+        );
       });
       after(async () => {
         await vmLabDown(inv ?? seed);
@@ -161,7 +163,11 @@ export function seedSuite(seeds: string[]): void {
           );
           assert.equal(await fromWebServer('web2'), '203.0.113.1');
           const served = parseStream((await traffic).stdout);
-          assert.equal(served.fail + served.longFail, 0, `the VIP kept serving: ${served.failures.join('; ')}`);
+          assert.equal(
+            served.fail + served.longFail,
+            0,
+            `the VIP kept serving: ${served.failures.join('; ')}`,
+          );
           assert.ok(served.ok > 40, `too few requests went through (${served.ok})`);
           const closed = await vmHostExec(state, 'client', CONNECT('203.0.113.1', 9));
           assert.match(
@@ -182,39 +188,40 @@ export function seedSuite(seeds: string[]): void {
       }
 
       if (seed.includes('keepalived')) {
-        if (PAIR_CHANGE[seed]) test('a change reaches the BACKUP first and the MASTER last while the VIP keeps serving', async () => {
-          const [pattern, replacement] = PAIR_CHANGE[seed] ?? [/$^/, ''];
-          const changed = join(tmpdir(), `${seed}-changed.yaml`);
-          writeFileSync(changed, readFileSync(file, 'utf8').replace(pattern, replacement));
-          const [master, backup] = [...inv.directors.hosts].sort(
-            (a, b) => (inv.directors.vrrp?.priority[b] ?? 0) - (inv.directors.vrrp?.priority[a] ?? 0),
-          );
-          const svc = inv.services[0];
-          assert.ok(svc && inv.verify && master && backup);
-          const traffic = vmHostExec(
-            state,
-            inv.verify.from,
-            streamCommand(svc.vip, svc.port ?? 80, 20, 10, 2),
-            { timeoutMs: 120_000 },
-          );
-          await new Promise((r) => setTimeout(r, 3000));
-          const up = await lvs(['up', changed]);
-          const result = parseStream((await traffic).stdout);
-          assert.equal(up.code, 0, up.stdout + up.stderr);
-          const backupDone = up.stdout.indexOf(`[${backup}] changed`);
-          const masterStart = up.stdout.indexOf(`[${master}] connect`);
-          assert.ok(
-            backupDone >= 0 && masterStart > backupDone,
-            `the MASTER (${master}) started before the BACKUP (${backup}) finished:\n${up.stdout}`,
-          );
-          process.stdout.write(
-            `# ${seed} pair change: ${result.ok + result.fail} requests, ${result.fail} failed, ${result.longFail} long-lived broken\n`,
-          );
-          assert.equal(result.fail, 0, result.failures.join('; '));
-          assert.equal(result.longFail, 0);
-          const back = await lvs(['up', file]);
-          assert.equal(back.code, 0, back.stdout);
-        });
+        if (PAIR_CHANGE[seed])
+          test('a change reaches the BACKUP first and the MASTER last while the VIP keeps serving', async () => {
+            const [pattern, replacement] = PAIR_CHANGE[seed] ?? [/$^/, ''];
+            const changed = join(tmpdir(), `${seed}-changed.yaml`);
+            writeFileSync(changed, readFileSync(file, 'utf8').replace(pattern, replacement));
+            const [master, backup] = [...inv.directors.hosts].sort(
+              (a, b) => (inv.directors.vrrp?.priority[b] ?? 0) - (inv.directors.vrrp?.priority[a] ?? 0),
+            );
+            const svc = inv.services[0];
+            assert.ok(svc && inv.verify && master && backup);
+            const traffic = vmHostExec(
+              state,
+              inv.verify.from,
+              streamCommand(svc.vip, svc.port ?? 80, 20, 10, 2),
+              { timeoutMs: 120_000 },
+            );
+            await new Promise((r) => setTimeout(r, 3000));
+            const up = await lvs(['up', changed]);
+            const result = parseStream((await traffic).stdout);
+            assert.equal(up.code, 0, up.stdout + up.stderr);
+            const backupDone = up.stdout.indexOf(`[${backup}] changed`);
+            const masterStart = up.stdout.indexOf(`[${master}] connect`);
+            assert.ok(
+              backupDone >= 0 && masterStart > backupDone,
+              `the MASTER (${master}) started before the BACKUP (${backup}) finished:\n${up.stdout}`,
+            );
+            process.stdout.write(
+              `# ${seed} pair change: ${result.ok + result.fail} requests, ${result.fail} failed, ${result.longFail} long-lived broken\n`,
+            );
+            assert.equal(result.fail, 0, result.failures.join('; '));
+            assert.equal(result.longFail, 0);
+            const back = await lvs(['up', file]);
+            assert.equal(back.code, 0, back.stdout);
+          });
 
         test('the MASTER dies: the BACKUP takes the VIP and probes fail for at most 3 s', async () => {
           const svc = inv.services[0];

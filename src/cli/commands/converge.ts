@@ -3,8 +3,8 @@ import { type Command, Option } from '@commander-js/extra-typings';
 import { UsageError } from '../../errors.js';
 import type { HostResult, Mode } from '../../executor/host.js';
 import { type Reporter, runAll } from '../../executor/run.js';
-import type { DesiredHost } from '../../model/types.js';
 import { loadInventory } from '../../inventory/load.js';
+import type { DesiredHost } from '../../model/types.js';
 import { expandHost, expandInventory } from '../../roles/expand.js';
 import { JsonReporter } from '../output/json.js';
 import { LineReporter } from '../output/lines.js';
@@ -27,22 +27,35 @@ export function withoutIpvs(d: DesiredHost): DesiredHost {
   return {
     ...d,
     modules: d.modules.filter((m) => !m.startsWith('ip_vs')),
-    sysctls: Object.fromEntries(Object.entries(d.sysctls).filter(([k]) => !k.startsWith('net.ipv4.vs.') && !k.startsWith('net.ipv6.vs.'))),
+    sysctls: Object.fromEntries(
+      Object.entries(d.sysctls).filter(
+        ([k]) => !k.startsWith('net.ipv4.vs.') && !k.startsWith('net.ipv6.vs.'),
+      ),
+    ),
     files: d.files.map((f) =>
       f.path.endsWith('/sysctl.d/90-lvs-deploy.conf') || f.path.endsWith('/modules-load.d/lvs-deploy.conf')
-        ? { ...f, content: f.content.split('\n').filter((l) => !/^(ip_vs|net\.ipv[46]\.vs\.)/.test(l)).join('\n') }
+        ? {
+            ...f,
+            content: f.content
+              .split('\n')
+              .filter((l) => !/^(ip_vs|net\.ipv[46]\.vs\.)/.test(l))
+              .join('\n'),
+          }
         : f,
     ),
     ipvs: [],
     ipvsStatic: false,
     // keepalived's checker exits without IPVS and takes the daemon down: run VRRP only.
-    daemons: d.daemons.map((x) => (x.name === 'keepalived' ? { ...x, command: [...x.command, '--vrrp'] } : x)),
+    daemons: d.daemons.map((x) =>
+      x.name === 'keepalived' ? { ...x, command: [...x.command, '--vrrp'] } : x,
+    ),
   };
 }
 
 function positiveInt(text: string, flag: string, min = 1): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} expects an integer ≥ ${min}, got "${text}"`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`${flag} expects an integer ≥ ${min}, got "${text}"`);
   return n;
 }
 
@@ -53,38 +66,60 @@ async function pickReporter(json: boolean | undefined): Promise<Reporter & { set
   return tty ? new (await import('../output/tty.js')).TtyReporter() : new LineReporter();
 }
 
-export function exitCodeFor(results: HostResult[], mode: Mode, detailed: boolean, interrupted: boolean): number {
+export function exitCodeFor(
+  results: HostResult[],
+  mode: Mode,
+  detailed: boolean,
+  interrupted: boolean,
+): number {
   if (interrupted) return 130;
   if (results.some((r) => r.status === 'failed' || r.status === 'unreachable')) return 1;
   if (mode === 'plan' && detailed && results.some((r) => r.status === 'changed')) return 3;
   return 0;
 }
 
-export async function converge(file: string, mode: Mode, opts: ConvergeOptions, debug: boolean): Promise<number> {
+export async function converge(
+  file: string,
+  mode: Mode,
+  opts: ConvergeOptions,
+  debug: boolean,
+): Promise<number> {
   const concurrency = positiveInt(opts.concurrency, '--concurrency');
   const drainSeconds = positiveInt(opts.drainTimeout, '--drain-timeout', 0);
   const inv = await loadInventory(file);
   const strip = opts.withoutIpvs ? withoutIpvs : (d: DesiredHost) => d;
   const desired = new Map([...expandInventory(inv)].map(([k, d]) => [k, strip(d)]));
-  let hosts = [...desired.values()].filter((d) => d.kinds.includes('director') || d.kinds.includes('realserver'));
+  let hosts = [...desired.values()].filter(
+    (d) => d.kinds.includes('director') || d.kinds.includes('realserver'),
+  );
   if (opts.limit) {
-    const wanted = opts.limit.split(',').map((s) => s.trim()).filter(Boolean);
+    const wanted = opts.limit
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = wanted.filter((w) => !(w in inv.hosts));
-    if (unknown.length > 0) throw new UsageError(`--limit: unknown host(s) ${unknown.join(', ')} (not in ${file})`);
+    if (unknown.length > 0)
+      throw new UsageError(`--limit: unknown host(s) ${unknown.join(', ')} (not in ${file})`);
     hosts = hosts.filter((h) => wanted.includes(h.host));
   }
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
     interrupted = true;
-    process.stderr.write('\ninterrupted: hosts in flight finish or roll back; no new host starts (Ctrl-C again to quit now)\n');
+    process.stderr.write(
+      '\ninterrupted: hosts in flight finish or roll back; no new host starts (Ctrl-C again to quit now)\n',
+    );
   };
   process.on('SIGINT', onSigint);
   const reporter = await pickReporter(opts.json);
   const { SshTransport } = await import('../../connection/ssh.js');
   try {
     const results = await runAll(inv, hosts, {
-      mode, concurrency, drainSeconds, debug, reporter,
+      mode,
+      concurrency,
+      drainSeconds,
+      debug,
+      reporter,
       connect: (target) => SshTransport.connect(target),
       expand: (host, os) => strip(expandHost(inv, host, { os })),
       interrupted: () => interrupted,
@@ -147,9 +182,15 @@ export function registerConverge(program: Command): void {
       .option('-c, --concurrency <n>', 'hosts in flight at once', '32')
       .option('-l, --limit <hosts>', 'only these hosts (comma-separated names from the inventory)')
       .option('--json', "print one JSON document with every host's result")
-      .option('--drain-timeout <seconds>', 'how long a removed real server may drain (weight 0) before it is deleted', '10')
+      .option(
+        '--drain-timeout <seconds>',
+        'how long a removed real server may drain (weight 0) before it is deleted',
+        '10',
+      )
       .option('--detailed-exitcode', 'plan: exit 3 when changes are pending (0: none)')
-      .addOption(new Option('--without-ipvs', 'benchmarks only: leave out IPVS modules, sysctls and table').hideHelp())
+      .addOption(
+        new Option('--without-ipvs', 'benchmarks only: leave out IPVS modules, sysctls and table').hideHelp(),
+      )
       .addHelpText('after', spec.help);
     cmd.action(async (file, o) => {
       const debug = Boolean((program.opts() as { debug?: boolean }).debug);

@@ -1,25 +1,36 @@
 import type { Command } from '@commander-js/extra-typings';
 import { loadInventory } from '../../inventory/load.js';
 import { expandInventory } from '../../roles/expand.js';
-import { verify, type VerifyReport } from '../../verify/run.js';
+import { type VerifyReport, verify } from '../../verify/run.js';
 
 export function formatReport(r: VerifyReport): string {
   const out: string[] = [];
   for (const s of r.services) {
-    out.push(`service ${s.service}  ${s.target}  ${s.ok ? 'OK' : 'FAILED'}  (${s.requests - s.failed}/${s.requests} requests answered)`);
+    out.push(
+      `service ${s.service}  ${s.target}  ${s.ok ? 'OK' : 'FAILED'}  (${s.requests - s.failed}/${s.requests} requests answered)`,
+    );
     const width = Math.max(11, ...s.rows.map((x) => x.server.length));
     out.push(`  ${'real server'.padEnd(width)}  answered  expected`);
     for (const row of s.rows) {
-      out.push(`  ${row.server.padEnd(width)}  ${`${row.answered}/${s.requests}`.padStart(8)}  ${row.expected}${row.ok ? '' : '   ✘'}`);
+      out.push(
+        `  ${row.server.padEnd(width)}  ${`${row.answered}/${s.requests}`.padStart(8)}  ${row.expected}${row.ok ? '' : '   ✘'}`,
+      );
     }
     for (const n of s.notes) out.push(`  note: ${n}`);
     out.push('');
   }
   out.push('checks:');
   for (const c of r.checks) {
-    out.push(`  ${c.ok ? '✔' : '✘'} ${c.host}: ${c.check}: ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`);
+    out.push(
+      `  ${c.ok ? '✔' : '✘'} ${c.host}: ${c.check}: ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`,
+    );
   }
-  out.push('', r.ok ? 'verify: OK — every check passed and traffic reached the real servers as expected' : 'verify: FAILED');
+  out.push(
+    '',
+    r.ok
+      ? 'verify: OK — every check passed and traffic reached the real servers as expected'
+      : 'verify: FAILED',
+  );
   return out.join('\n');
 }
 

@@ -56,7 +56,8 @@ export class TtyReporter implements Reporter {
       for (const r of results) {
         if (r.status !== 'changed') continue;
         process.stdout.write(`${r.host}:\n`);
-        for (const c of r.plan?.changes ?? []) for (const l of changeLines(c, mode === 'plan')) process.stdout.write(`  ${l}\n`);
+        for (const c of r.plan?.changes ?? [])
+          for (const l of changeLines(c, mode === 'plan')) process.stdout.write(`  ${l}\n`);
       }
       process.stdout.write(`\n${recap(results, mode).join('\n')}\n`);
     });
