@@ -15,7 +15,11 @@ import { labEnv } from '../../src/lab/netns.js';
 import { type VmLabState, vmHostExec, vmLabDown, vmLabStatus, vmLabUp } from '../../src/lab/vm/index.js';
 import { isOurQemu } from '../../src/lab/vm/qemu.js';
 import { cliInLab, ROOT } from '../helpers/cli.js';
+import { loadScenarios } from './scenarios/index.js';
 import { parseStream, streamCommand } from './stream.js';
+
+// Day-2 scenarios (test/vm/scenarios/*.ts) join the seeds' boots instead of booting their own.
+const scenarios = await loadScenarios();
 
 /**
  * A change that touches both directors' keepalived.conf (so both reload), made under traffic.
@@ -135,6 +139,10 @@ export function seedSuite(seeds: string[]): void {
           r.stdout,
         );
       });
+
+      for (const sc of scenarios.filter((x) => x.seeds.includes(seed))) {
+        sc.register({ seed, file, inv: () => inv, state: () => state, lvs });
+      }
 
       if (seed === 'seed-003-nat-keepalived') {
         test('firewall: plan is empty, a web server reaches the public side as the director, other ports are dropped', async () => {
