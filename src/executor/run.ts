@@ -4,6 +4,7 @@ import { SshError } from '../connection/errors.js';
 import type { SshTarget } from '../connection/ssh.js';
 import type { Transport } from '../connection/transport.js';
 import type { Inventory } from '../inventory/types.js';
+import { managerOf } from '../managers/index.js';
 import type { DesiredHost } from '../model/types.js';
 import { type HostResult, type Mode, runHost } from './host.js';
 
@@ -63,10 +64,10 @@ export function targetFor(inv: Inventory, name: string, seen: string[] = []): Ss
   };
 }
 
-/** keepalived pairs: the director that starts as MASTER. */
+/** VRRP managers (keepalived): the director that starts as MASTER. */
 function masterDirector(inv: Inventory): string | undefined {
   const prio = inv.directors.vrrp?.priority;
-  if (inv.directors.manager !== 'keepalived' || !prio) return undefined;
+  if (!managerOf(inv).vrrp || !prio) return undefined;
   return Object.entries(prio).sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 

@@ -1,6 +1,7 @@
 // zod schemas for the inventory file (see ../shared/INVENTORY.md, the user's contract).
 // Shapes and per-field rules live here; rules that span fields live in rules.ts.
 import { z } from 'zod';
+import { MANAGER_NAMES } from '../managers/names.js';
 import { ipFamily, parseCidr, parseHostPort } from './net.js';
 
 export const SCHEDULERS = [
@@ -136,7 +137,7 @@ const vrrp = z.strictObject({
 
 const directors = z.strictObject({
   hosts: z.array(name('host name')).min(1),
-  manager: z.enum(['keepalived', 'ipvsadm', 'ldirectord']).default('ipvsadm'),
+  manager: z.enum(MANAGER_NAMES).default('ipvsadm'),
   sync_daemon: z.strictObject({ interface: ifname, id: z.int().min(0).max(255).optional() }).optional(),
   vrrp: vrrp.optional(),
   nat_gateway: z.strictObject({ address: cidr, interface: ifname }).optional(),

@@ -1,4 +1,5 @@
 // The validated, defaults-filled inventory. Produced by inventory/load.ts; read by every later stage.
+import type { ManagerName } from '../managers/names.js';
 import type { Forwarding, Protocol } from '../model/types.js';
 import type { Secret } from './secrets.js';
 
@@ -54,8 +55,8 @@ export interface NatGateway {
 
 export interface Directors {
   hosts: string[];
-  /** ipvsadm: static rules; keepalived: VRRP pair + checks; ldirectord: one director + checks. */
-  manager: 'keepalived' | 'ipvsadm' | 'ldirectord';
+  /** See src/managers/ (one module per manager). */
+  manager: ManagerName;
   sync_daemon?: { interface: string; id: number };
   vrrp?: VrrpSettings;
   nat_gateway?: NatGateway;

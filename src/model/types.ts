@@ -1,4 +1,5 @@
 // Plain domain types shared by every stage of the pipeline. No logic lives here.
+import type { DaemonName } from '../managers/names.js';
 
 export type Forwarding = 'nat' | 'dr' | 'tun';
 export type Protocol = 'tcp' | 'udp' | 'sctp';
@@ -81,7 +82,7 @@ export interface DesiredLink {
 
 /** A daemon `up` runs and keeps running. */
 export interface DesiredDaemon {
-  name: 'keepalived' | 'ldirectord' | 'ipvs-sync';
+  name: DaemonName;
   /** systemd unit name when PID 1 is systemd. */
   unit: string;
   /** Command line used when there is no systemd (lab hosts, containers). */

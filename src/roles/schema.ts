@@ -3,6 +3,7 @@
 // a list may carry `each: <context list>` (one entry per item, the item is `item`) and
 // `when: <expression>` (kept only when true).
 import { z } from 'zod';
+import { DAEMON_NAMES, MANAGER_NAMES } from '../managers/names.js';
 
 const expr = z.union([z.string(), z.number().transform(String)]);
 const cond = z.union([z.boolean(), z.string().min(1)]);
@@ -49,7 +50,7 @@ export const handlerEntry = z.strictObject({
   target: expr.optional(),
 });
 export const daemonEntry = z.strictObject({
-  name: z.enum(['keepalived', 'ldirectord', 'ipvs-sync']),
+  name: z.enum(DAEMON_NAMES),
   unit: expr,
   command: z.array(expr).min(1),
   pidfile: expr,
@@ -75,7 +76,7 @@ export const roleSchema = z.strictObject({
   description: z.string().optional(),
   applies_to: z.strictObject({
     kinds: z.array(z.enum(['director', 'realserver'])).min(1),
-    manager: z.enum(['keepalived', 'ipvsadm', 'ldirectord']).optional(),
+    manager: z.enum(MANAGER_NAMES).optional(),
     forwarding: z.enum(['nat', 'dr', 'tun']).optional(),
     /** And only when this expression over the role context is true (e.g. `firewall`). */
     when: cond.optional(),

@@ -6,6 +6,7 @@ import { type Reporter, runAll } from '../../executor/run.js';
 import { loadInventory } from '../../inventory/load.js';
 import type { DesiredHost } from '../../model/types.js';
 import { expandHost, expandInventory } from '../../roles/expand.js';
+import { withoutIpvs } from '../../roles/without-ipvs.js';
 import { JsonReporter } from '../output/json.js';
 import { LineReporter } from '../output/lines.js';
 
@@ -16,40 +17,6 @@ export interface ConvergeOptions {
   drainTimeout: string;
   detailedExitcode?: boolean;
   withoutIpvs?: boolean;
-}
-
-/**
- * --without-ipvs (benchmarks on kernels without IPVS, like this project's CI machine): drop exactly
- * the IPVS part of the desired state — ip_vs modules, net.ipv4.vs.* sysctls, the IPVS table —
- * so directors converge everything else. Never for production.
- */
-export function withoutIpvs(d: DesiredHost): DesiredHost {
-  return {
-    ...d,
-    modules: d.modules.filter((m) => !m.startsWith('ip_vs')),
-    sysctls: Object.fromEntries(
-      Object.entries(d.sysctls).filter(
-        ([k]) => !k.startsWith('net.ipv4.vs.') && !k.startsWith('net.ipv6.vs.'),
-      ),
-    ),
-    files: d.files.map((f) =>
-      f.path.endsWith('/sysctl.d/90-lvs-deploy.conf') || f.path.endsWith('/modules-load.d/lvs-deploy.conf')
-        ? {
-            ...f,
-            content: f.content
-              .split('\n')
-              .filter((l) => !/^(ip_vs|net\.ipv[46]\.vs\.)/.test(l))
-              .join('\n'),
-          }
-        : f,
-    ),
-    ipvs: [],
-    ipvsStatic: false,
-    // keepalived's checker exits without IPVS and takes the daemon down: run VRRP only.
-    daemons: d.daemons.map((x) =>
-      x.name === 'keepalived' ? { ...x, command: [...x.command, '--vrrp'] } : x,
-    ),
-  };
 }
 
 function positiveInt(text: string, flag: string, min = 1): number {
