@@ -3,8 +3,8 @@
 // post-check). It survives a dropped SSH connection: HUP/PIPE are ignored and output goes to a
 // log first. The whole script is one function called on its last line, so a truncated transfer
 // runs nothing. Undo entries are small files sourced newest first; writing them starts no program.
-import { quote } from '../connection/shell.js';
-import { type FactQuery, factsFunction, OWNED_FILE, SCRIPT_PRELUDE, STATE_DIR } from '../facts/script.js';
+import { DETECT_SYSTEMD, indent, quote, SCRIPT_PRELUDE } from '../connection/shell.js';
+import { type FactQuery, factsFunction, OWNED_FILE, STATE_DIR } from '../facts/script.js';
 import type { Change } from '../planner/changes.js';
 import { type Step, type StepOptions, stepFor } from './steps.js';
 
@@ -91,10 +91,7 @@ export function buildApplyScript(
 ${factsFunction(facts)}
 ${HELPERS}
 lvs_main() {
-  lvs_systemd=no
-  lvs_init=
-  read -r lvs_init < /proc/1/comm 2>/dev/null
-  [ "$lvs_init" = systemd ] && lvs_systemd=yes
+${indent(DETECT_SYSTEMD)}
   lvs_last=0
   lvs_owned='|'
   if [ -r ${OWNED_FILE} ]; then while read -r lvs_kind lvs_a lvs_b; do lvs_owned="$lvs_owned$lvs_a|"; done < ${OWNED_FILE}; fi
@@ -140,10 +137,7 @@ export function buildUndoScript(runId: string, steps: number): string {
 ${HELPERS}
 lvs_undo() {
   trap '' HUP PIPE
-  lvs_init=
-  read -r lvs_init < /proc/1/comm 2>/dev/null
-  lvs_systemd=no
-  [ "$lvs_init" = systemd ] && lvs_systemd=yes
+${indent(DETECT_SYSTEMD)}
   LVS_STATE=${STATE_DIR}
   BK=${quote(`${BACKUP_DIR}/${runId}`)}
   lvs_undo_all ${steps - 1} > "$BK/undo.log" 2>&1

@@ -5,7 +5,7 @@
 // It is written to start as few programs as possible: under emulation (the VM lab) or on a busy
 // director every exec costs 50–300 ms, so sysctls, pid files and the owned list are read with
 // shell builtins, and all managed files are read by one `stat` and one `awk`.
-import { quote } from '../connection/shell.js';
+import { DETECT_SYSTEMD, indent, quote, SCRIPT_PRELUDE } from '../connection/shell.js';
 import { type DesiredDaemon, FIREWALL_TABLE } from '../model/types.js';
 
 export const STATE_DIR = '/var/lib/lvs-deploy';
@@ -65,10 +65,7 @@ export function factsFunction(q: FactQuery): string {
   if [ -r "$2" ]; then lvs_v=; read -r lvs_v < "$2" 2>/dev/null; printf '%s=%s\\n' "$1" "$lvs_v"; else printf '%s!\\n' "$1"; fi
 }
 lvs_facts() {
-  lvs_init=
-  read -r lvs_init < /proc/1/comm 2>/dev/null
-  lvs_systemd=no
-  [ "$lvs_init" = systemd ] && lvs_systemd=yes
+${indent(DETECT_SYSTEMD)}
   echo '==>lvs:os'
   ( . /etc/os-release 2>/dev/null; printf '%s|%s|%s\\n' "\${ID:-}" "\${ID_LIKE:-}" "\${VERSION_ID:-}" )
   echo '==>lvs:init'
@@ -125,11 +122,6 @@ ${daemonLines(q.daemons)}
   echo '==>lvs:end'
 }`;
 }
-
-// $1 is the $SSH_CONNECTION the login shell expanded before sudo reset the environment.
-export const SCRIPT_PRELUDE =
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
-  'lvs_ssh_connection="${1:-}"\nexport LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\numask 022';
 
 /** A standalone facts round trip. */
 export function factsScript(q: FactQuery): string {

@@ -1,4 +1,5 @@
 // Plain domain types shared by every stage of the pipeline. No logic lives here.
+import type { ShellCommand } from '../connection/shell.js';
 import type { DaemonName } from '../managers/names.js';
 
 export type Forwarding = 'nat' | 'dr' | 'tun';
@@ -41,8 +42,8 @@ export interface DesiredFile {
   mode: string;
   owner: string;
   group: string;
-  /** Validation command run on the host against the temp file; `%s` is replaced by its path. */
-  validate?: string;
+  /** Validation command run on the host against the temp file; the word `%s` stands for its path. */
+  validate?: ShellCommand;
   /** Handler names to run once when this file changes. */
   notify: string[];
   /** Holds a secret: never shown in diffs or output. */

@@ -39,7 +39,15 @@ export const fileEntry = z.strictObject({
   mode: z.string().regex(/^0[0-7]{3}$/, { error: 'write the mode as a quoted octal string, e.g. "0644"' }),
   owner: z.string().default('root'),
   group: z.string().default('root'),
-  validate: z.string().optional(),
+  // A command as its words (no shell): the word "%s" is the candidate file, checked before it
+  // replaces the live one; a non-zero exit refuses it.
+  validate: z
+    .array(z.string().min(1))
+    .min(1)
+    .refine((argv) => argv.includes('%s'), {
+      error: 'the command needs a "%s" word: the path of the file to check',
+    })
+    .optional(),
   notify: z.array(handlerName).default([]),
   secret: cond.default(false),
   ...repeat,
@@ -103,5 +111,4 @@ export const roleSchema = z.strictObject({
 });
 
 export type Role = z.output<typeof roleSchema>;
-export type FileEntry = z.output<typeof fileEntry>;
 export type Repeat = { each?: string | string[]; when?: string | boolean };
