@@ -2,14 +2,7 @@
 // them, the responders each real server runs and the control namespace's legs. Pure: no I/O.
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
-import {
-  bigIntToIp,
-  type Cidr,
-  ipFamily,
-  ipToBigInt,
-  networkOf,
-  parseCidr,
-} from '../inventory/net.js';
+import { bigIntToIp, type Cidr, ipFamily, ipToBigInt, networkOf, parseCidr } from '../inventory/net.js';
 import type { Inventory } from '../inventory/types.js';
 
 export interface Responder {
