@@ -69,17 +69,20 @@ export function buildApplyScript(
   changes: Change[],
   bookkeeping: Change[],
   facts: FactQuery,
-  opts: StepOptions & { runId: string; keepBackups: number },
+  opts: StepOptions & {
+    runId: string;
+    keepBackups: number;
+    /** Fault injection for tests (hidden `--fail-after-step N`): step N fails after it ran. */
+    failAfterStep?: number;
+  },
 ): ApplyScript {
   const steps = changes.map((c, i) => stepFor(c, i, opts));
   // Recording what we own is itself a step: undone with the rest if something later fails.
   const record = bookkeeping.map((c, i) => stepFor(c, changes.length + i, opts));
   const all = [...steps, ...record];
-  // Test hook (fault injection): LVS_DEPLOY_FAIL_AFTER_STEP=N makes step N fail after it ran,
-  // so tests can check the host rolls back to exactly its old state whatever step fails.
-  const failAfter = Number(process.env.LVS_DEPLOY_FAIL_AFTER_STEP ?? -1);
+  // Fault injection: tests check the host rolls back to exactly its old state whatever step fails.
   const body = (s: Step, i: number) =>
-    i === failAfter ? `${s.run}\necho 'injected fault (LVS_DEPLOY_FAIL_AFTER_STEP)' >&2; false` : s.run;
+    i === opts.failAfterStep ? `${s.run}\necho 'injected fault (--fail-after-step)' >&2; false` : s.run;
   const render = (masked: boolean) =>
     all
       .map((s, i) =>

@@ -6,7 +6,7 @@
 // director every exec costs 50–300 ms, so sysctls, pid files and the owned list are read with
 // shell builtins, and all managed files are read by one `stat` and one `awk`.
 import { DETECT_SYSTEMD, indent, quote, SCRIPT_PRELUDE } from '../connection/shell.js';
-import { type DesiredDaemon, FIREWALL_TABLE } from '../model/types.js';
+import { type DesiredDaemon, type DesiredHost, FIREWALL_TABLE } from '../model/types.js';
 
 export const STATE_DIR = '/var/lib/lvs-deploy';
 export const STATE_FILE = `${STATE_DIR}/state.json`;
@@ -27,6 +27,21 @@ export interface FactQuery {
   rules: boolean;
   /** Read the nftables table lvs-deploy owns (also read whenever `up` loaded it before). */
   firewall: boolean;
+}
+
+/** What to read on a host to plan (and verify) its desired state. */
+export function factQuery(d: DesiredHost): FactQuery {
+  const modules = new Set(d.kinds.includes('director') ? [...d.modules, 'ip_vs'] : d.modules);
+  return {
+    sysctls: Object.keys(d.sysctls),
+    files: d.files.map((f) => f.path),
+    packages: d.packages,
+    modules: [...modules],
+    daemons: d.daemons,
+    ipvs: d.kinds.includes('director'),
+    rules: d.rules.length > 0,
+    firewall: d.firewall !== undefined,
+  };
 }
 
 export const sysctlPath = (key: string) => `/proc/sys/${key.replaceAll('.', '/')}`;

@@ -7,7 +7,7 @@ import { managerOfDaemon } from '../managers/index.js';
 import type { HostFacts } from '../model/facts.js';
 import { destKey, formatDest, formatService } from '../model/ipvs.js';
 import type { DesiredHost, IpvsDest, IpvsService } from '../model/types.js';
-import type { Check } from './checks.js';
+import type { Check } from './check.js';
 
 /** Where to look when the daemon did not program what its config says (its manager module says). */
 const look = (daemon: string): string => managerOfDaemon(daemon)?.daemon?.look ?? 'its log';

@@ -17,6 +17,7 @@ export interface ConvergeOptions {
   drainTimeout: string;
   detailedExitcode?: boolean;
   withoutIpvs?: boolean;
+  failAfterStep?: string;
 }
 
 function positiveInt(text: string, flag: string, min = 1): number {
@@ -53,6 +54,8 @@ export async function converge(
 ): Promise<number> {
   const concurrency = positiveInt(opts.concurrency, '--concurrency');
   const drainSeconds = positiveInt(opts.drainTimeout, '--drain-timeout', 0);
+  const failAfterStep =
+    opts.failAfterStep === undefined ? undefined : positiveInt(opts.failAfterStep, '--fail-after-step', 0);
   const inv = await loadInventory(file);
   const strip = opts.withoutIpvs ? withoutIpvs : (d: DesiredHost) => d;
   const desired = new Map([...expandInventory(inv)].map(([k, d]) => [k, strip(d)]));
@@ -85,6 +88,7 @@ export async function converge(
       mode,
       concurrency,
       drainSeconds,
+      ...(failAfterStep !== undefined ? { failAfterStep } : {}),
       debug,
       reporter,
       connect: (target) => SshTransport.connect(target),
@@ -157,6 +161,9 @@ export function registerConverge(program: Command): void {
       .option('--detailed-exitcode', 'plan: exit 3 when changes are pending (0: none)')
       .addOption(
         new Option('--without-ipvs', 'benchmarks only: leave out IPVS modules, sysctls and table').hideHelp(),
+      )
+      .addOption(
+        new Option('--fail-after-step <n>', 'tests only: make apply step N fail after it ran').hideHelp(),
       )
       .addHelpText('after', spec.help);
     cmd.action(async (file, o) => {
