@@ -1,4 +1,4 @@
-// Rules that span fields (../shared/INVENTORY.md "Rules the schema enforces"). Each returns
+// Rules that span fields (docs/inventory.md, the rules the schema enforces). Each returns
 // problems with a path into the YAML so the loader can point at FILE:LINE:COL.
 import { MANAGERS, manager } from '../managers/index.js';
 import type { InventoryProblem } from '../managers/types.js';

@@ -1,4 +1,4 @@
-// zod schemas for the inventory file (see ../shared/INVENTORY.md, the user's contract).
+// zod schemas for the inventory file (see docs/inventory.md, the user's contract).
 // Shapes and per-field rules live here; rules that span fields live in rules.ts.
 import { z } from 'zod';
 import { MANAGER_NAMES } from '../managers/names.js';
@@ -120,7 +120,7 @@ const vrrp = z.strictObject({
   unicast: bool.default(false),
   notification_email: z.array(z.email()).optional(),
   notification_email_from: z.email().optional(),
-  // HOST or HOST:PORT; keepalived.conf gets `smtp_server HOST [PORT]` (roles/keepalived.ts splits it).
+  // HOST or HOST:PORT; keepalived.conf gets `smtp_server HOST [PORT]` (managers/keepalived.ts splits it).
   smtp_server: z
     .string()
     .superRefine((s, ctx) => {

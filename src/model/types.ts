@@ -129,7 +129,7 @@ export interface DesiredHost {
   rules: DesiredRule[];
   /**
    * The IPVS services this host's table must hold when the tool programs it directly
-   * (static `ipvsadm` manager). Under keepalived or ldirectord the daemon programs the table
+   * (static `ipvsadm` manager). Under a daemon manager (keepalived, ldirectord: see src/managers/) the daemon programs the table
    * and this lists what verify expects to find.
    */
   ipvs: IpvsService[];
