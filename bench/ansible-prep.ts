@@ -8,7 +8,7 @@ import { labFiles } from '../src/lab/state.js';
 import type { BenchTopology } from './inventory.js';
 import { cliArgv, exec } from './measure.js';
 
-/** The same filter as withoutIpvs() in src/cli/commands/converge.ts. */
+/** The same filter as withoutIpvs() in src/roles/without-ipvs.ts. */
 const IPVS_LINE = /^(ip_vs|net\.ipv[46]\.vs\.)/;
 const FILTERED = ['/etc/sysctl.d/90-lvs-deploy.conf', '/etc/modules-load.d/lvs-deploy.conf'];
 

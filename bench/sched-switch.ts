@@ -10,7 +10,7 @@ import { schedulerBridge } from '../src/executor/steps.js';
 import { loadInventory } from '../src/inventory/load.js';
 import { labEnv } from '../src/lab/netns.js';
 import { vmHostExec, vmLabDown, vmLabUp } from '../src/lab/vm/index.js';
-import { formatService } from '../src/model/ipvs.js';
+import { serviceArgs } from '../src/model/ipvs.js';
 import type { IpvsService } from '../src/model/types.js';
 import { cliInLab } from '../test/helpers/cli.js';
 import { parseStream, streamCommand } from '../test/vm/stream.js';
@@ -36,7 +36,7 @@ const wrr = { ...base, scheduler: 'wrr' };
 function switching(edit: (from: IpvsService, to: IpvsService) => IpvsService[]): string {
   const lines = (from: IpvsService, to: IpvsService) =>
     edit(from, to)
-      .map((s) => `ipvsadm ${formatService(s).replace(/^-A/, '-E')}`)
+      .map((s) => `ipvsadm ${serviceArgs(s, '-E').join(' ')}`)
       .join('; ');
   return `sleep 3; i=0; while [ $i -lt ${Math.ceil(switches / 2)} ]; do ${lines(rr, wrr)}; sleep 0.3; ${lines(wrr, rr)}; sleep 0.3; i=$((i+1)); done`;
 }

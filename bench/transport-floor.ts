@@ -2,7 +2,7 @@
 // inventory at once and run `true` on each. Prints JSON: ms (connect + exec, all hosts), connect
 // ms (all hosts), peak RSS. Run inside the lab's control namespace with the lab env (bench/run.ts).
 import { SshTransport } from '../src/connection/ssh.js';
-import { targetFor } from '../src/executor/run.js';
+import { resolveTarget } from '../src/connection/target.js';
 import { loadInventory } from '../src/inventory/load.js';
 
 const file = process.argv[2];
@@ -13,7 +13,7 @@ const started = performance.now();
 let connected = 0;
 const results = await Promise.all(
   names.map(async (name) => {
-    const t = await SshTransport.connect(targetFor(inv, name));
+    const t = await SshTransport.connect(resolveTarget(inv, name));
     connected = Math.max(connected, performance.now() - started);
     try {
       return (await t.run('true')).code;

@@ -58,10 +58,3 @@ export class RenderError extends LvsError {
     super('render', message, 2);
   }
 }
-
-/** Something that should never happen. */
-export class InternalError extends LvsError {
-  constructor(message: string) {
-    super('internal', `internal error: ${message} (this is a bug in lvs-deploy)`, 1);
-  }
-}

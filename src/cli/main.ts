@@ -11,7 +11,7 @@ function program(): Command {
   const p = new Command('lvs-deploy')
     .description(
       'Provision whole LVS/IPVS topologies over SSH from one YAML inventory:\n' +
-        'directors (ipvsadm or keepalived) and real servers (NAT, DR, TUN), and prove traffic flows.',
+        'directors (ipvsadm, keepalived or ldirectord) and real servers (NAT, DR, TUN), and prove traffic flows.',
     )
     .version(version(), '-V, --version')
     .option('--debug', 'show stack traces and remote scripts (secrets stay masked)')

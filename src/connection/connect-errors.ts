@@ -5,7 +5,7 @@ import type { ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import ssh2 from 'ssh2';
 import { SshError } from './errors.js';
 import { fingerprint, hostKeyName, type KnownHostsVerdict } from './known-hosts.js';
-import type { SshTarget } from './ssh.js';
+import type { SshTarget } from './target.js';
 
 const { utils } = ssh2;
 

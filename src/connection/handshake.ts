@@ -6,7 +6,7 @@ import ssh2 from 'ssh2';
 import { type AuthChoice, hostKeyAlgorithms, hostKeyError, mapConnectError } from './connect-errors.js';
 import { SshError } from './errors.js';
 import { appendHashed, KnownHosts, type KnownHostsVerdict, keyTypeOfBlob } from './known-hosts.js';
-import type { ConnectOptions, SshTarget } from './ssh.js';
+import type { ConnectOptions, SshTarget } from './target.js';
 import type { TransportStats } from './transport.js';
 
 // Named imports of `Client`/`utils` fail under ESM for this CommonJS package (measured).

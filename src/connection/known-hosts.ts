@@ -155,17 +155,6 @@ export class KnownHosts {
   }
 }
 
-/** Convenience: load `file` and verify one key. */
-export function verifyHostKey(
-  file: string,
-  host: string,
-  port: number,
-  keyType: string,
-  keyBase64: string,
-): KnownHostsVerdict {
-  return KnownHosts.load(file).verify(host, port, keyType, keyBase64);
-}
-
 /**
  * Append a hashed line, creating the directory (0700) and file (0600) when missing.
  * Returns the 1-based line number written.

@@ -2,8 +2,27 @@
 // carried through as Secret so the same script renders twice: raw for the host, masked for logs.
 import { Secret } from '../inventory/secrets.js';
 
-/** First line of every script: remote output must not depend on the host's locale or PATH. */
-export const SCRIPT_PRELUDE = 'export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin';
+/**
+ * First lines of every script: remote output must not depend on the host's locale or PATH, and
+ * files we create are not group- or world-writable. $1 is the $SSH_CONNECTION the login shell
+ * expanded before sudo reset the environment (see ssh.ts).
+ */
+export const SCRIPT_PRELUDE =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
+  'lvs_ssh_connection="${1:-}"\nexport LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\numask 022';
+
+/** Sets `lvs_systemd` to yes when PID 1 is systemd (read with a builtin: no program starts). */
+export const DETECT_SYSTEMD = `lvs_init=
+read -r lvs_init < /proc/1/comm 2>/dev/null
+lvs_systemd=no
+[ "$lvs_init" = systemd ] && lvs_systemd=yes`;
+
+/** Indent every line of a snippet (for readable generated scripts). */
+export const indent = (text: string, by = '  '): string =>
+  text
+    .split('\n')
+    .map((l) => by + l)
+    .join('\n');
 
 const MASK = '***';
 // Words made only of these need no quotes. `=` is left out so a value can never turn a command
@@ -15,6 +34,37 @@ export function quote(s: string): string {
   if (s.includes('\0')) throw new TypeError('a shell argument cannot contain a NUL byte');
   if (SAFE_WORD.test(s)) return s;
   return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** One command line from its argument vector: every word quoted. */
+export function command(argv: readonly string[]): string {
+  return argv.map(quote).join(' ');
+}
+
+/**
+ * A command kept as its argument vector (a role's `validate:`). Shown, and serialised to JSON,
+ * as its shell text; `render` lets a placeholder word (`%s`) stand for already-quoted text.
+ */
+export class ShellCommand {
+  readonly argv: readonly string[];
+
+  constructor(argv: readonly string[]) {
+    if (argv.length === 0) throw new TypeError('a command needs at least one word');
+    this.argv = [...argv];
+  }
+
+  /** Shell text; `subst` may give the (already quoted) text for a word instead of quoting it. */
+  render(subst: (word: string) => string | undefined = () => undefined): string {
+    return this.argv.map((w) => subst(w) ?? quote(w)).join(' ');
+  }
+
+  toString(): string {
+    return this.render();
+  }
+
+  toJSON(): string {
+    return this.render();
+  }
 }
 
 /** A piece of shell text whose interpolations are already quoted. Build it with `sh`. */

@@ -7,52 +7,13 @@ import { authConfig } from './connect-errors.js';
 import { SshError } from './errors.js';
 import { handshake } from './handshake.js';
 import { wrapForStdin } from './shell.js';
+import type { ConnectOptions, SshTarget } from './target.js';
 import type { RunOptions, RunResult, Transport, TransportStats } from './transport.js';
 
-export interface SshTarget {
-  /** Inventory name, used in messages. */
-  host: string;
-  /** What to connect to (IP or DNS name); also the name looked up in known_hosts. */
-  address: string;
-  port: number;
-  user: string;
-  /** Private key file; without it, the ssh-agent at SSH_AUTH_SOCK. */
-  identity?: string;
-  knownHosts: string;
-  hostKeyPolicy: 'strict' | 'accept-new';
-  /** Run scripts through `sudo -n` (skipped when user is root). */
-  become: boolean;
-  jump?: SshTarget;
-  connectTimeoutMs: number;
-  /** Extra attempts after an unreachable/timeout failure; never after auth or host key errors. */
-  retries: number;
-}
-
-export interface ConnectOptions {
-  /** One line per notable event (new host key recorded, retry). */
-  log?: (line: string) => void;
-  /** First retry delay; doubles per attempt, capped at 2 s (default 250 ms). */
-  retryDelayMs?: number;
-}
+export type { ConnectOptions, SshTarget } from './target.js';
 
 /** sshd's MaxSessions defaults to 10; stay below it. */
 export const MAX_CHANNELS = 8;
-
-/**
- * `lvs-deploy lab exec` sets LVS_DEPLOY_LAB_IDENTITY and LVS_DEPLOY_LAB_KNOWN_HOSTS so any
- * inventory runs unchanged against its lab: the lab's key and known_hosts replace the
- * inventory's, for the target and its jump hosts alike.
- */
-export function applyLabOverrides(t: SshTarget, env: NodeJS.ProcessEnv = process.env): SshTarget {
-  const identity = env.LVS_DEPLOY_LAB_IDENTITY;
-  const knownHosts = env.LVS_DEPLOY_LAB_KNOWN_HOSTS;
-  return {
-    ...t,
-    ...(identity ? { identity } : {}),
-    ...(knownHosts ? { knownHosts } : {}),
-    ...(t.jump ? { jump: applyLabOverrides(t.jump, env) } : {}),
-  };
-}
 
 class Semaphore {
   #free: number;
@@ -100,7 +61,7 @@ export class SshTransport implements Transport {
   }
 
   static async connect(target: SshTarget, opts: ConnectOptions = {}): Promise<SshTransport> {
-    const t = applyLabOverrides(target);
+    const t = target;
     const auth = authConfig(t);
     const stats: TransportStats = { connects: 0, execs: 0 };
     let jump: SshTransport | undefined;

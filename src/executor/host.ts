@@ -4,7 +4,7 @@
 import type { Transport } from '../connection/transport.js';
 import { LvsError } from '../errors.js';
 import { parseFacts, splitSections } from '../facts/parse.js';
-import { type FactQuery, factsScript, OWNED_FILE, STATE_FILE } from '../facts/script.js';
+import { type FactQuery, factQuery, factsScript, OWNED_FILE, STATE_FILE } from '../facts/script.js';
 import type { Inventory } from '../inventory/types.js';
 import type { HostFacts } from '../model/facts.js';
 import type { DesiredHost } from '../model/types.js';
@@ -35,23 +35,11 @@ export interface HostJob {
   desired: DesiredHost;
   mode: Mode;
   drainSeconds: number;
+  /** Tests only: make apply step N fail after it ran (see buildApplyScript). */
+  failAfterStep?: number;
   debug: boolean;
   expand: (os: 'debian' | 'rhel') => DesiredHost;
   stage: (stage: string) => void;
-}
-
-export function factQuery(d: DesiredHost): FactQuery {
-  const modules = new Set(d.kinds.includes('director') ? [...d.modules, 'ip_vs'] : d.modules);
-  return {
-    sysctls: Object.keys(d.sysctls),
-    files: d.files.map((f) => f.path),
-    packages: d.packages,
-    modules: [...modules],
-    daemons: d.daemons,
-    ipvs: d.kinds.includes('director'),
-    rules: d.rules.length > 0,
-    firewall: d.firewall !== undefined,
-  };
 }
 
 function tail(text: string, lines = 6): string {
@@ -140,6 +128,7 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
   const runId = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${process.pid}`;
   const script = buildApplyScript(plan.changes, bookkeeping, query, {
     drainSeconds: job.drainSeconds,
+    ...(job.failAfterStep !== undefined ? { failAfterStep: job.failAfterStep } : {}),
     osFamily: facts.os.family,
     runId,
     keepBackups: 5,

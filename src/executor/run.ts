@@ -1,9 +1,10 @@
 // Run the per-host pipeline over every managed host: all in flight at once, bounded by
 // --concurrency; under keepalived the MASTER director goes last, after every BACKUP finished.
 import { SshError } from '../connection/errors.js';
-import type { SshTarget } from '../connection/ssh.js';
+import { resolveTarget, type SshTarget } from '../connection/target.js';
 import type { Transport } from '../connection/transport.js';
 import type { Inventory } from '../inventory/types.js';
+import { managerOf } from '../managers/index.js';
 import type { DesiredHost } from '../model/types.js';
 import { type HostResult, type Mode, runHost } from './host.js';
 
@@ -18,6 +19,8 @@ export interface RunOptions {
   mode: Mode;
   concurrency: number;
   drainSeconds: number;
+  /** Tests only: make apply step N fail after it ran (hidden --fail-after-step). */
+  failAfterStep?: number;
   debug: boolean;
   reporter: Reporter;
   connect: (target: SshTarget) => Promise<Transport>;
@@ -26,47 +29,10 @@ export interface RunOptions {
   interrupted: () => boolean;
 }
 
-export function targetFor(inv: Inventory, name: string, seen: string[] = []): SshTarget {
-  const h = inv.hosts[name];
-  if (!h) throw new Error(`unknown host ${name}`);
-  const s = h.ssh;
-  let jump: SshTarget | undefined;
-  if (s.jump && !seen.includes(s.jump)) {
-    const m = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(s.jump);
-    jump = inv.hosts[s.jump]
-      ? targetFor(inv, s.jump, [...seen, name])
-      : {
-          host: s.jump,
-          address: (m?.[2] ?? s.jump).replace(/^\[|\]$/g, ''),
-          port: Number(m?.[3] ?? 22),
-          user: m?.[1] ?? s.user,
-          ...(s.identity ? { identity: s.identity } : {}),
-          knownHosts: s.known_hosts,
-          hostKeyPolicy: s.host_key_policy,
-          become: false,
-          connectTimeoutMs: s.connect_timeout * 1000,
-          retries: 2,
-        };
-  }
-  return {
-    host: name,
-    address: h.address,
-    port: s.port,
-    user: s.user,
-    ...(s.identity ? { identity: s.identity } : {}),
-    knownHosts: s.known_hosts,
-    hostKeyPolicy: s.host_key_policy,
-    become: s.become,
-    ...(jump ? { jump } : {}),
-    connectTimeoutMs: s.connect_timeout * 1000,
-    retries: 2,
-  };
-}
-
-/** keepalived pairs: the director that starts as MASTER. */
+/** VRRP managers (keepalived): the director that starts as MASTER. */
 function masterDirector(inv: Inventory): string | undefined {
   const prio = inv.directors.vrrp?.priority;
-  if (inv.directors.manager !== 'keepalived' || !prio) return undefined;
+  if (!managerOf(inv).vrrp || !prio) return undefined;
   return Object.entries(prio).sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 
@@ -99,7 +65,7 @@ async function oneHost(inv: Inventory, d: DesiredHost, o: RunOptions): Promise<H
   o.reporter.stage(d.host, 'connect');
   let t: Transport | undefined;
   try {
-    t = await o.connect(targetFor(inv, d.host));
+    t = await o.connect(resolveTarget(inv, d.host));
     return await runHost(
       t,
       {
@@ -107,6 +73,7 @@ async function oneHost(inv: Inventory, d: DesiredHost, o: RunOptions): Promise<H
         desired: d,
         mode: o.mode,
         drainSeconds: o.drainSeconds,
+        ...(o.failAfterStep !== undefined ? { failAfterStep: o.failAfterStep } : {}),
         debug: o.debug,
         expand: (os) => o.expand(d.host, os),
         stage: (s) => o.reporter.stage(d.host, s),

@@ -3,8 +3,8 @@
 // post-check). It survives a dropped SSH connection: HUP/PIPE are ignored and output goes to a
 // log first. The whole script is one function called on its last line, so a truncated transfer
 // runs nothing. Undo entries are small files sourced newest first; writing them starts no program.
-import { quote } from '../connection/shell.js';
-import { type FactQuery, factsFunction, OWNED_FILE, SCRIPT_PRELUDE, STATE_DIR } from '../facts/script.js';
+import { DETECT_SYSTEMD, indent, quote, SCRIPT_PRELUDE } from '../connection/shell.js';
+import { type FactQuery, factsFunction, OWNED_FILE, STATE_DIR } from '../facts/script.js';
 import type { Change } from '../planner/changes.js';
 import { type Step, type StepOptions, stepFor } from './steps.js';
 
@@ -69,17 +69,20 @@ export function buildApplyScript(
   changes: Change[],
   bookkeeping: Change[],
   facts: FactQuery,
-  opts: StepOptions & { runId: string; keepBackups: number },
+  opts: StepOptions & {
+    runId: string;
+    keepBackups: number;
+    /** Fault injection for tests (hidden `--fail-after-step N`): step N fails after it ran. */
+    failAfterStep?: number;
+  },
 ): ApplyScript {
   const steps = changes.map((c, i) => stepFor(c, i, opts));
   // Recording what we own is itself a step: undone with the rest if something later fails.
   const record = bookkeeping.map((c, i) => stepFor(c, changes.length + i, opts));
   const all = [...steps, ...record];
-  // Test hook (fault injection): LVS_DEPLOY_FAIL_AFTER_STEP=N makes step N fail after it ran,
-  // so tests can check the host rolls back to exactly its old state whatever step fails.
-  const failAfter = Number(process.env.LVS_DEPLOY_FAIL_AFTER_STEP ?? -1);
+  // Fault injection: tests check the host rolls back to exactly its old state whatever step fails.
   const body = (s: Step, i: number) =>
-    i === failAfter ? `${s.run}\necho 'injected fault (LVS_DEPLOY_FAIL_AFTER_STEP)' >&2; false` : s.run;
+    i === opts.failAfterStep ? `${s.run}\necho 'injected fault (--fail-after-step)' >&2; false` : s.run;
   const render = (masked: boolean) =>
     all
       .map((s, i) =>
@@ -91,10 +94,7 @@ export function buildApplyScript(
 ${factsFunction(facts)}
 ${HELPERS}
 lvs_main() {
-  lvs_systemd=no
-  lvs_init=
-  read -r lvs_init < /proc/1/comm 2>/dev/null
-  [ "$lvs_init" = systemd ] && lvs_systemd=yes
+${indent(DETECT_SYSTEMD)}
   lvs_last=0
   lvs_owned='|'
   if [ -r ${OWNED_FILE} ]; then while read -r lvs_kind lvs_a lvs_b; do lvs_owned="$lvs_owned$lvs_a|"; done < ${OWNED_FILE}; fi
@@ -140,10 +140,7 @@ export function buildUndoScript(runId: string, steps: number): string {
 ${HELPERS}
 lvs_undo() {
   trap '' HUP PIPE
-  lvs_init=
-  read -r lvs_init < /proc/1/comm 2>/dev/null
-  lvs_systemd=no
-  [ "$lvs_init" = systemd ] && lvs_systemd=yes
+${indent(DETECT_SYSTEMD)}
   LVS_STATE=${STATE_DIR}
   BK=${quote(`${BACKUP_DIR}/${runId}`)}
   lvs_undo_all ${steps - 1} > "$BK/undo.log" 2>&1

@@ -1,8 +1,8 @@
 // Turn each Change into a shell step: the commands that do it and the commands that undo it.
 // Every value is quoted; file contents travel as single-quoted printf arguments (no program runs).
-import { quote } from '../connection/shell.js';
+import { command, quote } from '../connection/shell.js';
 import { FIREWALL_LOADED, STATE_DIR, sysctlPath } from '../facts/script.js';
-import { destKey, formatDest, formatService } from '../model/ipvs.js';
+import { destArgs, destKey, keyArgs, serviceArgs } from '../model/ipvs.js';
 import { type DesiredDaemon, type DesiredRoute, FIREWALL_TABLE, type IpvsService } from '../model/types.js';
 import type { Change } from '../planner/changes.js';
 
@@ -24,7 +24,7 @@ export interface StepOptions {
 }
 
 const q = quote;
-const words = (line: string) => line.split(' ').map(q).join(' ');
+const ipvsadm = (args: string[]) => command(['ipvsadm', ...args]);
 
 function route(r: DesiredRoute): string {
   return [
@@ -77,12 +77,11 @@ function fileStep(c: Extract<Change, { kind: 'file' }>, n: number): Step {
   }
   const mask = umaskFor(c.mode);
   // A refused file is removed (it may hold a secret) and the failure names the check that refused it.
-  const check = c.validate
-    ?.split(' ')
-    .map((w) => (w === '%s' ? `${p}.lvs-new` : q(w)))
-    .join(' ');
+  // `%s` (a word of its own) is the candidate file.
+  const check = c.validate?.render((w) => (w === '%s' ? `${p}.lvs-new` : undefined));
+  const shown = c.validate?.argv.map((w) => (w === '%s' ? c.path : w)).join(' ');
   const validate = check
-    ? `${check} || { lvs_rc=$?; rm -f ${p}.lvs-new; echo ${q(`validation failed: ${c.validate?.replace('%s', c.path)} (exit `)}"$lvs_rc"${q(`); ${c.path} not replaced`)} >&2; exit 1; }\n`
+    ? `${check} || { lvs_rc=$?; rm -f ${p}.lvs-new; echo ${q(`validation failed: ${shown} (exit `)}"$lvs_rc"${q(`); ${c.path} not replaced`)} >&2; exit 1; }\n`
     : '';
   // printf is a builtin: no program starts to write the file (each exec is slow under emulation).
   const write = `[ -d ${q(dir)} ] || mkdir -p ${q(dir)}
@@ -93,8 +92,9 @@ ${mask ? '' : `chmod ${q(c.mode)} ${p}.lvs-new\n`}${owner}${validate}mv -f ${p}.
   return { run: `${backup}\n${keepOriginal}${write}`, undo, secret: c.secret };
 }
 
-function serviceLines(s: IpvsService): string[] {
-  return [formatService(s), ...s.dests.map((d) => formatDest(s, d))];
+/** The commands that create a service with its destinations. */
+function serviceCommands(s: IpvsService): string[] {
+  return [ipvsadm(serviceArgs(s)), ...s.dests.map((d) => ipvsadm(destArgs(s, d)))];
 }
 
 /**
@@ -117,44 +117,34 @@ export function schedulerBridge(before: IpvsService, after: IpvsService): IpvsSe
 }
 
 function ipvsStep(c: Extract<Change, { kind: 'ipvs-service' | 'ipvs-dest' }>, o: StepOptions): Step {
-  const key = words(c.service.key);
+  const key = keyArgs(c.service);
   if (c.kind === 'ipvs-service') {
-    if (c.action === 'add')
-      return { run: `ipvsadm ${words(formatService(c.service))}`, undo: `ipvsadm -D ${key}`, secret: false };
+    const remove = ipvsadm(['-D', ...key]);
+    if (c.action === 'add') return { run: ipvsadm(serviceArgs(c.service)), undo: remove, secret: false };
     if (c.action === 'edit') {
       const before = c.before ?? c.service;
-      const edit = (s: IpvsService) => `ipvsadm ${words(formatService(s).replace(/^-A/, '-E'))}`;
+      const edit = (s: IpvsService) => ipvsadm(serviceArgs(s, '-E'));
       return {
         run: schedulerBridge(before, c.service).map(edit).join('\n'),
         undo: edit(before),
         secret: false,
       };
     }
-    return {
-      run: `ipvsadm -D ${key}`,
-      undo: serviceLines(c.service)
-        .map((l) => `ipvsadm ${words(l)}`)
-        .join('\n'),
-      secret: false,
-    };
+    return { run: remove, undo: serviceCommands(c.service).join('\n'), secret: false };
   }
-  const line = formatDest(c.service, c.dest);
-  const dest = q(destKey(c.dest));
-  if (c.action === 'add')
-    return { run: `ipvsadm ${words(line)}`, undo: `ipvsadm -d ${key} -r ${dest}`, secret: false };
-  if (c.action === 'edit') {
-    return {
-      run: `ipvsadm ${words(line.replace(/^-a/, '-e'))}`,
-      undo: `ipvsadm ${words(formatDest(c.service, c.before ?? c.dest).replace(/^-a/, '-e'))}`,
-      secret: false,
-    };
-  }
+  const s = c.service;
+  const add = ipvsadm(destArgs(s, c.dest));
+  const edit = ipvsadm(destArgs(s, c.dest, '-e'));
+  const remove = ipvsadm(['-d', ...key, '-r', destKey(c.dest)]);
+  if (c.action === 'add') return { run: add, undo: remove, secret: false };
+  if (c.action === 'edit')
+    return { run: edit, undo: ipvsadm(destArgs(s, c.before ?? c.dest, '-e')), secret: false };
   const drained = { ...c.dest, weight: 0 };
   return {
-    run: `ipvsadm ${words(formatDest(c.service, drained).replace(/^-a/, '-e'))}
-lvs_drain ${q(destKey(c.dest))} ${o.drainSeconds} ${key}
-ipvsadm -d ${key} -r ${dest}`,
-    undo: `ipvsadm ${words(line)} 2>/dev/null || ipvsadm ${words(line.replace(/^-a/, '-e'))}`,
+    run: `${ipvsadm(destArgs(s, drained, '-e'))}
+${command(['lvs_drain', destKey(c.dest), String(o.drainSeconds), ...key])}
+${remove}`,
+    undo: `${add} 2>/dev/null || ${edit}`,
     secret: false,
   };
 }

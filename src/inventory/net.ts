@@ -70,12 +70,6 @@ export function networkOf(cidr: Cidr): string {
   return `${bigIntToIp((ipToBigInt(cidr.address) >> shift) << shift, cidr.family)}/${cidr.prefix}`;
 }
 
-/** Dotted netmask for an IPv4 prefix (persistence netmask). */
-export function prefixToNetmask(prefix: number): string {
-  const n = prefix === 0 ? 0n : ((1n << 32n) - 1n) ^ ((1n << BigInt(32 - prefix)) - 1n);
-  return bigIntToIp(n, 4);
-}
-
 export interface HostPort {
   /** IPv4, IPv6 (without brackets) or a DNS host name. */
   host: string;

@@ -36,7 +36,7 @@ function hosts(raw: RawInventory, baseDir: string): Record<string, HostSpec> {
   for (const [name, h] of Object.entries(raw.hosts)) {
     out[name] = {
       name,
-      address: h.address,
+      ...h,
       interfaces: h.interfaces ?? {},
       ssh: mergeSsh(raw.ssh, h.ssh, baseDir),
     };
@@ -45,24 +45,17 @@ function hosts(raw: RawInventory, baseDir: string): Record<string, HostSpec> {
 }
 
 function services(raw: RawInventory): VirtualService[] {
-  return raw.services.map((s) => ({
-    name: s.name,
-    vip: s.vip,
+  return raw.services.map(({ protocol, port, fwmark, real_servers, ...s }) => ({
+    ...s,
     family: ipFamily(s.vip) === 6 ? 6 : 4,
-    ...(s.fwmark === undefined ? { protocol: s.protocol ?? 'tcp', port: s.port } : { fwmark: s.fwmark }),
-    scheduler: s.scheduler,
-    flags: s.flags,
-    ops: s.ops,
-    forwarding: s.forwarding,
-    ...(s.persistence ? { persistence: s.persistence } : {}),
-    ...(s.check ? { check: s.check } : {}),
-    real_servers: s.real_servers.map((rs) => {
+    // A fwmark service has neither protocol nor port; any other is tcp unless it says otherwise.
+    ...(fwmark === undefined ? { protocol: protocol ?? 'tcp', port } : { fwmark }),
+    real_servers: real_servers.map((rs) => {
       const forwarding: Forwarding = rs.forwarding ?? s.forwarding;
       return {
-        ...(rs.host !== undefined ? { host: rs.host } : {}),
+        ...rs,
         address: rs.address ?? raw.hosts[rs.host ?? '']?.address ?? '',
-        port: rs.port ?? s.port ?? 0,
-        weight: rs.weight,
+        port: rs.port ?? port ?? 0,
         forwarding,
       };
     }),

@@ -1,15 +1,12 @@
-// Rules that span fields (../shared/INVENTORY.md "Rules the schema enforces"). Each returns
+// Rules that span fields (docs/inventory.md, the rules the schema enforces). Each returns
 // problems with a path into the YAML so the loader can point at FILE:LINE:COL.
+import { MANAGERS, manager } from '../managers/index.js';
+import type { InventoryProblem } from '../managers/types.js';
 import type { PathKey } from './locate.js';
 import { cidrContains, ipFamily, ipToBigInt, parseCidr } from './net.js';
 import type { RawInventory, RawService } from './schema.js';
 
-export interface RuleProblem {
-  path: PathKey[];
-  message: string;
-  /** Point at the key instead of its value (a wrong name rather than a wrong value). */
-  at?: 'key';
-}
+export type RuleProblem = InventoryProblem;
 
 type Check = (inv: RawInventory, out: RuleProblem[]) => void;
 
@@ -118,10 +115,11 @@ const serviceShape: Check = (inv, out) => {
     if (s.check?.type === 'misc' && !s.check.misc_path) {
       out.push({ path: ['services', i, 'check'], message: 'a misc check needs misc_path' });
     }
-    if (s.check && inv.directors.manager === 'ipvsadm') {
+    if (s.check && !manager(inv.directors.manager).healthChecks) {
+      const checking = MANAGERS.filter((m) => m.healthChecks).map((m) => m.name);
       out.push({
         path: ['services', i, 'check'],
-        message: 'health checks need directors.manager: keepalived or ldirectord (ipvsadm rules are static)',
+        message: `health checks need directors.manager: ${checking.join(' or ')} (${inv.directors.manager} rules are static)`,
       });
     }
   });
@@ -293,24 +291,18 @@ function natRouteBack(inv: RawInventory, addr: string): boolean {
 
 const vrrpRules: Check = (inv, out) => {
   const d = inv.directors;
-  if (d.manager === 'keepalived' && !d.vrrp) {
-    out.push({ path: ['directors'], message: 'manager: keepalived needs a vrrp section' });
+  const m = manager(d.manager);
+  if (m.vrrp && !d.vrrp) {
+    out.push({ path: ['directors'], message: `manager: ${m.name} needs a vrrp section` });
   }
-  if (d.manager !== 'keepalived' && d.vrrp) {
-    out.push({ path: ['directors', 'vrrp'], message: 'vrrp is only used with manager: keepalived' });
-  }
-  if (d.manager === 'ipvsadm' && d.hosts.length > 1) {
+  if (!m.vrrp && d.vrrp) {
+    const vrrp = MANAGERS.filter((x) => x.vrrp).map((x) => x.name);
     out.push({
-      path: ['directors', 'manager'],
-      message: `manager: ipvsadm loads static rules on all ${d.hosts.length} directors and every one would answer for the VIPs; use manager: keepalived for a failover pair, or list one director`,
+      path: ['directors', 'vrrp'],
+      message: `vrrp is only used with manager: ${vrrp.join(' or ')}`,
     });
   }
-  if (d.manager === 'ldirectord' && d.hosts.length > 1) {
-    out.push({
-      path: ['directors', 'manager'],
-      message: `manager: ldirectord would run on all ${d.hosts.length} directors and none of them moves the VIPs, so every one would answer for them; use manager: keepalived for a failover pair, or list one director`,
-    });
-  }
+  m.directorRules?.(inv, out);
   if (!d.vrrp) return;
   const byPrio = new Map<number, string>();
   for (const [h, p] of Object.entries(d.vrrp.priority)) {
@@ -353,16 +345,18 @@ const directorInterfaces: Check = (inv, out) => {
   if (gw) {
     const addr = gw.address.split('/')[0] ?? '';
     const owners = d.hosts.filter((h) => hostAddresses(inv, h).includes(addr));
-    if (d.manager === 'keepalived' && owners.length > 0) {
+    const floats = manager(d.manager).vrrp;
+    if (floats && owners.length > 0) {
       out.push({
         path: ['directors', 'nat_gateway', 'address'],
-        message: `${addr} floats between directors under keepalived; it must not be ${owners[0]}'s own address`,
+        message: `${addr} floats between directors under ${d.manager}; it must not be ${owners[0]}'s own address`,
       });
     }
-    if (d.manager !== 'keepalived' && owners.length === 0) {
+    if (!floats && owners.length === 0) {
+      const vrrp = MANAGERS.filter((x) => x.vrrp).map((x) => x.name);
       out.push({
         path: ['directors', 'nat_gateway', 'address'],
-        message: `without keepalived the NAT gateway is the director's own DIP; ${addr} is no director's address`,
+        message: `without ${vrrp.join(' or ')} the NAT gateway is the director's own DIP; ${addr} is no director's address`,
       });
     }
   }
@@ -391,61 +385,6 @@ const firewallRules: Check = (inv, out) => {
   }
 };
 
-/** What Debian 12's ldirectord (4.12, /usr/sbin/ldirectord's read_config) cannot express or run. */
-const ldirectordRules: Check = (inv, out) => {
-  if (inv.directors.manager !== 'ldirectord') return;
-  inv.services.forEach((s, i) => {
-    const at = (...p: PathKey[]): PathKey[] => ['services', i, ...p];
-    if (s.protocol === 'sctp') {
-      out.push({
-        path: at('protocol'),
-        message: 'ldirectord manages tcp, udp and fwmark services only; use manager: keepalived for SCTP',
-      });
-    }
-    s.real_servers.forEach((rs, ri) => {
-      const addr = rsAddress(inv, rs);
-      if (
-        (rs.forwarding ?? s.forwarding) === 'tun' &&
-        addr !== undefined &&
-        ipFamily(addr) !== ipFamily(s.vip)
-      ) {
-        out.push({
-          path: at('real_servers', ri),
-          message: `ldirectord cannot mix IPv4 and IPv6 in one virtual service (real server ${addr}, VIP ${s.vip})`,
-        });
-      }
-    });
-    const c = s.check;
-    if (!c) return;
-    if (c.type === 'tcp' && s.fwmark !== undefined && s.real_servers.some((rs) => rs.port === undefined)) {
-      out.push({
-        path: at('check', 'type'),
-        message:
-          "ldirectord has no port to connect to for a fwmark service's real servers without one; give them a port, or use an http, https or misc check",
-      });
-    }
-    if ((c.type === 'http' || c.type === 'https') && (c.status_code < 200 || c.status_code > 299)) {
-      out.push({
-        path: at('check', 'status_code'),
-        message: `ldirectord's ${c.type} check passes on any 2xx answer and cannot expect ${c.status_code}`,
-      });
-    }
-    if ((c.type === 'http' || c.type === 'https') && ipFamily(s.vip) === 6) {
-      out.push({
-        path: at('check', 'type'),
-        message: `ldirectord's ${c.type} check of IPv6 real servers needs perl's Net::INET6Glue, which Debian's ldirectord does not install; use a tcp check`,
-      });
-    }
-    if (c.type === 'misc' && c.misc_path !== undefined && /\s/.test(c.misc_path)) {
-      out.push({
-        path: at('check', 'misc_path'),
-        message:
-          'ldirectord runs the check command without a shell (adding VIP, port, real server and port as its arguments): give one path, no arguments',
-      });
-    }
-  });
-};
-
 const probes: Check = (inv, out) => {
   inv.verify?.probes.forEach((p, i) => {
     const s = inv.services.find((x) => x.name === p.service);
@@ -472,7 +411,7 @@ const CHECKS: Check[] = [
   vrrpRules,
   directorInterfaces,
   firewallRules,
-  ldirectordRules,
+  (inv, out) => manager(inv.directors.manager).serviceRules?.(inv, out),
   probes,
 ];
 

@@ -1,6 +1,7 @@
-// zod schemas for the inventory file (see ../shared/INVENTORY.md, the user's contract).
+// zod schemas for the inventory file (see docs/inventory.md, the user's contract).
 // Shapes and per-field rules live here; rules that span fields live in rules.ts.
 import { z } from 'zod';
+import { MANAGER_NAMES } from '../managers/names.js';
 import { ipFamily, parseCidr, parseHostPort } from './net.js';
 
 export const SCHEDULERS = [
@@ -119,7 +120,7 @@ const vrrp = z.strictObject({
   unicast: bool.default(false),
   notification_email: z.array(z.email()).optional(),
   notification_email_from: z.email().optional(),
-  // HOST or HOST:PORT; keepalived.conf gets `smtp_server HOST [PORT]` (roles/keepalived.ts splits it).
+  // HOST or HOST:PORT; keepalived.conf gets `smtp_server HOST [PORT]` (managers/keepalived.ts splits it).
   smtp_server: z
     .string()
     .superRefine((s, ctx) => {
@@ -136,7 +137,7 @@ const vrrp = z.strictObject({
 
 const directors = z.strictObject({
   hosts: z.array(name('host name')).min(1),
-  manager: z.enum(['keepalived', 'ipvsadm', 'ldirectord']).default('ipvsadm'),
+  manager: z.enum(MANAGER_NAMES).default('ipvsadm'),
   sync_daemon: z.strictObject({ interface: ifname, id: z.int().min(0).max(255).optional() }).optional(),
   vrrp: vrrp.optional(),
   nat_gateway: z.strictObject({ address: cidr, interface: ifname }).optional(),

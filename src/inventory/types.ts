@@ -1,137 +1,62 @@
 // The validated, defaults-filled inventory. Produced by inventory/load.ts; read by every later stage.
-import type { Forwarding, Protocol } from '../model/types.js';
+// Every field is declared once, in schema.ts: these types are the schema's output with what
+// normalize.ts resolves (merged SSH settings, real-server addresses, secrets read) laid over it.
+import type { Forwarding } from '../model/types.js';
+import type { RawInventory, RawService } from './schema.js';
 import type { Secret } from './secrets.js';
 
-export type HostKeyPolicy = 'strict' | 'accept-new';
+type RawDirectors = RawInventory['directors'];
+type RawHost = RawInventory['hosts'][string];
+type RawRealServer = RawService['real_servers'][number];
 
-export interface SshSettings {
-  user: string;
-  port: number;
-  /** Private key file (~ expanded); unset = SSH agent. */
-  identity?: string;
-  known_hosts: string;
-  host_key_policy: HostKeyPolicy;
-  become: boolean;
-  /** Host name from `hosts`, or "user@addr:port". */
-  jump?: string;
-  connect_timeout: number;
-}
+/** Effective SSH settings (inventory `ssh` merged with the host's own `ssh`, ~ expanded). */
+export type SshSettings = RawInventory['ssh'];
+export type HostKeyPolicy = SshSettings['host_key_policy'];
 
-export interface HostSpec {
+export type HostSpec = Omit<RawHost, 'interfaces' | 'ssh'> & {
   name: string;
-  address: string;
   /** Interface name -> CIDRs (address/prefix). Empty when the inventory gives none. */
   interfaces: Record<string, string[]>;
-  /** Effective SSH settings (inventory `ssh` merged with the host's own `ssh`). */
   ssh: SshSettings;
-}
+};
 
-export interface VrrpSettings {
-  interface: string;
-  virtual_router_id: number;
-  advert_int: number;
-  /** Director name -> priority (1..254); highest starts as MASTER. */
-  priority: Record<string, number>;
-  auth_pass?: Secret;
-  unicast: boolean;
-  /** Extra optional keys (notifications, notify scripts) live here as they are added. */
-  notification_email?: string[];
-  notification_email_from?: string;
-  /** HOST or HOST:PORT (`[IPv6]:PORT`), as written; checked by the schema. */
-  smtp_server?: string;
-  smtp_connect_timeout?: number;
-  smtp_alert?: boolean;
-  notify_master?: string;
-  notify_backup?: string;
-  notify_fault?: string;
-}
+/** `auth_pass` is the secret itself (read from the environment or a file), not its reference. */
+export type VrrpSettings = Omit<NonNullable<RawDirectors['vrrp']>, 'auth_pass'> & { auth_pass?: Secret };
 
-export interface NatGateway {
-  /** address/prefix */
-  address: string;
-  interface: string;
-}
-
-export interface Directors {
-  hosts: string[];
-  /** ipvsadm: static rules; keepalived: VRRP pair + checks; ldirectord: one director + checks. */
-  manager: 'keepalived' | 'ipvsadm' | 'ldirectord';
-  sync_daemon?: { interface: string; id: number };
-  vrrp?: VrrpSettings;
-  nat_gateway?: NatGateway;
-  firewall?: Firewall;
-}
+export type NatGateway = NonNullable<RawDirectors['nat_gateway']>;
 
 /** The nftables table `inet lvs_deploy` on every director (seed 003: the director is the firewall). */
-export interface Firewall {
-  /** What happens to traffic addressed to a director that no rule accepts. */
-  policy: 'accept' | 'drop';
-  /** Networks SSH to the directors is accepted from (address/prefix). */
-  admin_networks: string[];
-  /** Real servers' own outbound connections leaving `interface` get the director's address. */
-  masquerade?: { interface: string; sources?: string[] };
-}
+export type Firewall = NonNullable<RawDirectors['firewall']>;
 
-export interface HealthCheck {
-  type: 'tcp' | 'http' | 'https' | 'misc';
-  connect_timeout: number;
-  retry: number;
-  delay_before_retry: number;
-  delay_loop: number;
-  /** http/https */
-  path: string;
-  status_code: number;
-  /** misc */
-  misc_path?: string;
-}
+export type Directors = Omit<RawDirectors, 'vrrp' | 'sync_daemon'> & {
+  /** `id` defaults to the VRRP virtual_router_id, else 1. */
+  sync_daemon?: { interface: string; id: number };
+  vrrp?: VrrpSettings;
+};
 
-export interface RealServer {
-  /** Inventory host name; unset for a real server the tool cannot log into. */
-  host?: string;
+export type HealthCheck = NonNullable<RawService['check']>;
+
+export type RealServer = Omit<RawRealServer, 'address' | 'port' | 'forwarding'> & {
+  /** From the inventory, or the address of the `host` it names. */
   address: string;
+  /** The real server's own, else the service's (0 for a fwmark service without one). */
   port: number;
-  weight: number;
   forwarding: Forwarding;
-}
+};
 
-export interface VirtualService {
-  name: string;
-  vip: string;
+export type VirtualService = Omit<RawService, 'real_servers'> & {
   family: 4 | 6;
-  /** Unset for fwmark services. */
-  protocol?: Protocol;
-  port?: number;
-  fwmark?: number;
-  scheduler: string;
-  flags: string[];
-  ops: boolean;
-  forwarding: Forwarding;
-  persistence?: { timeout: number; netmask?: string };
-  check?: HealthCheck;
   real_servers: RealServer[];
-}
+};
 
-export interface Probe {
-  service: string;
-  url?: string;
-  tcp: boolean;
-  udp: boolean;
-  requests: number;
-}
+export type Probe = NonNullable<RawInventory['verify']>['probes'][number];
+export type VerifySettings = NonNullable<RawInventory['verify']>;
 
-export interface VerifySettings {
-  /** Host name, or `control`. */
-  from: string;
-  probes: Probe[];
-}
-
-export interface Inventory {
+export type Inventory = Omit<RawInventory, 'name' | 'hosts' | 'directors' | 'services'> & {
   /** Absolute path of the file it was loaded from. */
   file: string;
   name: string;
-  ssh: SshSettings;
   hosts: Record<string, HostSpec>;
   directors: Directors;
   services: VirtualService[];
-  verify?: VerifySettings;
-}
+};

@@ -2,15 +2,7 @@
 // them, the responders each real server runs and the control namespace's legs. Pure: no I/O.
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
-import {
-  bigIntToIp,
-  type Cidr,
-  cidrContains,
-  ipFamily,
-  ipToBigInt,
-  networkOf,
-  parseCidr,
-} from '../inventory/net.js';
+import { bigIntToIp, type Cidr, ipFamily, ipToBigInt, networkOf, parseCidr } from '../inventory/net.js';
 import type { Inventory } from '../inventory/types.js';
 
 export interface Responder {
@@ -82,8 +74,6 @@ export function labNameOf(inv: Pick<Inventory, 'name' | 'file'>): string {
 export function labIdOf(labName: string): string {
   return createHash('sha1').update(labName).digest('hex').slice(0, 5);
 }
-
-export const namespacePrefix = (id: string): string => `lvs-${id}-`;
 
 /** A host with no interfaces gets its address on eth0, with the usual subnet size. */
 function interfacesOf(inv: Inventory, host: string): Record<string, string[]> {
@@ -230,9 +220,4 @@ export function labSpecFromInventory(inv: Inventory): LabSpec {
     }),
   }));
   return { name, id, switchNs: `lvs-${id}-sw`, controlNs: `lvs-${id}-ctl`, hosts, segments, control };
-}
-
-/** Is `addr` on one of the lab's segments (reachable on-link from the control namespace)? */
-export function segmentOfAddress(spec: LabSpec, addr: string): Segment | undefined {
-  return spec.segments.find((s) => s.networks.some((n) => cidrContains(mustParse(n), addr)));
 }

@@ -25,28 +25,43 @@ export function destKey(d: Pick<IpvsDest, 'address' | 'port'>): string {
   return hostPort(d.address, d.port);
 }
 
-/** The `-A` line (without leading "ipvsadm"). */
-export function formatService(s: IpvsService): string {
-  const parts = [`-A ${s.key}`, `-s ${s.scheduler}`];
-  if (s.flags.length > 0) parts.push(`-b ${[...s.flags].sort().join(',')}`);
+/** The service selector as ipvsadm arguments. `key` is serviceKey's: words joined by one space. */
+export function keyArgs(s: Pick<IpvsService, 'key'>): string[] {
+  return s.key.split(' ');
+}
+
+/** ipvsadm arguments that add (`-A`) or edit (`-E`) a service with all its attributes. */
+export function serviceArgs(s: IpvsService, op: '-A' | '-E' = '-A'): string[] {
+  const args = [op, ...keyArgs(s), '-s', s.scheduler];
+  if (s.flags.length > 0) args.push('-b', [...s.flags].sort().join(','));
   if (s.persistence) {
-    parts.push(`-p ${s.persistence.timeout}`);
+    args.push('-p', String(s.persistence.timeout));
     if (
       s.persistence.netmask &&
       s.persistence.netmask !== '255.255.255.255' &&
       s.persistence.netmask !== '128'
     ) {
-      parts.push(`-M ${s.persistence.netmask}`);
+      args.push('-M', s.persistence.netmask);
     }
   }
-  if (s.ops) parts.push('-o');
-  if (s.pe) parts.push(`--pe ${s.pe}`);
-  return parts.join(' ');
+  if (s.ops) args.push('-o');
+  if (s.pe) args.push('--pe', s.pe);
+  return args;
+}
+
+/** ipvsadm arguments that add (`-a`) or edit (`-e`) one destination. */
+export function destArgs(s: IpvsService, d: IpvsDest, op: '-a' | '-e' = '-a'): string[] {
+  return [op, ...keyArgs(s), '-r', destKey(d), FWD_FLAG[d.forwarding], '-w', String(d.weight)];
+}
+
+/** The `-A` line (without leading "ipvsadm"), as `ipvsadm -S -n` prints it. */
+export function formatService(s: IpvsService): string {
+  return serviceArgs(s).join(' ');
 }
 
 /** The `-a` line for one destination. */
 export function formatDest(s: IpvsService, d: IpvsDest): string {
-  return `-a ${s.key} -r ${destKey(d)} ${FWD_FLAG[d.forwarding]} -w ${d.weight}`;
+  return destArgs(s, d).join(' ');
 }
 
 /** Rules file text, exactly the shape `ipvsadm -S -n` prints, sorted for stable output. */

@@ -1,4 +1,6 @@
 // Plain domain types shared by every stage of the pipeline. No logic lives here.
+import type { ShellCommand } from '../connection/shell.js';
+import type { DaemonName } from '../managers/names.js';
 
 export type Forwarding = 'nat' | 'dr' | 'tun';
 export type Protocol = 'tcp' | 'udp' | 'sctp';
@@ -40,8 +42,8 @@ export interface DesiredFile {
   mode: string;
   owner: string;
   group: string;
-  /** Validation command run on the host against the temp file; `%s` is replaced by its path. */
-  validate?: string;
+  /** Validation command run on the host against the temp file; the word `%s` stands for its path. */
+  validate?: ShellCommand;
   /** Handler names to run once when this file changes. */
   notify: string[];
   /** Holds a secret: never shown in diffs or output. */
@@ -81,7 +83,7 @@ export interface DesiredLink {
 
 /** A daemon `up` runs and keeps running. */
 export interface DesiredDaemon {
-  name: 'keepalived' | 'ldirectord' | 'ipvs-sync';
+  name: DaemonName;
   /** systemd unit name when PID 1 is systemd. */
   unit: string;
   /** Command line used when there is no systemd (lab hosts, containers). */
@@ -127,7 +129,7 @@ export interface DesiredHost {
   rules: DesiredRule[];
   /**
    * The IPVS services this host's table must hold when the tool programs it directly
-   * (static `ipvsadm` manager). Under keepalived or ldirectord the daemon programs the table
+   * (static `ipvsadm` manager). Under a daemon manager (keepalived, ldirectord: see src/managers/) the daemon programs the table
    * and this lists what verify expects to find.
    */
   ipvs: IpvsService[];

@@ -1,6 +1,7 @@
 // The changes a plan is made of. Plain data: the planner makes them, the executor turns them into
 // shell steps, reporters describe them. A description never contains a secret.
 
+import type { ShellCommand } from '../connection/shell.js';
 import { destKey, formatDest, formatService } from '../model/ipvs.js';
 import {
   type DesiredAddress,
@@ -25,7 +26,7 @@ export type Change =
       mode: string;
       owner: string;
       group: string;
-      validate?: string;
+      validate?: ShellCommand;
       secret: boolean;
       /** Only mode/owner differ. */
       metaOnly?: boolean;

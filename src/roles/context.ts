@@ -3,8 +3,10 @@
 // uses) are made here, in TypeScript, so roles stay declarative.
 import { RenderError } from '../errors.js';
 import { cidrContains, ipFamily, parseCidr } from '../inventory/net.js';
-import type { Directors, HostSpec, Inventory } from '../inventory/types.js';
+import type { Directors, Inventory } from '../inventory/types.js';
+import { managerOf } from '../managers/index.js';
 import type { DesiredAddress, Forwarding, HostKind, IpvsService, OsFamily } from '../model/types.js';
+import { floatingCidr, hostCidrs, hostPrefix, vipDevice } from './addresses.js';
 import { ipvsTable } from './ipvs-table.js';
 
 export interface VipItem {
@@ -29,9 +31,9 @@ export interface RoleContext {
   /** The IPVS table every director holds. */
   ipvs: IpvsService[];
   sync_daemon: { interface: string; id: number } | false;
-  /** Static manager and ldirectord (neither moves VIPs): where each VIP is added on this director. */
+  /** Managers that do not float VIPs (ipvsadm, ldirectord): where each VIP is added on this director. */
   vip_addresses: DesiredAddress[];
-  /** keepalived: the addresses VRRP floats (VIPs, NAT gateway). */
+  /** VRRP managers (keepalived): the addresses VRRP floats (VIPs, NAT gateway). */
   floating_addresses: DesiredAddress[];
   dr_vips: VipItem[];
   has_dr_v4: boolean;
@@ -49,40 +51,6 @@ function uniqBy<T>(list: T[], key: (t: T) => string): T[] {
   const seen = new Map<string, T>();
   for (const t of list) if (!seen.has(key(t))) seen.set(key(t), t);
   return [...seen.values()];
-}
-
-function hostCidrs(h: HostSpec): { dev: string; cidr: string }[] {
-  return Object.entries(h.interfaces).flatMap(([dev, list]) => list.map((cidr) => ({ dev, cidr })));
-}
-
-/** Static manager: the interface whose subnet holds the VIP, else the one holding the host's address, else lo. */
-export function vipDevice(h: HostSpec, vip: string): string {
-  const all = hostCidrs(h);
-  const subnet = all.find(({ cidr }) => {
-    const c = parseCidr(cidr);
-    return c !== undefined && cidrContains(c, vip);
-  });
-  if (subnet) return subnet.dev;
-  const own = all.find(({ cidr }) => parseCidr(cidr)?.address === h.address);
-  return own ? own.dev : 'lo';
-}
-
-function hostPrefix(vip: string): string {
-  return `${vip}/${ipFamily(vip) === 6 ? 128 : 32}`;
-}
-
-/** keepalived: the VIP with the prefix of this director's address on `dev` (seed 002: /28). */
-export function floatingCidr(h: HostSpec, dev: string, vip: string): string {
-  const fam = ipFamily(vip);
-  const mine = (h.interfaces[dev] ?? []).map(parseCidr).filter((c) => c !== undefined && c.family === fam);
-  const best = mine.find((c) => c !== undefined && cidrContains(c, vip)) ?? mine[0];
-  return best ? `${vip}/${best.prefix}` : hostPrefix(vip);
-}
-
-/** A director's address on `dev` (same family as `like`), else its SSH address. */
-export function addressOn(h: HostSpec, dev: string, family: 4 | 6 = 4): string {
-  const c = (h.interfaces[dev] ?? []).map(parseCidr).find((x) => x?.family === family);
-  return c?.address ?? h.address;
 }
 
 function natGateway(inv: Inventory, rsAddress: string): string {
@@ -124,9 +92,10 @@ export function roleContext(inv: Inventory, hostName: string, os: OsFamily): Rol
     (v) => v,
   );
   const d = inv.directors;
-  const keepalived = isDirector && d.manager === 'keepalived' && d.vrrp !== undefined;
+  const m = managerOf(inv);
+  const vrrp = isDirector && m.vrrp && d.vrrp !== undefined;
   const floating: DesiredAddress[] = [];
-  if (keepalived && d.vrrp) {
+  if (vrrp && d.vrrp) {
     const dev = d.vrrp.interface;
     for (const vip of vips) floating.push({ dev, cidr: floatingCidr(h, dev, vip) });
     if (d.nat_gateway) floating.push({ dev: d.nat_gateway.interface, cidr: d.nat_gateway.address });
@@ -156,15 +125,13 @@ export function roleContext(inv: Inventory, hostName: string, os: OsFamily): Rol
     sync_daemon:
       isDirector && d.sync_daemon ? { interface: d.sync_daemon.interface, id: d.sync_daemon.id } : false,
     vip_addresses:
-      isDirector && (d.manager === 'ipvsadm' || d.manager === 'ldirectord')
-        ? vips.map((v) => ({ dev: vipDevice(h, v), cidr: hostPrefix(v) }))
-        : [],
+      isDirector && !m.vrrp ? vips.map((v) => ({ dev: vipDevice(h, v), cidr: hostPrefix(v) })) : [],
     floating_addresses: floating,
     dr_vips: drVips,
     has_dr_v4: drVips.some((v) => v.family === 4),
     tun_vips: tunVips,
     nat_gateway: forwardings.includes('nat') ? natGateway(inv, h.address) : false,
-    vrrp_auth: keepalived && d.vrrp?.auth_pass !== undefined,
+    vrrp_auth: vrrp && d.vrrp?.auth_pass !== undefined,
     firewall: isDirector && d.firewall !== undefined,
   };
 }

@@ -1,6 +1,7 @@
 // Inventory + roles → DesiredHost per host. Roles apply by `applies_to`; their entries are
 // rendered against the host's context, merged (conflicts are RenderErrors naming both roles), and
 // files are rendered last, once everything else is known. Output is sorted for stable plans.
+import { ShellCommand } from '../connection/shell.js';
 import { RenderError } from '../errors.js';
 import type { PathKey } from '../inventory/locate.js';
 import type { Inventory } from '../inventory/types.js';
@@ -210,7 +211,7 @@ function collectFiles(
         mode: e.mode,
         owner: e.owner,
         group: e.group,
-        ...(e.validate !== undefined ? { validate: e.validate } : {}),
+        ...(e.validate !== undefined ? { validate: new ShellCommand(e.validate) } : {}),
         notify: e.notify,
         secret: evaluateCondition(e.secret, s, at('secret')),
         template: e.template,

@@ -3,6 +3,7 @@
 import { RenderError } from '../errors.js';
 import { ipFamily, parseCidr } from '../inventory/net.js';
 import type { Inventory } from '../inventory/types.js';
+import { managerOf } from '../managers/index.js';
 import { FIREWALL_FILE, FIREWALL_TABLE } from '../model/types.js';
 import type { TemplateContext } from '../templates/contexts.js';
 
@@ -63,7 +64,7 @@ export function firewallContext(inv: Inventory, hostName: string): FirewallConte
     ssh_port: h.ssh.port,
     admin_v4: admin.v4,
     admin_v6: admin.v6,
-    vrrp: inv.directors.manager === 'keepalived',
+    vrrp: managerOf(inv).vrrp,
     vrrp_v4: peers.v4,
     vrrp_v6: peers.v6,
     ...(inv.directors.sync_daemon ? { sync_port: SYNC_PORT } : {}),

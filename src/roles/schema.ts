@@ -3,6 +3,7 @@
 // a list may carry `each: <context list>` (one entry per item, the item is `item`) and
 // `when: <expression>` (kept only when true).
 import { z } from 'zod';
+import { DAEMON_NAMES, MANAGER_NAMES } from '../managers/names.js';
 
 const expr = z.union([z.string(), z.number().transform(String)]);
 const cond = z.union([z.boolean(), z.string().min(1)]);
@@ -38,7 +39,15 @@ export const fileEntry = z.strictObject({
   mode: z.string().regex(/^0[0-7]{3}$/, { error: 'write the mode as a quoted octal string, e.g. "0644"' }),
   owner: z.string().default('root'),
   group: z.string().default('root'),
-  validate: z.string().optional(),
+  // A command as its words (no shell): the word "%s" is the candidate file, checked before it
+  // replaces the live one; a non-zero exit refuses it.
+  validate: z
+    .array(z.string().min(1))
+    .min(1)
+    .refine((argv) => argv.includes('%s'), {
+      error: 'the command needs a "%s" word: the path of the file to check',
+    })
+    .optional(),
   notify: z.array(handlerName).default([]),
   secret: cond.default(false),
   ...repeat,
@@ -49,7 +58,7 @@ export const handlerEntry = z.strictObject({
   target: expr.optional(),
 });
 export const daemonEntry = z.strictObject({
-  name: z.enum(['keepalived', 'ldirectord', 'ipvs-sync']),
+  name: z.enum(DAEMON_NAMES),
   unit: expr,
   command: z.array(expr).min(1),
   pidfile: expr,
@@ -75,7 +84,7 @@ export const roleSchema = z.strictObject({
   description: z.string().optional(),
   applies_to: z.strictObject({
     kinds: z.array(z.enum(['director', 'realserver'])).min(1),
-    manager: z.enum(['keepalived', 'ipvsadm', 'ldirectord']).optional(),
+    manager: z.enum(MANAGER_NAMES).optional(),
     forwarding: z.enum(['nat', 'dr', 'tun']).optional(),
     /** And only when this expression over the role context is true (e.g. `firewall`). */
     when: cond.optional(),
@@ -102,5 +111,4 @@ export const roleSchema = z.strictObject({
 });
 
 export type Role = z.output<typeof roleSchema>;
-export type FileEntry = z.output<typeof fileEntry>;
 export type Repeat = { each?: string | string[]; when?: string | boolean };

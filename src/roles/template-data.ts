@@ -2,7 +2,7 @@
 // names the template; what goes into it is decided here, typed, and checked again by the renderer.
 import { RenderError } from '../errors.js';
 import type { Inventory } from '../inventory/types.js';
-import { formatRules } from '../model/ipvs.js';
+import { MANAGER_TEMPLATES } from '../managers/index.js';
 import {
   type DesiredAddress,
   type DesiredLink,
@@ -15,8 +15,6 @@ import { isTemplateName, type TemplateContext, type TemplateName } from '../temp
 import { renderTemplate } from '../templates/render.js';
 import type { RoleContext } from './context.js';
 import { firewallContext } from './firewall.js';
-import { keepalivedContext } from './keepalived.js';
-import { ldirectordContext } from './ldirectord.js';
 
 export interface DesiredView {
   sysctls: { key: string; value: string }[];
@@ -29,21 +27,17 @@ export interface DesiredView {
 
 export const NET_SCRIPT = '/usr/local/sbin/lvs-deploy-net';
 
-type Builders = {
-  [T in TemplateName]: (ctx: RoleContext, desired: DesiredView, inv: Inventory) => TemplateContext<T>;
-};
+type Builder<T extends TemplateName> = (
+  ctx: RoleContext,
+  desired: DesiredView,
+  inv: Inventory,
+) => TemplateContext<T>;
+type Builders = { [T in TemplateName]?: Builder<T> };
 
-const builders: Builders = {
-  'keepalived.conf.njk': (ctx, _d, inv) => keepalivedContext(inv, ctx.host.name),
-  'ldirectord.cf.njk': (_c, _d, inv) => ldirectordContext(inv),
+// The templates every manager shares; each manager's own come from its module (managers/).
+const shared: Builders = {
   'sysctl.conf.njk': (_c, d) => ({ sysctls: d.sysctls }),
   'modules-load.conf.njk': (_c, d) => ({ modules: d.modules }),
-  'ipvsadm.rules.njk': (ctx) => ({ rules: formatRules(ctx.ipvs) }),
-  'ipvsadm.default.njk': (ctx) => ({
-    auto: true,
-    daemon: ctx.sync_daemon ? 'master' : 'none',
-    ...(ctx.sync_daemon ? { iface: ctx.sync_daemon.interface, syncid: ctx.sync_daemon.id } : {}),
-  }),
   'lvs-deploy-net.sh.njk': (_c, d) => ({
     modules: [...new Set(d.links.map((l) => l.kind))].sort(),
     links: d.links,
@@ -56,6 +50,16 @@ const builders: Builders = {
   'lvs-deploy-firewall.service.njk': () => ({ table: FIREWALL_TABLE, file: FIREWALL_FILE }),
 };
 
+/** The context builder of a template: shared, else the manager module's that owns it. */
+export function builderFor(name: TemplateName): Builder<TemplateName> | undefined {
+  const own = shared[name] as Builder<TemplateName> | undefined;
+  if (own) return own;
+  const fromManager = MANAGER_TEMPLATES[name] as
+    | ((inv: Inventory, host: string) => TemplateContext<TemplateName>)
+    | undefined;
+  return fromManager && ((ctx, _d, inv) => fromManager(inv, ctx.host.name));
+}
+
 /** Render one of our templates for a host. `where` names the role field that asked for it. */
 export function renderFor(
   template: string,
@@ -64,16 +68,10 @@ export function renderFor(
   inv: Inventory,
   where: string,
 ): string {
-  if (!isTemplateName(template)) {
-    throw new RenderError(
-      `${where}: no template "${template}" (known: ${Object.keys(builders).sort().join(', ')})`,
-    );
+  const build = isTemplateName(template) ? builderFor(template) : undefined;
+  if (!isTemplateName(template) || !build) {
+    const known = [...Object.keys(shared), ...Object.keys(MANAGER_TEMPLATES)];
+    throw new RenderError(`${where}: no template "${template}" (known: ${known.sort().join(', ')})`);
   }
-  const name: TemplateName = template;
-  const build = builders[name] as (
-    c: RoleContext,
-    d: DesiredView,
-    i: Inventory,
-  ) => TemplateContext<TemplateName>;
-  return renderTemplate(name, build(ctx, desired, inv));
+  return renderTemplate(template, build(ctx, desired, inv));
 }

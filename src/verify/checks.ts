@@ -7,16 +7,11 @@ import { destKey } from '../model/ipvs.js';
 import type { DesiredHost } from '../model/types.js';
 import { describeChange } from '../planner/changes.js';
 import { planHost } from '../planner/plan.js';
+import type { Check } from './check.js';
 import { daemonTable } from './daemon-table.js';
 import type { ProbeOutcome } from './probes.js';
 
-export interface Check {
-  host: string;
-  check: string;
-  ok: boolean;
-  detail: string;
-  fix?: string;
-}
+export type { Check } from './check.js';
 
 const FIX_UP = 'run `lvs-deploy up` for this inventory';
 

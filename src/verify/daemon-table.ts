@@ -3,16 +3,14 @@
 // because its health check fails (removed, as keepalived does, or quiesced to weight 0, as
 // ldirectord does) is reported as failing its check, not as drift: `up` would not change it,
 // the real server has to answer again, and the daemon then restores it by itself.
+import { managerOfDaemon } from '../managers/index.js';
 import type { HostFacts } from '../model/facts.js';
 import { destKey, formatDest, formatService } from '../model/ipvs.js';
 import type { DesiredHost, IpvsDest, IpvsService } from '../model/types.js';
-import type { Check } from './checks.js';
+import type { Check } from './check.js';
 
-/** Where to look when the daemon did not program what its config says. */
-const LOOK: Record<string, string> = {
-  keepalived: 'keepalived -t -f /etc/keepalived/keepalived.conf',
-  ldirectord: '`ldirectord status`, /var/log/ldirectord.log',
-};
+/** Where to look when the daemon did not program what its config says (its manager module says). */
+const look = (daemon: string): string => managerOfDaemon(daemon)?.daemon?.look ?? 'its log';
 
 type Verdict = { kind: 'same' } | { kind: 'failing'; why: string } | { kind: 'drift'; why: string };
 
@@ -67,7 +65,7 @@ function serviceChecks(host: string, daemon: string, want: IpvsService, have: Ip
       ...(ok
         ? {}
         : {
-            fix: `${daemon} has not applied its config: check ${LOOK[daemon] ?? 'its log'}, then run \`lvs-deploy up\``,
+            fix: `${daemon} has not applied its config: check ${look(daemon)}, then run \`lvs-deploy up\``,
           }),
     },
     ...failing,
@@ -86,7 +84,7 @@ export function daemonTable(d: DesiredHost, f: HostFacts): Check[] {
         check: 'ipvs',
         ok: false,
         detail: `missing ${formatService(want)}`,
-        fix: `check ${daemon} is running and its log (${LOOK[daemon] ?? 'its log'})`,
+        fix: `check ${daemon} is running and its log (${look(daemon)})`,
       },
     ];
   });

@@ -1,7 +1,7 @@
 // Traffic through the VIP, sent from the client host (or the control node): N requests per probe,
 // each a new connection; every lab real server answers with its own name. Also an ARP probe for
 // the VIP (DR/TUN), so a real server answering ARP for it is caught.
-import { quote } from '../connection/shell.js';
+import { quote, SCRIPT_PRELUDE } from '../connection/shell.js';
 import type { Inventory, Probe, VirtualService } from '../inventory/types.js';
 
 export interface ProbeSpec {
@@ -112,7 +112,7 @@ function requestLoop(i: number, p: ProbeSpec): string {
 
 /** One script that runs every probe in turn. */
 export function probeScript(specs: ProbeSpec[]): string {
-  return `export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  return `${SCRIPT_PRELUDE}
 lvs_probe() {
   ${specs.map((p, i) => requestLoop(i, p)).join('\n  ')}
   echo '==>probe end'

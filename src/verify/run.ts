@@ -1,12 +1,10 @@
 // `verify`: read every host (one facts round trip each, in parallel), send real traffic from the
 // client, and judge both. Nothing on any host is changed.
 import { spawn } from 'node:child_process';
-import type { SshTarget } from '../connection/ssh.js';
+import { resolveTarget, type SshTarget } from '../connection/target.js';
 import type { RunResult, Transport } from '../connection/transport.js';
-import { factQuery } from '../executor/host.js';
-import { targetFor } from '../executor/run.js';
 import { parseFacts } from '../facts/parse.js';
-import { factsScript } from '../facts/script.js';
+import { factQuery, factsScript } from '../facts/script.js';
 import type { Inventory } from '../inventory/types.js';
 import type { HostFacts } from '../model/facts.js';
 import type { DesiredHost } from '../model/types.js';
@@ -50,7 +48,7 @@ async function withHost<T>(
   o: VerifyOptions,
   fn: (t: Transport) => Promise<T>,
 ): Promise<T> {
-  const t = await o.connect(targetFor(inv, host));
+  const t = await o.connect(resolveTarget(inv, host));
   try {
     return await fn(t);
   } finally {

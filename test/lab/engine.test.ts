@@ -174,10 +174,7 @@ describe('up, plan and down on real sshd hosts (netns lab)', {
     const old = await snapshot('drrs');
     // Fail step 0, 1, 2, … in turn; past the last step nothing is injected and the host converges.
     for (let n = 0; ; n++) {
-      const r = await upJson(['--limit', 'drrs'], INV, {
-        ...labEnv(state),
-        LVS_DEPLOY_FAIL_AFTER_STEP: String(n),
-      });
+      const r = await upJson(['--limit', 'drrs', '--fail-after-step', String(n)]);
       if (r.hosts.drrs?.status === 'changed') {
         assert.ok(n >= 8, `only ${n} steps`);
         break;

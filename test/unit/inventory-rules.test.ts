@@ -1,4 +1,4 @@
-// Every rule of the inventory contract (/work/shared/INVENTORY.md, "Rules the schema enforces"), one
+// Every rule of the inventory contract (docs/inventory.md, the rules the schema enforces), one
 // inventory that passes and one that fails, with the exact LINE:COL of the failure. Inventories are
 // written inline; `⟨` marks where the problem must be reported and is removed before writing.
 import assert from 'node:assert/strict';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { schedulerBridge } from '../../src/executor/steps.js';
-import { formatRules, formatService, parseRules, serviceKey } from '../../src/model/ipvs.js';
+import { formatRules, parseRules, serviceArgs, serviceKey } from '../../src/model/ipvs.js';
 import type { IpvsService } from '../../src/model/types.js';
 
 const seed001: IpvsService = {
@@ -68,7 +68,7 @@ describe('ipvsadm rules (-S -n form)', () => {
 
 describe('scheduler change without refusing a connection', () => {
   const plain: IpvsService = { ...seed001, persistence: undefined, scheduler: 'rr' };
-  const lines = (list: IpvsService[]) => list.map((s) => formatService(s).replace(/^-A/, '-E'));
+  const lines = (list: IpvsService[]) => list.map((s) => serviceArgs(s, '-E').join(' '));
 
   test('a non-persistent service is bridged through 1 s persistence, then restored', () => {
     assert.deepEqual(lines(schedulerBridge(plain, { ...plain, scheduler: 'wrr' })), [

@@ -47,7 +47,7 @@ describe('seed 001, next step: ldirectord on ifw01', () => {
     assert.deepEqual(d.roles, ['common', 'director', 'director-ldirectord']);
     assert.deepEqual(d.packages, ['ipvsadm', 'ldirectord']);
     const f = d.files.find((x) => x.path === CONF);
-    assert.equal(f?.validate, 'ldirectord -d %s stop');
+    assert.deepEqual(f?.validate?.argv, ['ldirectord', '-d', '%s', 'stop']);
     assert.deepEqual(f?.notify, ['reload-ldirectord']);
     assert.deepEqual(d.daemons, [
       {

@@ -140,7 +140,7 @@ describe('seed 002: LVS-DR behind a keepalived pair', () => {
     const f = d.files.find((x) => x.path === '/etc/keepalived/keepalived.conf');
     assert.equal(f?.mode, '0640');
     assert.equal(f?.secret, true);
-    assert.equal(f?.validate, 'keepalived -t -f %s');
+    assert.deepEqual(f?.validate?.argv, ['keepalived', '-t', '-f', '%s']);
     assert.deepEqual(f?.notify, ['reload-keepalived']);
     assert.deepEqual(d.handlers, [{ name: 'reload-keepalived', action: 'reload', target: 'keepalived' }]);
     assert.equal(d.ipvsStatic, false);

@@ -6,6 +6,7 @@ import { type Reporter, runAll } from '../../executor/run.js';
 import { loadInventory } from '../../inventory/load.js';
 import type { DesiredHost } from '../../model/types.js';
 import { expandHost, expandInventory } from '../../roles/expand.js';
+import { withoutIpvs } from '../../roles/without-ipvs.js';
 import { JsonReporter } from '../output/json.js';
 import { LineReporter } from '../output/lines.js';
 
@@ -16,40 +17,7 @@ export interface ConvergeOptions {
   drainTimeout: string;
   detailedExitcode?: boolean;
   withoutIpvs?: boolean;
-}
-
-/**
- * --without-ipvs (benchmarks on kernels without IPVS, like this project's CI machine): drop exactly
- * the IPVS part of the desired state — ip_vs modules, net.ipv4.vs.* sysctls, the IPVS table —
- * so directors converge everything else. Never for production.
- */
-export function withoutIpvs(d: DesiredHost): DesiredHost {
-  return {
-    ...d,
-    modules: d.modules.filter((m) => !m.startsWith('ip_vs')),
-    sysctls: Object.fromEntries(
-      Object.entries(d.sysctls).filter(
-        ([k]) => !k.startsWith('net.ipv4.vs.') && !k.startsWith('net.ipv6.vs.'),
-      ),
-    ),
-    files: d.files.map((f) =>
-      f.path.endsWith('/sysctl.d/90-lvs-deploy.conf') || f.path.endsWith('/modules-load.d/lvs-deploy.conf')
-        ? {
-            ...f,
-            content: f.content
-              .split('\n')
-              .filter((l) => !/^(ip_vs|net\.ipv[46]\.vs\.)/.test(l))
-              .join('\n'),
-          }
-        : f,
-    ),
-    ipvs: [],
-    ipvsStatic: false,
-    // keepalived's checker exits without IPVS and takes the daemon down: run VRRP only.
-    daemons: d.daemons.map((x) =>
-      x.name === 'keepalived' ? { ...x, command: [...x.command, '--vrrp'] } : x,
-    ),
-  };
+  failAfterStep?: string;
 }
 
 function positiveInt(text: string, flag: string, min = 1): number {
@@ -86,6 +54,8 @@ export async function converge(
 ): Promise<number> {
   const concurrency = positiveInt(opts.concurrency, '--concurrency');
   const drainSeconds = positiveInt(opts.drainTimeout, '--drain-timeout', 0);
+  const failAfterStep =
+    opts.failAfterStep === undefined ? undefined : positiveInt(opts.failAfterStep, '--fail-after-step', 0);
   const inv = await loadInventory(file);
   const strip = opts.withoutIpvs ? withoutIpvs : (d: DesiredHost) => d;
   const desired = new Map([...expandInventory(inv)].map(([k, d]) => [k, strip(d)]));
@@ -118,6 +88,7 @@ export async function converge(
       mode,
       concurrency,
       drainSeconds,
+      ...(failAfterStep !== undefined ? { failAfterStep } : {}),
       debug,
       reporter,
       connect: (target) => SshTransport.connect(target),
@@ -190,6 +161,9 @@ export function registerConverge(program: Command): void {
       .option('--detailed-exitcode', 'plan: exit 3 when changes are pending (0: none)')
       .addOption(
         new Option('--without-ipvs', 'benchmarks only: leave out IPVS modules, sysctls and table').hideHelp(),
+      )
+      .addOption(
+        new Option('--fail-after-step <n>', 'tests only: make apply step N fail after it ran').hideHelp(),
       )
       .addHelpText('after', spec.help);
     cmd.action(async (file, o) => {

@@ -88,7 +88,8 @@ export function formatHost(d: DesiredHost, secrets: string[], written?: Map<stri
       d.syncDaemons.map((s) => `${s.state} on ${s.interface} syncid ${s.syncid}`),
     );
   if (d.kinds.includes('director')) {
-    const how = d.ipvsStatic ? 'programmed by lvs-deploy' : 'programmed by keepalived';
+    const daemon = d.daemons.find((x) => x.name !== 'ipvs-sync')?.name ?? 'its daemon';
+    const how = d.ipvsStatic ? 'programmed by lvs-deploy' : `programmed by ${daemon}`;
     out += section(
       `ipvs (ipvsadm -S -n, ${how})`,
       formatRules(d.ipvs)

@@ -27,15 +27,6 @@ export interface QemuHandle {
 
 export const QEMU_BIN = 'qemu-system-x86_64';
 
-export function qemuAvailable(): boolean {
-  try {
-    execFileSync(QEMU_BIN, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // Without a known TSC frequency microvm must calibrate against a PIT it does not have, and hung at
 // boot in ~1 of 5 tries; tsc_early_khz skips calibration. Without tsc_known_freq use `-M pc`.
 function clockArgs(): { machine: string; cmdline: string[] } {

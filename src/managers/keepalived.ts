@@ -1,10 +1,13 @@
-// The keepalived.conf render context for one director: VRRP instance(s), optional floating NAT
+// The keepalived manager: a VRRP pair (or more) floats the VIPs; keepalived programs the IPVS
+// table from keepalived.conf and health-checks the real servers. Below the module, the
+// keepalived.conf render context for one director: VRRP instance(s), optional floating NAT
 // gateway instance in a sync group, and one virtual_server per service.
 import { RenderError } from '../errors.js';
 import { ipFamily, parseHostPort } from '../inventory/net.js';
 import type { HealthCheck, Inventory, RealServer, VirtualService } from '../inventory/types.js';
+import { addressOn, floatingCidr } from '../roles/addresses.js';
 import type { KeepalivedCheck, KeepalivedContext } from '../templates/contexts.js';
-import { addressOn, floatingCidr } from './context.js';
+import type { ManagerModule } from './types.js';
 
 const METHOD = { nat: 'NAT', dr: 'DR', tun: 'TUN' } as const;
 const PROTO = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' } as const;
@@ -127,3 +130,14 @@ export function keepalivedContext(inv: Inventory, hostName: string): KeepalivedC
     virtual_servers: inv.services.map(virtualServer),
   };
 }
+
+export const keepalived: ManagerModule = {
+  name: 'keepalived',
+  programsIpvs: 'daemon',
+  vrrp: true,
+  healthChecks: true,
+  daemon: { name: 'keepalived', look: 'keepalived -t -f /etc/keepalived/keepalived.conf' },
+  templates: { 'keepalived.conf.njk': keepalivedContext },
+  // keepalived's checker exits without IPVS and takes the daemon down: run VRRP only.
+  withoutIpvs: (d) => ({ ...d, command: [...d.command, '--vrrp'] }),
+};

@@ -1,3 +1,6 @@
+// The ldirectord manager (one director): lvs-deploy adds the VIPs, ldirectord programs the IPVS
+// table from ldirectord.cf and health-checks the real servers, quiescing a failing one (weight 0).
+//
 // The ldirectord.cf render context for one director: globals, then one `virtual` section per
 // service. The inventory's health checks are written in keepalived's words; here they become
 // ldirectord's:
@@ -12,9 +15,13 @@
 // failurecount N+1 (keepalived declares a server down after N retries of a failed check);
 // delay_loop → the global checkinterval, the smallest of all services' (ldirectord honours a
 // per-virtual checkinterval only in fork mode). ldirectord reads whole seconds only.
+
+import type { PathKey } from '../inventory/locate.js';
 import { ipFamily, ipToBigInt } from '../inventory/net.js';
+import type { RawInventory, RawService } from '../inventory/schema.js';
 import type { HealthCheck, Inventory, VirtualService } from '../inventory/types.js';
 import type { LdirectordContext } from '../templates/contexts.js';
+import type { InventoryRule, ManagerModule } from './types.js';
 
 type Virtual = LdirectordContext['virtuals'][number];
 
@@ -77,7 +84,7 @@ function virtual(s: VirtualService): Virtual {
   };
 }
 
-export function ldirectordContext(inv: Inventory): LdirectordContext {
+function ldirectordContext(inv: Inventory): LdirectordContext {
   const checks = inv.services.flatMap((s) => (s.check ? [s.check] : []));
   // Without checks these are ldirectord's and the inventory's defaults (5 s timeout, 6 s loop).
   return {
@@ -87,3 +94,83 @@ export function ldirectordContext(inv: Inventory): LdirectordContext {
     virtuals: inv.services.map(virtual),
   };
 }
+
+function rsAddress(inv: RawInventory, rs: RawService['real_servers'][number]): string | undefined {
+  if (rs.address !== undefined) return rs.address;
+  return rs.host !== undefined && Object.hasOwn(inv.hosts, rs.host) ? inv.hosts[rs.host]?.address : undefined;
+}
+
+const directorRules: InventoryRule = (inv, out) => {
+  const d = inv.directors;
+  if (d.hosts.length > 1) {
+    out.push({
+      path: ['directors', 'manager'],
+      message: `manager: ldirectord would run on all ${d.hosts.length} directors and none of them moves the VIPs, so every one would answer for them; use manager: keepalived for a failover pair, or list one director`,
+    });
+  }
+};
+
+/** What Debian 12's ldirectord (4.12, /usr/sbin/ldirectord's read_config) cannot express or run. */
+const serviceRules: InventoryRule = (inv, out) => {
+  inv.services.forEach((s, i) => {
+    const at = (...p: PathKey[]): PathKey[] => ['services', i, ...p];
+    if (s.protocol === 'sctp') {
+      out.push({
+        path: at('protocol'),
+        message: 'ldirectord manages tcp, udp and fwmark services only; use manager: keepalived for SCTP',
+      });
+    }
+    s.real_servers.forEach((rs, ri) => {
+      const addr = rsAddress(inv, rs);
+      if (
+        (rs.forwarding ?? s.forwarding) === 'tun' &&
+        addr !== undefined &&
+        ipFamily(addr) !== ipFamily(s.vip)
+      ) {
+        out.push({
+          path: at('real_servers', ri),
+          message: `ldirectord cannot mix IPv4 and IPv6 in one virtual service (real server ${addr}, VIP ${s.vip})`,
+        });
+      }
+    });
+    const c = s.check;
+    if (!c) return;
+    if (c.type === 'tcp' && s.fwmark !== undefined && s.real_servers.some((rs) => rs.port === undefined)) {
+      out.push({
+        path: at('check', 'type'),
+        message:
+          "ldirectord has no port to connect to for a fwmark service's real servers without one; give them a port, or use an http, https or misc check",
+      });
+    }
+    if ((c.type === 'http' || c.type === 'https') && (c.status_code < 200 || c.status_code > 299)) {
+      out.push({
+        path: at('check', 'status_code'),
+        message: `ldirectord's ${c.type} check passes on any 2xx answer and cannot expect ${c.status_code}`,
+      });
+    }
+    if ((c.type === 'http' || c.type === 'https') && ipFamily(s.vip) === 6) {
+      out.push({
+        path: at('check', 'type'),
+        message: `ldirectord's ${c.type} check of IPv6 real servers needs perl's Net::INET6Glue, which Debian's ldirectord does not install; use a tcp check`,
+      });
+    }
+    if (c.type === 'misc' && c.misc_path !== undefined && /\s/.test(c.misc_path)) {
+      out.push({
+        path: at('check', 'misc_path'),
+        message:
+          'ldirectord runs the check command without a shell (adding VIP, port, real server and port as its arguments): give one path, no arguments',
+      });
+    }
+  });
+};
+
+export const ldirectord: ManagerModule = {
+  name: 'ldirectord',
+  programsIpvs: 'daemon',
+  vrrp: false,
+  healthChecks: true,
+  daemon: { name: 'ldirectord', look: `\`ldirectord status\`, ${LDIRECTORD_LOG}` },
+  directorRules,
+  serviceRules,
+  templates: { 'ldirectord.cf.njk': (inv) => ldirectordContext(inv) },
+};

@@ -1,0 +1,188 @@
+// The facts script as data: one {script, parse} pair per section. `script` prints the section's
+// marker (`==>lvs:<id>`) and its data inside the `lvs_facts` function; `parse` turns that text
+// into the part of HostFacts it owns. Each section has a fixture (test/fixtures/facts/sections/).
+//
+// Written to start as few programs as possible: under emulation (the VM lab) or on a busy
+// director every exec costs 50–300 ms, so sysctls, pid files and the owned list are read with
+// shell builtins, and all managed files are read by one `stat` and one `awk`.
+import { quote } from '../connection/shell.js';
+import type { HostFacts } from '../model/facts.js';
+import { parseRules } from '../model/ipvs.js';
+import { type DesiredDaemon, FIREWALL_TABLE } from '../model/types.js';
+import { type FactQuery, FIREWALL_LOADED, OWNED_FILE, STATE_FILE, sysctlPath } from './query.js';
+import {
+  parseAddr,
+  parseDaemons,
+  parseFiles,
+  parseFirewall,
+  parseIpRules,
+  parseKeyValue,
+  parseOs,
+  parseRoutes,
+  parseState,
+  parseSysctls,
+} from './read.js';
+
+export interface FactSection {
+  /** The markers it prints, its own first (a section may print a sub-section, like nft-loaded). */
+  ids: string[];
+  /** Shell lines of `lvs_facts` (two-space indent). */
+  script(q: FactQuery): string;
+  /** The text after each of its markers (undefined: not printed) → its part of HostFacts. */
+  parse(get: (id: string) => string | undefined, errors: string[]): Partial<HostFacts>;
+}
+
+const words = (list: string[]) => list.map(quote).join(' ');
+
+function daemonLines(daemons: DesiredDaemon[]): string {
+  return daemons
+    .map(
+      (d) => `  if [ "$lvs_systemd" = yes ]; then
+    printf '%s %s %s\\n' ${quote(d.name)} "$(systemctl is-active ${quote(d.unit)} 2>/dev/null)" "$(systemctl is-enabled ${quote(d.unit)} 2>/dev/null)"
+  elif lvs_pid=; [ -r ${quote(d.pidfile)} ] && { read -r lvs_pid < ${quote(d.pidfile)}; kill -0 "$lvs_pid" 2>/dev/null; }; then
+    printf '%s active %s\\n' ${quote(d.name)} "$lvs_pid"
+  else
+    printf '%s inactive -\\n' ${quote(d.name)}
+  fi`,
+    )
+    .join('\n');
+}
+
+// Without names dpkg-query would list every installed package: only ask about ours.
+function packagesQuery(packages: string[]): string {
+  return `  if command -v dpkg-query >/dev/null 2>&1; then
+    dpkg-query -W -f='\${Package} \${db:Status-Abbrev}\\n' ${words(packages)} 2>/dev/null
+  elif command -v rpm >/dev/null 2>&1; then
+    rpm -q --qf '%{NAME} ii\\n' ${words(packages)} 2>/dev/null | grep ' ii$'
+  fi`;
+}
+
+const yes = (text: string | undefined) => (text ?? '').trim() === 'yes';
+
+export const SECTIONS: FactSection[] = [
+  {
+    ids: ['os'],
+    script: () => `  echo '==>lvs:os'
+  ( . /etc/os-release 2>/dev/null; printf '%s|%s|%s\\n' "\${ID:-}" "\${ID_LIKE:-}" "\${VERSION_ID:-}" )`,
+    parse: (get) => ({ os: parseOs(get('os')) }),
+  },
+  {
+    ids: ['init'],
+    script: () => `  echo '==>lvs:init'
+  echo "$lvs_systemd"`,
+    parse: (get) => ({ systemd: yes(get('init')) }),
+  },
+  {
+    ids: ['ipvs-available'],
+    script: (q) => `  echo '==>lvs:ipvs-available'
+  ${q.ipvs ? 'if [ -e /proc/net/ip_vs ] || modprobe -n -q ip_vs 2>/dev/null; then echo yes; else echo no; fi' : 'echo no'}`,
+    parse: (get) => ({ ipvsAvailable: yes(get('ipvs-available')) }),
+  },
+  {
+    // Also reads the owned list: owned sysctls not asked for are printed here, owned files not
+    // asked for are left in "$@" for the files section (so `down` finds everything `up` wrote).
+    ids: ['sysctl'],
+    script: (q) => `  echo '==>lvs:sysctl'
+${q.sysctls.map((k) => `  lvs_sysctl ${quote(k)} ${quote(sysctlPath(k))}`).join('\n')}
+  set --
+  if [ -r ${OWNED_FILE} ]; then
+    while read -r lvs_kind lvs_a lvs_b; do
+      case "$lvs_kind" in
+        sysctl) case ${quote(` ${q.sysctls.join(' ')} `)} in *" $lvs_a "*) ;; *) lvs_sysctl "$lvs_a" "$lvs_b" ;; esac ;;
+        file) case ${quote(` ${q.files.join(' ')} `)} in *" $lvs_a "*) ;; *) set -- "$@" "$lvs_a" ;; esac ;;
+      esac
+    done < ${OWNED_FILE}
+  fi`,
+    parse: (get) => ({ sysctls: parseSysctls(get('sysctl')) }),
+  },
+  {
+    ids: ['addr'],
+    script: () => `  echo '==>lvs:addr'
+  ip -j addr show 2>/dev/null || echo '[]'`,
+    parse: (get, errors) => parseAddr(get('addr'), errors),
+  },
+  {
+    ids: ['route'],
+    script: () => `  echo '==>lvs:route'
+  ip -j route show table main 2>/dev/null || echo '[]'`,
+    parse: (get, errors) => ({ routes: parseRoutes(get('route'), errors) }),
+  },
+  {
+    ids: ['rule'],
+    script: (q) => `  echo '==>lvs:rule'
+  ${q.rules ? "ip -j rule show 2>/dev/null || echo '[]'" : "echo '[]'"}`,
+    parse: (get, errors) => ({ rules: parseIpRules(get('rule'), errors) }),
+  },
+  {
+    ids: ['files'],
+    script: (q) => `  echo '==>lvs:files'
+  lvs_extra="$*"
+  set --
+  for lvs_f in ${words(q.files)} $lvs_extra; do
+    if [ -f "$lvs_f" ]; then set -- "$@" "$lvs_f"; else printf 'A - - - - %s\\n' "$lvs_f"; fi
+  done
+  if [ $# -gt 0 ]; then
+    stat -c 'F %a %U %G %s %n' "$@"
+    awk 'FNR == 1 { print "@@ " FILENAME } { print "|" $0 }' "$@"
+  fi`,
+    parse: (get) => ({ files: parseFiles(get('files')) }),
+  },
+  {
+    ids: ['packages'],
+    script: (q) => `  echo '==>lvs:packages'
+${q.packages.length === 0 ? '' : packagesQuery(q.packages)}`,
+    parse: (get) => ({
+      packages: Object.fromEntries(parseKeyValue(get('packages')).map(([n, st]) => [n ?? '', st === 'ii'])),
+    }),
+  },
+  {
+    ids: ['modules'],
+    script: (q) => `  echo '==>lvs:modules'
+  for m in ${words(q.modules)}; do
+    if [ -d "/sys/module/$m" ]; then echo "$m yes"; else echo "$m no"; fi
+  done`,
+    parse: (get) => ({
+      modules: Object.fromEntries(parseKeyValue(get('modules')).map(([n, st]) => [n ?? '', st === 'yes'])),
+    }),
+  },
+  {
+    ids: ['ipvs'],
+    script: (q) => `  echo '==>lvs:ipvs'
+  if ${q.ipvs ? '[ -e /proc/net/ip_vs ] && command -v ipvsadm >/dev/null 2>&1' : 'false'}; then ipvsadm -S -n; else echo '!none'; fi`,
+    parse: (get) => {
+      const text = get('ipvs') ?? '!none';
+      return { ipvs: text.trim() === '!none' ? null : parseRules(text).services };
+    },
+  },
+  {
+    ids: ['daemons'],
+    script: (q) => `  echo '==>lvs:daemons'
+${daemonLines(q.daemons)}`,
+    parse: (get) => ({ daemons: parseDaemons(get('daemons')) }),
+  },
+  {
+    ids: ['ssh'],
+    script: () => `  echo '==>lvs:ssh'
+  printf '%s\n' "\${lvs_ssh_connection:-}"`,
+    parse: (get) => ({ sshClient: (get('ssh') ?? '').trim().split(' ')[0] ?? '' }),
+  },
+  {
+    // Only where nft exists and the table is wanted or was loaded by an earlier `up`.
+    ids: ['nft', 'nft-loaded'],
+    script: (
+      q,
+    ) => `  if { ${q.firewall ? 'true' : 'false'} || [ -e ${FIREWALL_LOADED} ]; } && command -v nft >/dev/null 2>&1; then
+    echo '==>lvs:nft'
+    nft -s list table ${FIREWALL_TABLE} 2>/dev/null || echo '!absent'
+    echo '==>lvs:nft-loaded'
+    if [ -r ${FIREWALL_LOADED} ]; then while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\n' "$lvs_l"; done < ${FIREWALL_LOADED}; else echo '!none'; fi
+  fi`,
+    parse: (get) => ({ firewall: parseFirewall(get('nft'), get('nft-loaded')) }),
+  },
+  {
+    ids: ['state'],
+    script: () => `  echo '==>lvs:state'
+  if [ -r ${STATE_FILE} ]; then while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\\n' "$lvs_l"; done < ${STATE_FILE}; fi`,
+    parse: (get, errors) => ({ state: parseState(get('state'), errors) }),
+  },
+];
