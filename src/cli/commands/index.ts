@@ -4,6 +4,7 @@ import { registerConverge } from './converge.js';
 import { registerDemo } from './demo.js';
 import { registerLabCommand } from './lab.js';
 import { registerRender } from './render.js';
+import { registerSchema } from './schema.js';
 import { registerValidate } from './validate.js';
 import { registerVerify } from './verify.js';
 
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerVerify(program);
   registerLabCommand(program);
   registerDemo(program);
+  registerSchema(program);
 }
