@@ -2,6 +2,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { registerConverge } from './converge.js';
 import { registerDemo } from './demo.js';
+import { registerInit } from './init.js';
 import { registerLabCommand } from './lab.js';
 import { registerRender } from './render.js';
 import { registerSchema } from './schema.js';
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerLabCommand(program);
   registerDemo(program);
   registerSchema(program);
+  registerInit(program);
 }
