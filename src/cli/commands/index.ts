@@ -2,6 +2,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { registerConverge } from './converge.js';
 import { registerDemo } from './demo.js';
+import { registerGraph } from './graph.js';
 import { registerInit } from './init.js';
 import { registerLabCommand } from './lab.js';
 import { registerRender } from './render.js';
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerSchema(program);
   registerInit(program);
+  registerGraph(program);
 }
