@@ -4,7 +4,7 @@
 // never a dist path, so a different build (a bundle) is tested the same way.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,6 +21,7 @@ describe('npm pack → npm install -g → lvs-deploy works outside the checkout'
   const tmp = mkdtempSync(join(tmpdir(), 'lvs-pack-'));
   const prefix = join(tmp, 'prefix');
   const work = join(tmp, 'work');
+  const checkout = join(tmp, 'checkout');
   const installed = join(prefix, 'lib', 'node_modules', pkg.name);
   let bin = '';
   const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -36,9 +37,16 @@ describe('npm pack → npm install -g → lvs-deploy works outside the checkout'
   before(() => {
     const npm = (args: string[], cwd: string) =>
       execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: 'pipe' });
-    execFileSync('mkdir', ['-p', work]);
-    // prepack builds dist/ from a clean slate.
-    npm(['pack', '--pack-destination', tmp, '--silent'], ROOT);
+    execFileSync('mkdir', ['-p', work, checkout]);
+    // Pack a copy of the checkout (its files as git sees them, node_modules linked): prepack's
+    // clean build then never pulls dist/ away from tests running beside this one.
+    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: ROOT,
+    });
+    execFileSync('tar', ['-C', ROOT, '--null', '-T', '-', '-cf', join(tmp, 'src.tar')], { input: files });
+    execFileSync('tar', ['-C', checkout, '-xf', join(tmp, 'src.tar')]);
+    symlinkSync(join(ROOT, 'node_modules'), join(checkout, 'node_modules'));
+    npm(['pack', '--pack-destination', tmp, '--silent'], checkout);
     const tgz = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
     assert.ok(tgz, 'npm pack wrote a tarball');
     npm(['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(tmp, tgz)], work);
