@@ -58,6 +58,10 @@ async function ask(d: Answers): Promise<Answers> {
     const port = Number(await q('port', String(d.port), (s) => /^\d{1,5}$/.test(s)));
     const output = await q('write to', d.output ?? 'inventory.yaml', (s) => s.length > 0);
     return { mode, manager, directors, realServers, vip, port, output };
+  } catch (err) {
+    // Ctrl+D (or input ending) at a question: stop without writing anything.
+    if ((err as Error).name === 'AbortError') throw usage('stopped: no answer, nothing written');
+    throw err;
   } finally {
     rl.close();
   }
