@@ -46,9 +46,9 @@ function describe(node: unknown, path: string): void {
   for (const alt of (n.anyOf as unknown[] | undefined) ?? []) describe(alt, path);
 }
 
-/** The JSON Schema (draft 2020-12) of an inventory file, as `lvs-deploy schema` prints it. */
+/** The JSON Schema of an inventory file, as `lvs-deploy schema` prints it: draft-07, what yaml-language-server reads best. */
 export function inventoryJsonSchema(): Json {
-  const generated = z.toJSONSchema(inventorySchema, { io: 'input' }) as Json;
+  const generated = z.toJSONSchema(inventorySchema, { io: 'input', target: 'draft-7' }) as Json;
   undocumented.length = 0;
   describe(generated, '');
   const { $schema, ...rest } = generated;

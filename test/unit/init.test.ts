@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import { parse } from 'yaml';
 import { inventoryJsonSchema } from '../../src/inventory/json-schema.js';
@@ -15,8 +15,8 @@ import { cli } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'lvs-init-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-const addFormats = addFormatsPlugin as unknown as (ajv: Ajv2020) => Ajv2020;
-const validate = addFormats(new Ajv2020({ strict: false })).compile(inventoryJsonSchema());
+const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
+const validate = addFormats(new Ajv({ strict: false })).compile(inventoryJsonSchema());
 
 const MODES: Mode[] = ['nat', 'dr', 'tun'];
 const MANAGERS: Manager[] = ['ipvsadm', 'keepalived', 'ldirectord'];

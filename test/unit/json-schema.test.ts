@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import { parse } from 'yaml';
 import { inventoryJsonSchema, undocumented } from '../../src/inventory/json-schema.js';
@@ -16,8 +16,8 @@ const COMMITTED = join(ROOT, 'schema/inventory.schema.json');
 const SCHEMA_LINE = '# yaml-language-server: $schema=../schema/inventory.schema.json';
 
 // ajv-formats is CommonJS with a default export; under ESM the plugin is the module itself.
-const addFormats = addFormatsPlugin as unknown as (ajv: Ajv2020) => Ajv2020;
-const ajv = addFormats(new Ajv2020({ allErrors: true, strict: true, strictTypes: false }));
+const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
+const ajv = addFormats(new Ajv({ allErrors: true, strict: true, strictTypes: false }));
 const validate = ajv.compile(inventoryJsonSchema());
 
 function yamlFiles(dir: string): string[] {
