@@ -9,7 +9,7 @@ import { formatPath, locate, type PathKey } from './locate.js';
 import { normalize } from './normalize.js';
 import { checkRules } from './rules.js';
 import { inventorySchema } from './schema.js';
-import { mappingHint, unknownKeyMessage } from './suggest.js';
+import { unknownKeyMessage, withMappingKeys } from './suggest.js';
 import type { Inventory } from './types.js';
 
 const MAX_BYTES = 4 * 1024 * 1024;
@@ -197,21 +197,7 @@ function zodProblems(ctx: Ctx, error: z.ZodError): InventoryProblem[] {
     if (issue.code === 'invalid_key')
       return [problemAt(ctx, path, `invalid key: ${issue.issues[0]?.message ?? issue.message}`, 'key')];
     const message = zodMessage(issue, SECRET_FIELDS.has(path[path.length - 1] ?? ''));
-    // "expected a mapping" says which keys the mapping holds, so the fix needs no reference page.
-    const mapping =
-      issue.code === 'invalid_type' && (issue.expected === 'object' || issue.expected === 'record');
-    return [
-      problemAt(
-        ctx,
-        path,
-        mapping
-          ? message.replace(
-              /^(required \()?expected a mapping/,
-              `$1expected a mapping${mappingHint(inventorySchema, path)}`,
-            )
-          : message,
-      ),
-    ];
+    return [problemAt(ctx, path, withMappingKeys(inventorySchema, path, message))];
   });
 }
 

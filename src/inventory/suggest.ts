@@ -64,6 +64,11 @@ export function mappingHint(root: z.ZodType, path: readonly PathKey[]): string {
   return '';
 }
 
+/** "expected a mapping" grows the keys that mapping holds, so the fix needs no reference page. */
+export function withMappingKeys(root: z.ZodType, path: readonly PathKey[], message: string): string {
+  return message.replace(/^(required \()?expected a mapping/, (m) => `${m}${mappingHint(root, path)}`);
+}
+
 function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
