@@ -9,6 +9,7 @@ import { formatPath, locate, type PathKey } from './locate.js';
 import { normalize } from './normalize.js';
 import { checkRules } from './rules.js';
 import { inventorySchema } from './schema.js';
+import { unknownKeyMessage, withMappingKeys } from './suggest.js';
 import type { Inventory } from './types.js';
 
 const MAX_BYTES = 4 * 1024 * 1024;
@@ -189,11 +190,14 @@ function zodProblems(ctx: Ctx, error: z.ZodError): InventoryProblem[] {
   return error.issues.flatMap((issue) => {
     const path = issue.path.filter((k): k is PathKey => typeof k !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((k) => problemAt(ctx, [...path, k], `unknown key ${JSON.stringify(k)}`, 'key'));
+      return issue.keys.map((k) =>
+        problemAt(ctx, [...path, k], unknownKeyMessage(inventorySchema, path, k), 'key'),
+      );
     }
     if (issue.code === 'invalid_key')
       return [problemAt(ctx, path, `invalid key: ${issue.issues[0]?.message ?? issue.message}`, 'key')];
-    return [problemAt(ctx, path, zodMessage(issue, SECRET_FIELDS.has(path[path.length - 1] ?? '')))];
+    const message = zodMessage(issue, SECRET_FIELDS.has(path[path.length - 1] ?? ''));
+    return [problemAt(ctx, path, withMappingKeys(inventorySchema, path, message))];
   });
 }
 

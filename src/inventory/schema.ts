@@ -43,13 +43,21 @@ export const name = (what: string) =>
 const ifname = z.string().regex(IFNAME_RE, {
   error: 'not a valid interface name (expected at most 15 letters, digits, ".", "_" or "-")',
 });
+// A coarse shape of address/prefix for editors; the refine below is the real check.
+const CIDR_PATTERN =
+  '^(?:[0-9]{1,3}(?:\\.[0-9]{1,3}){3}/(?:3[0-2]|[12]?[0-9])|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))$';
 // Node accepts IPv6 zone indexes ("fe80::1%eth0"); ipvsadm, keepalived and `ip addr` do not take them.
+// .meta() carries the same rule into the JSON Schema for editors (src/inventory/json-schema.ts).
 const ip = z
   .string()
-  .refine((s) => ipFamily(s) !== 0 && !s.includes('%'), { error: 'not an IPv4 or IPv6 address' });
-const cidr = z.string().refine((s) => parseCidr(s) !== undefined && !s.includes('%'), {
-  error: 'not an address/prefix (expected e.g. 192.0.2.10/24)',
-});
+  .refine((s) => ipFamily(s) !== 0 && !s.includes('%'), { error: 'not an IPv4 or IPv6 address' })
+  .meta({ anyOf: [{ format: 'ipv4' }, { format: 'ipv6' }] });
+const cidr = z
+  .string()
+  .refine((s) => parseCidr(s) !== undefined && !s.includes('%'), {
+    error: 'not an address/prefix (expected e.g. 192.0.2.10/24)',
+  })
+  .meta({ pattern: CIDR_PATTERN });
 const port = z.int().min(1).max(65535);
 // A file path read locally or written into keepalived.conf (notify and misc scripts, which keepalived
 // runs): no control characters, quotes or shell metacharacters. Spaces stay allowed (script arguments).
@@ -62,7 +70,8 @@ const path = z
   .refine((s) => PATH_RE.test(s) && !hasControl(s), {
     error:
       'not a valid path (no control characters, quotes or shell characters such as $ ` ; | & < > { } # !)',
-  });
+  })
+  .meta({ pattern: '^[^"\'`$;&|<>\\\\{}#!\\u0000-\\u001f\\u007f]+$' });
 const bool = z.boolean();
 
 export const secretRef = z.union([
@@ -202,6 +211,7 @@ const probe = z.strictObject({
     .refine((s) => /^https?:\/\/[^\s"'`\\$;&|<>(){}]+$/.test(s) && !hasControl(s), {
       error: 'not an http(s) URL (no spaces or shell characters)',
     })
+    .meta({ pattern: '^https?://[^\\s"\'`\\\\$;&|<>(){}\\u0000-\\u001f\\u007f]+$' })
     .optional(),
   tcp: bool.default(false),
   udp: bool.default(false),

@@ -2,8 +2,11 @@
 import type { Command } from '@commander-js/extra-typings';
 import { registerConverge } from './converge.js';
 import { registerDemo } from './demo.js';
+import { registerGraph } from './graph.js';
+import { registerInit } from './init.js';
 import { registerLabCommand } from './lab.js';
 import { registerRender } from './render.js';
+import { registerSchema } from './schema.js';
 import { registerValidate } from './validate.js';
 import { registerVerify } from './verify.js';
 
@@ -14,4 +17,7 @@ export function registerCommands(program: Command): void {
   registerVerify(program);
   registerLabCommand(program);
   registerDemo(program);
+  registerSchema(program);
+  registerInit(program);
+  registerGraph(program);
 }
