@@ -4,6 +4,7 @@ import { registerConverge } from './converge.js';
 import { registerDemo } from './demo.js';
 import { registerLabCommand } from './lab.js';
 import { registerRender } from './render.js';
+import { registerStatus } from './status.js';
 import { registerValidate } from './validate.js';
 import { registerVerify } from './verify.js';
 
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerRender(program);
   registerConverge(program);
   registerVerify(program);
+  registerStatus(program);
   registerLabCommand(program);
   registerDemo(program);
 }
