@@ -80,6 +80,9 @@ export function renderTable(report: StatusReport, tty = false): string {
     }
     out.push(...grid(rows).map((l, k) => `  ${k === 0 ? bold(l) : l}`));
   }
+  if (report.drains.length > 0) out.push('', bold('operator drains'));
+  for (const d of report.drains)
+    out.push(`  ${d.real_server} (${d.service}) drained on ${d.director} since ${d.since} by ${d.by}`);
   if (report.notes.length > 0) out.push('');
   for (const note of report.notes) out.push(`note: ${note}`);
   out.push('');

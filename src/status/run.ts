@@ -60,6 +60,9 @@ export function buildReport(inv: Inventory, results: DirectorResult[], time = ne
     directors: results.map(directorStatus),
     instances,
     services,
+    drains: results.flatMap((r) =>
+      (r.read?.operator.drains ?? []).map((d) => ({ director: r.director, ...d })),
+    ),
     alarms,
     notes,
     ok: alarms.length === 0,

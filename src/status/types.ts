@@ -79,6 +79,15 @@ export interface Alarm {
   instance?: string;
 }
 
+/** One operator drain as recorded on one director. */
+export interface DrainRecord {
+  director: string;
+  service: string;
+  real_server: string;
+  since: string;
+  by: string;
+}
+
 export interface StatusReport {
   version: 1;
   inventory: string;
@@ -87,6 +96,8 @@ export interface StatusReport {
   directors: DirectorStatus[];
   instances: InstanceStatus[];
   services: ServiceStatus[];
+  /** Every operator drain recorded on a director (also when its table cannot be read). */
+  drains: DrainRecord[];
   alarms: Alarm[];
   /** Things said once (e.g. no IPVS in a director's kernel), not alarms. */
   notes: string[];
