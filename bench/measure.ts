@@ -221,6 +221,20 @@ export async function lvsUp(
   };
 }
 
+/** `lvs-deploy status --json`: wall time of the whole process (one round trip per director). */
+export async function lvsStatus(
+  state: LabState,
+  inventory: string,
+): Promise<{ ms: number; ok: boolean; error?: string }> {
+  const r = await exec(inControl(state, [...cliArgv().argv, 'status', inventory, '--json']), {
+    ...labEnv(state),
+    CI: '1',
+  });
+  return r.code === 0
+    ? { ms: r.ms, ok: true }
+    : { ms: r.ms, ok: false, error: `exit ${r.code}: ${r.stdout.slice(0, 300)}${r.stderr.trim()}` };
+}
+
 interface RecapLine {
   host: string;
   changed: number;
