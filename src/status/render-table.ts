@@ -80,6 +80,23 @@ export function renderTable(report: StatusReport, tty = false): string {
     }
     out.push(...grid(rows).map((l, k) => `  ${k === 0 ? bold(l) : l}`));
   }
+  if (report.real_servers) {
+    out.push('', bold('real servers'));
+    const yn = (v: boolean | null, yes: string, no: string) => (v === null ? '' : v ? yes : no);
+    const rows = [['real server', 'service', 'reachable', 'VIP', 'port']];
+    for (const h of report.real_servers) {
+      if (!h.reachable) rows.push([h.real_server, '', `no: ${h.error ?? ''}`, '', '']);
+      for (const c of h.services)
+        rows.push([
+          h.real_server,
+          c.service,
+          'yes',
+          yn(c.vip_ready, 'ready', 'MISSING'),
+          yn(c.listening, 'listening', 'NOT LISTENING'),
+        ]);
+    }
+    out.push(...grid(rows).map((l, k) => `  ${k === 0 ? bold(l) : l}`));
+  }
   if (report.drains.length > 0) out.push('', bold('operator drains'));
   for (const d of report.drains)
     out.push(`  ${d.real_server} (${d.service}) drained on ${d.director} since ${d.since} by ${d.by}`);

@@ -8,11 +8,14 @@ import { drift, splitBrain, tableMismatch, unreachable, vipUnheld } from './alar
 import { type DirectorResult, directorStatus, instanceStatus, serviceStatus } from './build.js';
 import { managerView } from './manager.js';
 import { parseStatus } from './parse.js';
+import { readRealServers } from './realservers.js';
 import { statusScript } from './script.js';
 import type { StatusReport } from './types.js';
 
 export interface StatusOptions {
   connect: (target: SshTarget) => Promise<Transport>;
+  /** Also read every real server host (one round trip each). */
+  realServers?: boolean;
   /** Per-director timeout for the read (ms). */
   timeoutMs?: number;
 }
@@ -78,6 +81,10 @@ export async function readStatus(
     const d = desired.get(h);
     return d ? [d] : [];
   });
-  const results = await Promise.all(directors.map((d) => readDirector(inv, d, o)));
-  return buildReport(inv, results);
+  const [results, realServers] = await Promise.all([
+    Promise.all(directors.map((d) => readDirector(inv, d, o))),
+    o.realServers ? readRealServers(inv, o.connect) : Promise.resolve(undefined),
+  ]);
+  const report = buildReport(inv, results);
+  return realServers ? { ...report, real_servers: realServers } : report;
 }

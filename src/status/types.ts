@@ -1,3 +1,4 @@
+import type { RealServerHostStatus } from './realservers.js';
 // The `status` report: what every director says right now, joined with the inventory. This is
 // the `--json` shape (docs/json.md, section `status`); the table and Prometheus renderers read it.
 
@@ -96,6 +97,8 @@ export interface StatusReport {
   directors: DirectorStatus[];
   instances: InstanceStatus[];
   services: ServiceStatus[];
+  /** Only with --realservers: one entry per real server host of the inventory. */
+  real_servers?: RealServerHostStatus[];
   /** Every operator drain recorded on a director (also when its table cannot be read). */
   drains: DrainRecord[];
   alarms: Alarm[];

@@ -119,6 +119,73 @@ describe('status on a keepalived pair without IPVS (netns lab)', {
     assert.match(r.stdout, /^lvs_deploy_director_ipvs_readable\{director="lb2"\} 0$/m);
   });
 
+  test('--realservers: one round trip per real server, the VIP on lo where DR needs it', async () => {
+    const r = await lvs(['status', inv, '--json', '--realservers']);
+    const report = JSON.parse(r.stdout) as StatusReport;
+    assert.deepEqual(
+      report.real_servers?.map((h) => [
+        h.real_server,
+        h.reachable,
+        h.services.map((c) => [c.service, c.vip_ready]),
+      ]),
+      [
+        [
+          'web1',
+          true,
+          [
+            ['http', true],
+            ['https', true],
+          ],
+        ],
+        [
+          'web2',
+          true,
+          [
+            ['http', true],
+            ['https', true],
+          ],
+        ],
+      ],
+    );
+    await must('web2', 'ip addr del 192.168.100.9/32 dev lo');
+    try {
+      const t = await lvs(['status', inv, '--realservers']);
+      assert.match(t.stdout, /web2\s+http\s+yes\s+MISSING/);
+    } finally {
+      await must('web2', 'ip addr add 192.168.100.9/32 dev lo');
+    }
+  });
+
+  test('--watch redraws until interrupted; a pipe gets one block per read', async () => {
+    const { spawn } = await import('node:child_process');
+    const argv = [
+      'ip',
+      'netns',
+      'exec',
+      state.controlNs,
+      process.execPath,
+      '--import',
+      'tsx',
+      join(ROOT, 'src/cli/main.ts'),
+      'status',
+      inv,
+      '--watch',
+      '1',
+    ];
+    const child = spawn(argv[0] ?? 'ip', argv.slice(1), { env: env(), cwd: ROOT });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    const t0 = Date.now();
+    while ((out.match(/^status lvs-status /gm)?.length ?? 0) < 3 && Date.now() - t0 < 30_000)
+      await sleep(200);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    assert.ok((out.match(/^status lvs-status /gm)?.length ?? 0) >= 3, out);
+    assert.equal(code, 0, 'the last read had no alarm');
+  });
+
   test('keepalived stopped on both: the VIP is held by no director, status exits 1', async () => {
     for (const d of ['lb1', 'lb2']) await must(d, 'kill "$(cat /run/keepalived.pid)"');
     let r = await status();

@@ -12,6 +12,7 @@ import { expandHost } from '../../src/roles/expand.js';
 import type { DirectorResult } from '../../src/status/build.js';
 import { managerView } from '../../src/status/manager.js';
 import { parseIpvsList, parseStatus } from '../../src/status/parse.js';
+import { judgeRealServer } from '../../src/status/realservers.js';
 import { renderPrometheus } from '../../src/status/render-prometheus.js';
 import { renderTable } from '../../src/status/render-table.js';
 import { buildReport } from '../../src/status/run.js';
@@ -238,5 +239,29 @@ describe('status', () => {
     assert.match(text, /^lvs_deploy_alarms 1$/m);
     const labels = new Set([...text.matchAll(/([a-z_]+)="/g)].map((m) => m[1]));
     assert.deepEqual([...labels].sort(), ['director', 'instance', 'real_server', 'service']);
+  });
+});
+
+describe('status --realservers', () => {
+  test('a DR real server: VIP on lo and the port listening, read from ip -j addr and ss -Hlnt', async () => {
+    process.env.LVS_VRRP_PASS ??= 'unit1';
+    const inv = await loadInventory(join(ROOT, 'inventories', 'seed-002-dr-keepalived.yaml'));
+    const addr = JSON.stringify([
+      { ifname: 'lo', addr_info: [{ local: '127.0.0.1' }, { local: '192.168.100.9' }] },
+      { ifname: 'ens224', addr_info: [{ local: '192.168.100.20' }] },
+    ]);
+    const listen = [
+      'LISTEN 0      128          0.0.0.0:22        0.0.0.0:*',
+      'LISTEN 0      511                *:80              *:*',
+    ].join('\n');
+    const out = `==>lvs:addr\n${addr}\n==>lvs:listen\n${listen}\n==>lvs:end\n`;
+    assert.deepEqual(judgeRealServer(inv, 'web1', out), [
+      { service: 'http', vip_ready: true, listening: true },
+      { service: 'https', vip_ready: true, listening: false },
+    ]);
+    assert.deepEqual(
+      judgeRealServer(inv, 'web1', out.replace(',{"local":"192.168.100.9"}', '')).map((c) => c.vip_ready),
+      [false, false],
+    );
   });
 });

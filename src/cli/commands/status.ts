@@ -30,6 +30,7 @@ export function registerStatus(program: Command): void {
     .argument('[inventory]', 'inventory file', 'inventory.yaml')
     .option('--json', 'print the report as JSON (same as --format json)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'prometheus']))
+    .option('--realservers', 'also read every real server (VIP where DR/TUN needs it, port listening)')
     .option('-w, --watch [seconds]', 'redraw every N seconds (default 2) until interrupted')
     .addHelpText(
       'after',
@@ -56,7 +57,11 @@ Examples:
       const { SshTransport } = await import('../../connection/ssh.js');
       const { readStatus } = await import('../../status/run.js');
       const tty = Boolean(process.stdout.isTTY) && process.env.TERM !== 'dumb';
-      const once = () => readStatus(inv, desired, { connect: (t) => SshTransport.connect(t) });
+      const once = () =>
+        readStatus(inv, desired, {
+          connect: (t) => SshTransport.connect(t),
+          realServers: o.realservers ?? false,
+        });
       if (every === undefined) {
         const report = await once();
         process.stdout.write(await render(report, format, tty));
