@@ -68,17 +68,18 @@ export const scenario: SeedScenario = {
       const traffic = vmHostExec(
         state(),
         inv().verify?.from ?? 'client',
-        streamCommand(svc.vip, 80, 14, 20, 4),
+        streamCommand(svc.vip, 80, 30, 20, 4),
         {
           timeoutMs: 120_000,
         },
       );
       await sleep(5000);
       const ipvsadm = () => onHost('lb1', 'ipvsadm -Ln').then(parseIpvsList);
+      // The table first, while the long-lived connections are open (kept for the report).
+      const table = await lvs(['status', file]);
       const before = await ipvsadm();
       const { report } = await status();
       const after = await ipvsadm();
-      const table = await lvs(['status', file]);
       if (CAPTURE) {
         mkdirSync(CAPTURE, { recursive: true });
         for (const d of ['lb1', 'lb2']) {
