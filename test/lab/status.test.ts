@@ -189,7 +189,8 @@ describe('status on a keepalived pair without IPVS (netns lab)', {
   test('keepalived stopped on both: the VIP is held by no director, status exits 1', async () => {
     for (const d of ['lb1', 'lb2']) await must(d, 'kill "$(cat /run/keepalived.pid)"');
     let r = await status();
-    for (let i = 0; i < 10 && r.code !== 1; i++) {
+    // keepalived drops the VIP first, then exits: wait for both to be gone.
+    for (let i = 0; i < 20 && Object.values(roles(r.report)).some((x) => x !== 'STOPPED'); i++) {
       await sleep(500);
       r = await status();
     }
