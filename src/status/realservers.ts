@@ -4,7 +4,6 @@
 import { SCRIPT_PRELUDE } from '../connection/shell.js';
 import type { SshTarget } from '../connection/ssh.js';
 import type { Transport } from '../connection/transport.js';
-import { targetFor } from '../executor/run.js';
 import { splitSections } from '../facts/parse.js';
 import type { Inventory } from '../inventory/types.js';
 
@@ -64,6 +63,7 @@ export function judgeRealServer(inv: Inventory, host: string, output: string): R
 export async function readRealServers(
   inv: Inventory,
   connect: (t: SshTarget) => Promise<Transport>,
+  targetOf: (host: string) => SshTarget,
 ): Promise<RealServerHostStatus[]> {
   const hosts = [
     ...new Set(inv.services.flatMap((s) => s.real_servers.flatMap((rs) => (rs.host ? [rs.host] : [])))),
@@ -73,7 +73,7 @@ export async function readRealServers(
       const started = Date.now();
       let t: Transport | undefined;
       try {
-        t = await connect(targetFor(inv, host));
+        t = await connect(targetOf(host));
         const r = await t.run(REALSERVER_SCRIPT, { phase: 'status', timeoutMs: 20_000 });
         if (r.code !== 0) throw new Error(`status script failed (exit ${r.code})`);
         return {

@@ -1,6 +1,7 @@
 // Read every director at once, one SSH connection and one script each, and build the report.
 import type { SshTarget } from '../connection/ssh.js';
 import type { Transport } from '../connection/transport.js';
+// The one import of targetFor in src/status/ (it is moving to src/connection/).
 import { targetFor } from '../executor/run.js';
 import type { Inventory } from '../inventory/types.js';
 import type { DesiredHost } from '../model/types.js';
@@ -83,7 +84,7 @@ export async function readStatus(
   });
   const [results, realServers] = await Promise.all([
     Promise.all(directors.map((d) => readDirector(inv, d, o))),
-    o.realServers ? readRealServers(inv, o.connect) : Promise.resolve(undefined),
+    o.realServers ? readRealServers(inv, o.connect, (h) => targetFor(inv, h)) : Promise.resolve(undefined),
   ]);
   const report = buildReport(inv, results);
   return realServers ? { ...report, real_servers: realServers } : report;
