@@ -16,7 +16,7 @@ import { judgeRealServer } from '../../src/status/realservers.js';
 import { renderPrometheus } from '../../src/status/render-prometheus.js';
 import { renderTable } from '../../src/status/render-table.js';
 import { buildReport } from '../../src/status/run.js';
-import { ROOT } from '../helpers/cli.js';
+import { cli, ROOT } from '../helpers/cli.js';
 
 const fixture = (name: string) => readFileSync(join(ROOT, 'test', 'fixtures', 'status', name), 'utf8');
 const LB1 = fixture('lb1-traffic.txt');
@@ -263,5 +263,27 @@ describe('status --realservers', () => {
       judgeRealServer(inv, 'web1', out.replace(',{"local":"192.168.100.9"}', '')).map((c) => c.vip_ready),
       [false, false],
     );
+  });
+});
+
+describe('status command', () => {
+  test('bad input: FILE:LINE:COL lines, exit 2, nothing contacted', async () => {
+    const r = await cli(['status', 'test/fixtures/bad/001-yaml-bad-indent.yaml']);
+    assert.equal(r.code, 2);
+    for (const line of r.stderr.trim().split('\n'))
+      assert.match(line, /^test\/fixtures\/bad\/001-yaml-bad-indent\.yaml:\d+:\d+: .+$/);
+    assert.equal(r.stdout, '');
+  });
+
+  test('a director that cannot be reached is an alarm: exit 1, JSON version 1', async () => {
+    const r = await cli(['status', 'test/fixtures/status-unreachable.yaml', '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    const doc = JSON.parse(r.stdout) as { version: number; alarms: { kind: string }[]; ok: boolean };
+    assert.equal(doc.version, 1);
+    assert.deepEqual(
+      doc.alarms.map((a) => a.kind),
+      ['unreachable'],
+    );
+    assert.equal(doc.ok, false);
   });
 });
