@@ -65,6 +65,26 @@ describe('status', () => {
     assert.deepEqual(r.operator.drains, []);
   });
 
+  test('long-lived connections open: ActiveConn and the rate estimator as ipvsadm printed them', () => {
+    const c = parseStatus(fixture('lb1-traffic-open.txt')).counters.get('-t 192.168.100.9:80');
+    assert.deepEqual(c?.get('192.168.100.21:80'), {
+      weight: 1,
+      active: 5,
+      inactive: 302,
+      cps: 16,
+      inBps: 4934,
+      outBps: 0,
+    });
+    assert.deepEqual(c?.get('192.168.100.20:80'), {
+      weight: 1,
+      active: 0,
+      inactive: 0,
+      cps: 0,
+      inBps: 0,
+      outBps: 0,
+    });
+  });
+
   test('ipvsadm -L lines for UDP, IPv6 and fwmark services key like the planner', () => {
     const t = parseIpvsList(
       [
