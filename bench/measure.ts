@@ -221,6 +221,26 @@ export async function lvsUp(
   };
 }
 
+/**
+ * `lvs-deploy status --json`: wall time of the whole process (one round trip per director).
+ * Exit 1 (an alarm, e.g. VRRP still electing right after `up`) is a valid read; no JSON is not.
+ */
+export async function lvsStatus(
+  state: LabState,
+  inventory: string,
+): Promise<{ ms: number; ok: boolean; alarms: string[]; error?: string }> {
+  const r = await exec(inControl(state, [...cliArgv().argv, 'status', inventory, '--json']), {
+    ...labEnv(state),
+    CI: '1',
+  });
+  try {
+    const doc = JSON.parse(r.stdout) as { version: number; alarms: { message: string }[] };
+    return { ms: r.ms, ok: doc.version === 1, alarms: doc.alarms.map((a) => a.message) };
+  } catch {
+    return { ms: r.ms, ok: false, alarms: [], error: `exit ${r.code}, no JSON: ${r.stderr.trim()}` };
+  }
+}
+
 interface RecapLine {
   host: string;
   changed: number;

@@ -13,6 +13,8 @@ export interface MainResult extends SizeResult {
   floorOne: number[];
   transport: TransportFloor[];
   nodeStart: number[];
+  /** `lvs-deploy status` wall times (read-only, 2 directors), after the lvs-deploy runs. */
+  status?: number[];
   ansible: { cold: ToolRun[]; noop: ToolRun[] } | { skipped: string };
   parity: string[] | undefined;
 }
@@ -119,6 +121,16 @@ export function renderReport(input: ReportInput): string {
   out.push(
     row(['process start: `lvs-deploy --version`', sec(median(m.nodeStart)), spread(m.nodeStart), '–', 'ok']),
   );
+  if (m.status)
+    out.push(
+      row([
+        '`lvs-deploy status` (2 directors, one round trip each)',
+        sec(median(m.status)),
+        spread(m.status),
+        '–',
+        'ok',
+      ]),
+    );
   out.push(toolRows('lvs-deploy up --without-ipvs, cold', m.lvsCold, n, true));
   out.push(toolRows('lvs-deploy up --without-ipvs, no-op', m.lvsNoop, n, false));
   if ('skipped' in m.ansible) {
@@ -142,6 +154,12 @@ export function renderReport(input: ReportInput): string {
   out.push(
     row(['Ansible no-op / lvs-deploy no-op', ratio(aNoop / noop), '≥ 10×', met(aNoop / noop, 10, false)]),
   );
+  if (m.status) {
+    // Floor for status: process start + one connect and exec (the ssh2 floor, all hosts at once).
+    const statusFloor = median(m.nodeStart) + median(m.transport.map((t) => t.ms));
+    const r = median(m.status) / statusFloor;
+    out.push(row(['status / (process start + ssh2 floor)', ratio(r), '< 1.5×', met(r, 1.5, true)]));
+  }
   out.push('');
 
   out.push(

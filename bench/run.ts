@@ -19,6 +19,7 @@ import {
   chooseCli,
   cliArgv,
   exec,
+  lvsStatus,
   lvsUp,
   opensshFloor,
   ROOT,
@@ -146,6 +147,18 @@ async function measureMain(
     }
     log(`1 host floor ${s(floorOne[0] as number)}; ssh2 transport floor ${s(transport[0]?.ms ?? 0)}`);
   });
+  const status: number[] = [];
+  // keepalived has just been started by `up`: let VRRP elect a MASTER before timing (≤ 10 s).
+  for (let i = 0; i < 10 && (await lvsStatus(afterLvs, lab.file)).alarms.length > 0; i++)
+    await new Promise((r) => setTimeout(r, 1000));
+  for (let i = 0; i < o.runs; i++) {
+    const r = await lvsStatus(afterLvs, lab.file);
+    if (!r.ok) throw new Error(`lvs-deploy status failed: ${r.error ?? ''}`);
+    status.push(r.ms);
+    log(
+      `${o.hosts} hosts: lvs-deploy status #${i + 1} ${s(r.ms)}${r.alarms.length > 0 ? ` (alarms: ${r.alarms.join('; ')})` : ''}`,
+    );
+  }
   const lvsSnap = await snapshot(afterLvs);
   let ansible: MainResult['ansible'];
   let parity: string[] | undefined;
@@ -172,7 +185,7 @@ async function measureMain(
   }
   await closeLab(lab.topo.name);
   return {
-    main: { ...size, floorOne, transport, nodeStart, ansible, parity },
+    main: { ...size, floorOne, transport, nodeStart, status, ansible, parity },
     ...(snaps ? { snaps } : { snaps: { lvs: lvsSnap, ansible: {} } }),
   };
 }

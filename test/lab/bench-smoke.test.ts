@@ -73,6 +73,8 @@ describe('bench smoke: 5 hosts, 1 run (times not asserted)', {
       'Ansible playbook, cold',
       'Ansible playbook, no-op',
       'lvs-deploy cold / floor',
+      '`lvs-deploy status` (2 directors, one round trip each)',
+      'status / (process start + ssh2 floor)',
       'Ansible cold / lvs-deploy cold',
       'lvs-deploy cold',
       'Ansible no-op',

@@ -107,7 +107,7 @@ describe('up, plan and down on real sshd hosts (netns lab)', {
         .split('\n')
         .filter((l) => /^\[drrs\]\s+[~+-] /.test(l))
         .map((l) => l.replace(/^\[drrs\]\s+/, '')),
-      ['~ sysctl net.ipv4.conf.all.arp_ignore: 0 → 1'],
+      ['~ sysctl net.ipv4.conf.all.arp_ignore: 0 → 1  [live]'],
     );
     const r = await upJson(['--limit', 'drrs']);
     assert.equal(r.hosts.drrs?.status, 'changed');

@@ -4,6 +4,7 @@ import { emptyState, type HostFacts } from '../../src/model/facts.js';
 import { serviceKey } from '../../src/model/ipvs.js';
 import type { DesiredHost, IpvsService } from '../../src/model/types.js';
 import { describeChange } from '../../src/planner/changes.js';
+import { changeClass, disruptionSummary } from '../../src/planner/disruption.js';
 import { planDown } from '../../src/planner/down.js';
 import { planHost } from '../../src/planner/plan.js';
 
@@ -290,5 +291,56 @@ describe('planner', () => {
       f.state = { ...f.state, firewall: false };
       assert.deepEqual(lines(d, f), [], 'a table lvs-deploy did not load is never touched');
     });
+  });
+});
+
+describe('plan names the disruption', () => {
+  const classes = (d: DesiredHost, f: HostFacts) =>
+    planHost(d, f).changes.map((c) => `${changeClass(c)} ${describeChange(c)}`);
+
+  test('a reweight and a sysctl are live: no connection is affected', () => {
+    const d = desired({ ipvs: [svc([{ ...rs1, weight: 3 }, rs2])] });
+    const f = converged(desired());
+    f.sysctls['net.ipv4.ip_forward'] = '0';
+    assert.deepEqual(classes(d, f), [
+      'live sysctl net.ipv4.ip_forward: 0 → 1',
+      'live ipvs edit -a -t 10.0.0.100:80 -r 10.0.1.1:80 -m -w 1 → -a -t 10.0.0.100:80 -r 10.0.1.1:80 -m -w 3',
+    ]);
+    assert.equal(disruptionSummary(planHost(d, f).changes), 'live (2 live)');
+  });
+
+  test('a keepalived.conf change reloads; a deleted real server or forwarding change is breaking', () => {
+    const conf = {
+      path: '/etc/keepalived/keepalived.conf',
+      content: 'new\n',
+      mode: '0640',
+      owner: 'root',
+      group: 'root',
+      notify: ['reload-keepalived'],
+      secret: true,
+    };
+    const d = desired({
+      files: [conf],
+      daemons: [keepalived],
+      handlers: [{ name: 'reload-keepalived', action: 'reload', target: 'keepalived' }],
+    });
+    const f = converged(d);
+    f.files[conf.path] = { content: 'old\n', mode: '0640', owner: 'root', group: 'root' };
+    assert.equal(disruptionSummary(planHost(d, f).changes), 'reload (1 reload, 1 live)');
+    const gone = desired({ ipvs: [svc([{ ...rs1, forwarding: 'dr' }])] });
+    const plan = planHost(gone, converged(desired())).changes;
+    assert.deepEqual(
+      plan.map((c) => `${changeClass(c)} ${c.kind} ${'action' in c ? c.action : ''}`),
+      ['breaking ipvs-dest edit', 'breaking ipvs-dest drain'],
+    );
+    assert.equal(disruptionSummary(plan), 'breaking (2 breaking)');
+  });
+
+  test('a stopped daemon is started (restart); nothing pending has no class', () => {
+    const d = desired({ daemons: [keepalived] });
+    const f = converged(d);
+    f.daemons.keepalived = { running: false };
+    assert.equal(disruptionSummary(planHost(d, f).changes), 'restart (1 restart)');
+    assert.equal(disruptionSummary([]), null);
   });
 });

@@ -7,6 +7,7 @@ import { registerInit } from './init.js';
 import { registerLabCommand } from './lab.js';
 import { registerRender } from './render.js';
 import { registerSchema } from './schema.js';
+import { registerStatus } from './status.js';
 import { registerValidate } from './validate.js';
 import { registerVerify } from './verify.js';
 
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerRender(program);
   registerConverge(program);
   registerVerify(program);
+  registerStatus(program);
   registerLabCommand(program);
   registerDemo(program);
   registerSchema(program);

@@ -2,12 +2,13 @@
 import type { HostResult, Mode } from '../../executor/host.js';
 import { type Change, describeChange } from '../../planner/changes.js';
 import { unifiedDiff } from '../../planner/diff.js';
+import { changeClass, disruptionSummary } from '../../planner/disruption.js';
 
 const SIGN: Record<string, string> = { add: '+', create: '+', remove: '-', drain: '-', stop: '-', down: '-' };
 
 export function changeLines(c: Change, withDiff: boolean): string[] {
   const action = 'action' in c ? c.action : 'set';
-  const head = `${SIGN[action] ?? '~'} ${describeChange(c)}`;
+  const head = `${SIGN[action] ?? '~'} ${describeChange(c)}  [${changeClass(c)}]`;
   if (!withDiff || c.kind !== 'file' || c.metaOnly) return [head];
   if (c.secret) return [head, '    (content not shown: the file holds a secret)'];
   const diff = unifiedDiff(c.path, c.before, c.after);
@@ -39,4 +40,11 @@ export function recap(results: HostResult[], mode: Mode): string[] {
     );
   }
   return out;
+}
+
+/** `disruption: reload (1 reload, 4 live)` — the host's worst class; null when nothing changes. */
+export function disruptionLine(r: HostResult): string | null {
+  if (r.status !== 'changed') return null;
+  const summary = disruptionSummary(r.plan?.changes ?? []);
+  return summary ? `disruption: ${summary}` : null;
 }

@@ -2,6 +2,7 @@
 // change descriptions never carry file contents.
 import type { HostResult, Mode } from '../../executor/host.js';
 import type { Reporter } from '../../executor/run.js';
+import { changeClass, worstClass } from '../../planner/disruption.js';
 
 export class JsonReporter implements Reporter {
   start(): void {}
@@ -12,6 +13,9 @@ export class JsonReporter implements Reporter {
       host: r.host,
       status: r.status,
       changes: r.changes,
+      // Disruption class of each change, in the order of `changes`, and the host's worst.
+      classes: r.changes.length > 0 ? (r.plan?.changes ?? []).map(changeClass) : [],
+      disruption: r.changes.length > 0 ? worstClass((r.plan?.changes ?? []).map(changeClass)) : null,
       ...(r.error ? { error: r.error } : {}),
       ...(r.rolledBack ? { rolled_back: true } : {}),
       duration_ms: r.durationMs,

@@ -1,7 +1,7 @@
 // Plain host-prefixed lines: for CI, pipes and TERM=dumb. Readable when hosts interleave.
 import type { HostResult, Mode } from '../../executor/host.js';
 import type { Reporter } from '../../executor/run.js';
-import { changeLines, hostSummary, recap } from './format.js';
+import { changeLines, disruptionLine, hostSummary, recap } from './format.js';
 
 export class LineReporter implements Reporter {
   readonly #out: NodeJS.WritableStream;
@@ -32,6 +32,8 @@ export class LineReporter implements Reporter {
       if (r.status !== 'changed') break;
       for (const l of changeLines(c, mode === 'plan')) this.#w(`[${r.host}]   ${l}`);
     }
+    const worst = disruptionLine(r);
+    if (worst) this.#w(`[${r.host}] ${worst}`);
   }
 
   finish(results: HostResult[], mode: Mode): void {

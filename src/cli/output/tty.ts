@@ -3,7 +3,7 @@
 import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { HostResult, Mode } from '../../executor/host.js';
 import type { Reporter } from '../../executor/run.js';
-import { changeLines, hostSummary, recap } from './format.js';
+import { changeLines, disruptionLine, hostSummary, recap } from './format.js';
 
 interface Slot {
   done: (r: HostResult) => void;
@@ -58,6 +58,7 @@ export class TtyReporter implements Reporter {
         process.stdout.write(`${r.host}:\n`);
         for (const c of r.plan?.changes ?? [])
           for (const l of changeLines(c, mode === 'plan')) process.stdout.write(`  ${l}\n`);
+        process.stdout.write(`  ${disruptionLine(r) ?? ''}\n`);
       }
       process.stdout.write(`\n${recap(results, mode).join('\n')}\n`);
     });
