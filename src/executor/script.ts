@@ -6,6 +6,7 @@
 import { quote } from '../connection/shell.js';
 import { type FactQuery, factsFunction, OWNED_FILE, SCRIPT_PRELUDE, STATE_DIR } from '../facts/script.js';
 import type { Change } from '../planner/changes.js';
+import { acquireLock, LOCK_LINK, type RunOwner, releaseLock } from './lock.js';
 import { type Step, type StepOptions, stepFor } from './steps.js';
 
 export interface ApplyScript {
@@ -69,7 +70,7 @@ export function buildApplyScript(
   changes: Change[],
   bookkeeping: Change[],
   facts: FactQuery,
-  opts: StepOptions & { runId: string; keepBackups: number },
+  opts: StepOptions & { runId: string; keepBackups: number; owner: RunOwner; lastRunSeen: string },
 ): ApplyScript {
   const steps = changes.map((c, i) => stepFor(c, i, opts));
   // Recording what we own is itself a step: undone with the rest if something later fails.
@@ -108,16 +109,11 @@ lvs_run() {
   trap '' HUP PIPE
   LVS_STATE=${STATE_DIR}
   BK=${quote(bk)}
-  mkdir -p "$BK" || exit 90
-  if ! mkdir ${STATE_DIR}/lock 2>/dev/null; then
-    lvs_holder=
-    read -r lvs_holder < ${STATE_DIR}/lock/pid 2>/dev/null
-    if [ -n "$lvs_holder" ] && kill -0 "$lvs_holder" 2>/dev/null; then echo "==>lvs:locked"; exit 91; fi
-  fi
-  echo $$ > ${STATE_DIR}/lock/pid
+${acquireLock(opts.owner, opts.lastRunSeen)}
+  mkdir -p "$BK" || { rm -f ${LOCK_LINK}; exit 90; }
   lvs_main > "$BK/log" 2>&1
   rc=$?
-  rm -rf ${STATE_DIR}/lock
+${releaseLock(opts.owner)}
   set -- ${BACKUP_DIR}/*
   if [ $# -gt ${opts.keepBackups} ]; then (cd ${BACKUP_DIR} && ls -1t | tail -n +${opts.keepBackups + 1} | xargs rm -rf) 2>/dev/null; fi
   while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\\n' "$lvs_l"; done < "$BK/log"
