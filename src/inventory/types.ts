@@ -80,7 +80,8 @@ export interface HealthCheck {
   delay_loop: number;
   /** http/https */
   path: string;
-  status_code: number;
+  /** Unset: any 2xx passes. */
+  status_code?: number;
   /** misc */
   misc_path?: string;
 }
