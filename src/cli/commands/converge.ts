@@ -59,11 +59,20 @@ function positiveInt(text: string, flag: string, min = 1): number {
   return n;
 }
 
+/**
+ * Redraw task lines only on a terminal that can show them: a TTY reporting 0 columns (`script -qc`,
+ * some CI consoles) would wrap every character and split escape codes, so it gets plain lines.
+ */
+export function liveTerminal(out: { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv): boolean {
+  return !!out.isTTY && (out.columns ?? 0) > 0 && !env.CI && env.TERM !== 'dumb';
+}
+
 // listr2 and ssh2 are loaded only when used: every module loaded costs start-up time on each run.
 async function pickReporter(json: boolean | undefined): Promise<Reporter & { settle?: () => Promise<void> }> {
   if (json) return new JsonReporter();
-  const tty = process.stdout.isTTY && !process.env.CI && process.env.TERM !== 'dumb';
-  return tty ? new (await import('../output/tty.js')).TtyReporter() : new LineReporter();
+  return liveTerminal(process.stdout, process.env)
+    ? new (await import('../output/tty.js')).TtyReporter()
+    : new LineReporter();
 }
 
 export function exitCodeFor(
