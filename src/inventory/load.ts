@@ -245,7 +245,7 @@ function toData(ctx: Ctx): unknown {
 }
 
 /** Load and validate; throws InventoryError (exit 2) listing every problem. */
-export async function loadInventory(path: string): Promise<Inventory> {
+export async function loadInventory(path: string, opts: { skipSecrets?: boolean } = {}): Promise<Inventory> {
   const file = resolve(path);
   const shown = path;
   const text = await readText(file).catch((err: unknown) => {
@@ -314,6 +314,7 @@ export async function loadInventory(path: string): Promise<Inventory> {
     file,
     name: parsed.data.name ?? fallbackName,
     baseDir: dirname(file),
+    ...(opts.skipSecrets ? { skipSecrets: true } : {}),
   });
   if (result.problems.length > 0) {
     throw report(result.problems.map((p) => problemAt(ctx, p.path, p.message)));

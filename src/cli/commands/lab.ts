@@ -8,14 +8,16 @@ import { labDown, labExec, labStatus, labUp } from '../../lab/netns.js';
 import { labNameOf } from '../../lab/spec.js';
 
 const DEFAULT_INVENTORY = 'inventory.yaml';
+/** Lab commands build hosts from the topology: they never read the inventory's secrets. */
+const NO_SECRETS = { skipSecrets: true } as const;
 
 // Imported on use: the VM lab is optional and heavy, and the netns lab must work without it.
 const vm = () => import('../../lab/vm/index.js');
 
-/** down/status also take a lab name (they need no secrets, and the inventory may be gone). */
+/** down/status also take a lab name (the inventory may be gone). */
 async function inventoryOrLabName(arg: string): Promise<Inventory | string> {
   if (!existsSync(arg) && /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(arg) && !/\.ya?ml$/i.test(arg)) return arg;
-  return loadInventory(arg);
+  return loadInventory(arg, NO_SECRETS);
 }
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -105,7 +107,7 @@ Example:
       'after',
       '\nExample:\n  lvs-deploy lab up inventories/seed-001-lic-nat.yaml\n  lvs-deploy lab up --vm inventories/seed-002-dr-keepalived.yaml',
     )
-    .action(async (file, opts) => upCommand(await loadInventory(file), !!opts.vm));
+    .action(async (file, opts) => upCommand(await loadInventory(file, NO_SECRETS), !!opts.vm));
 
   lab
     .command('down')
@@ -145,6 +147,6 @@ Example:
       const { file, argv } = splitExecArgs(words);
       if (argv.length === 0)
         throw new UsageError('lab exec: no command given (lab exec [inventory] -- COMMAND...)');
-      process.exitCode = await labExec(await loadInventory(file), argv);
+      process.exitCode = await labExec(await loadInventory(file, NO_SECRETS), argv);
     });
 }

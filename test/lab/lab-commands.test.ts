@@ -1,0 +1,111 @@
+// The lab commands as a new user meets them (issue 11): `lab exec` is a proper parent (signals
+// reach its command, it waits for it) and finds `lvs-deploy` itself; lab hosts cannot read the
+// lab state (the control node's private key); lab commands never ask for the inventory's secrets.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadInventory } from '../../src/inventory/load.js';
+import { hostExec, isAlive, type LabState, labDown, labUp } from '../../src/lab/netns.js';
+import { cli, ROOT } from '../helpers/cli.js';
+
+const root = process.getuid?.() === 0;
+const LAB = 'lvs-labcmd';
+
+/** The CLI argv the helpers use, to spawn `lab exec` ourselves and signal it. */
+const CLI = [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')];
+
+describe('lab commands (netns lab)', { skip: root ? false : 'needs root (network namespaces)' }, () => {
+  let state: LabState;
+  let tmp: string;
+  let inv: string;
+  before(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'lvs-labcmd-'));
+    inv = join(tmp, 'labcmd.yaml');
+    writeFileSync(
+      inv,
+      readFileSync(join(ROOT, 'inventories', 'lab-nat-dr.yaml'), 'utf8').replace(
+        /^name: .*$/m,
+        `name: ${LAB}`,
+      ),
+    );
+    state = (await labUp(await loadInventory(inv))).state;
+  });
+  after(async () => {
+    await labDown(LAB);
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test('a lab host sees neither the lab state dir nor any lab key', async () => {
+    const r = await hostExec(
+      state,
+      'drrs',
+      'ls -A /var/lib/lvs-deploy/lab; ls -A /run/lvslab/state; find /run/lvslab /var/lib/lvs-deploy -name "id_ed25519*" -o -path "*hostkeys*"',
+    );
+    assert.equal(r.stdout.trim(), '', `visible inside the host:\n${r.stdout}`);
+    assert.ok(existsSync(join(state.stateDir, 'id_ed25519')), 'the key is still there for the control node');
+  });
+
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    test(`lab exec forwards ${sig} to its command and returns only after it ended`, async () => {
+      const mark = join(tmp, `${sig}.done`);
+      const pidFile = join(tmp, `${sig}.pid`);
+      // The command takes a second to wind down after the signal, as `up` finishing a host would.
+      const script = `echo $$ > ${pidFile}; trap 'sleep 1; echo wound-down > ${mark}; exit 7' INT TERM; while :; do sleep 0.1; done`;
+      const child = spawn(CLI[0] ?? 'node', [...CLI.slice(1), 'lab', 'exec', inv, '--', 'sh', '-c', script], {
+        cwd: ROOT,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      // 'exit', not 'close': a command left running would hold the inherited pipes open.
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      for (let i = 0; i < 100 && !existsSync(pidFile); i++) await sleep(100);
+      const inner = Number(readFileSync(pidFile, 'utf8'));
+      child.kill(sig);
+      const code = await exited;
+      try {
+        assert.ok(existsSync(mark), 'lab exec returned before its command had finished');
+        assert.equal(code, 7, "lab exec's exit code is its command's");
+      } finally {
+        if (isAlive(inner)) process.kill(inner, 'SIGKILL');
+      }
+    });
+  }
+
+  test('lvs-deploy inside lab exec is this lvs-deploy, also through sh -c', async () => {
+    const r = await cli(['lab', 'exec', inv, '--', 'sh', '-c', 'lvs-deploy --version']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('lab commands need no secrets', { skip: root ? false : 'needs root (network namespaces)' }, () => {
+  test('lab status and lab down work with the VRRP secret unset', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'lvs-nosecret-'));
+    try {
+      const inv = join(tmp, 'pair.yaml');
+      writeFileSync(
+        inv,
+        readFileSync(join(ROOT, 'inventories', 'seed-002-dr-keepalived.yaml'), 'utf8').replace(
+          /^name: .*$/m,
+          'name: lvs-nosecret',
+        ),
+      );
+      const env = { ...process.env };
+      delete env.LVS_VRRP_PASS;
+      const status = await cli(['lab', 'status', inv], env);
+      assert.equal(status.code, 1, status.stderr);
+      assert.match(status.stdout, /lab lvs-nosecret: down/);
+      const down = await cli(['lab', 'down', inv], env);
+      assert.equal(down.code, 0, down.stderr);
+      // The same file is still refused where the secret is needed.
+      const validate = await cli(['validate', inv], env);
+      assert.equal(validate.code, 2);
+      assert.match(validate.stderr, /LVS_VRRP_PASS is not set/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
