@@ -42,11 +42,25 @@ async function upCommand(inv: Inventory, useVm: boolean): Promise<void> {
   );
 }
 
+function hostLine(name: string, address: string, port: number, bad: (string | false)[]): void {
+  const problems = bad.filter((b): b is string => !!b);
+  say(
+    `  ${name.padEnd(16)} ${`${address}:${port}`.padEnd(24)} ${problems.length ? problems.join(', ') : 'ok'}`,
+  );
+}
+
 async function statusCommand(inv: Inventory | string, useVm: boolean): Promise<void> {
   if (useVm) {
     const s = await (await vm()).vmLabStatus(inv);
-    say(`lab ${s.name}: ${s.up ? 'up' : 'down'} (VM${s.qemuRunning ? ' running' : ''})`);
-    if (!s.up) process.exitCode = 1;
+    say(
+      `lab ${s.name}: ${!s.up ? 'down' : s.healthy ? 'up' : 'DEGRADED'} (VM${s.qemuRunning ? ' running' : ''}${s.up ? `, ${s.hosts.length} hosts` : ''})`,
+    );
+    for (const h of s.hosts)
+      hostLine(h.name, h.address, h.port, [
+        !h.sshd && 'sshd dead',
+        h.responder === false && 'responder dead',
+      ]);
+    if (!s.healthy) process.exitCode = 1;
     return;
   }
   const s = await labStatus(inv);
@@ -63,10 +77,7 @@ async function statusCommand(inv: Inventory | string, useVm: boolean): Promise<v
       !h.sshd && 'sshd dead',
       h.responder === false && 'responder dead',
     ];
-    const problems = bad.filter((b): b is string => !!b);
-    say(
-      `  ${h.name.padEnd(16)} ${`${h.address}:${h.port}`.padEnd(24)} ${problems.length ? problems.join(', ') : 'ok'}`,
-    );
+    hostLine(h.name, h.address, h.port, bad);
   }
   if (!s.healthy) process.exitCode = 1;
 }
