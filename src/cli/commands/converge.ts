@@ -5,7 +5,7 @@ import type { HostResult, Mode } from '../../executor/host.js';
 import { type Reporter, runAll } from '../../executor/run.js';
 import { loadInventory } from '../../inventory/load.js';
 import type { DesiredHost } from '../../model/types.js';
-import { expandHost, expandInventory } from '../../roles/expand.js';
+import { expandHost, expandInventory, secretValues } from '../../roles/expand.js';
 import { JsonReporter } from '../output/json.js';
 import { LineReporter } from '../output/lines.js';
 
@@ -68,11 +68,14 @@ export function liveTerminal(out: { isTTY?: boolean; columns?: number }, env: No
 }
 
 // listr2 and ssh2 are loaded only when used: every module loaded costs start-up time on each run.
-async function pickReporter(json: boolean | undefined): Promise<Reporter & { settle?: () => Promise<void> }> {
-  if (json) return new JsonReporter();
+async function pickReporter(
+  json: boolean | undefined,
+  secrets: string[],
+): Promise<Reporter & { settle?: () => Promise<void> }> {
+  if (json) return new JsonReporter(secrets);
   return liveTerminal(process.stdout, process.env)
-    ? new (await import('../output/tty.js')).TtyReporter()
-    : new LineReporter();
+    ? new (await import('../output/tty.js')).TtyReporter(secrets)
+    : new LineReporter(process.stdout, secrets);
 }
 
 export function exitCodeFor(
@@ -120,7 +123,7 @@ export async function converge(
     );
   };
   process.on('SIGINT', onSigint);
-  const reporter = await pickReporter(opts.json);
+  const reporter = await pickReporter(opts.json, secretValues(inv));
   const { SshTransport } = await import('../../connection/ssh.js');
   try {
     const results = await runAll(inv, hosts, {
@@ -164,7 +167,7 @@ Examples:
     name: 'plan',
     description: 'show what `up` would change on every host (changes nothing)',
     help: `
-Files are shown as unified diffs (a file holding a secret is never shown), sysctls, addresses,
+Files are shown as unified diffs (a secret in a file is shown as ***), sysctls, addresses,
 routes and IPVS entries as old → new. With --detailed-exitcode: exit 3 when changes are pending.
 
 Example:
