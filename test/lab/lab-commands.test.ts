@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadInventory } from '../../src/inventory/load.js';
-import { hostExec, isAlive, type LabState, labDown, labUp } from '../../src/lab/netns.js';
-import { cli, ROOT } from '../helpers/cli.js';
+import { hostExec, isAlive, type LabState, labDown, labEnv, labUp } from '../../src/lab/netns.js';
+import { cli, cliInLab, ROOT } from '../helpers/cli.js';
 
 const root = process.getuid?.() === 0;
 const LAB = 'lvs-labcmd';
@@ -73,6 +73,46 @@ describe('lab commands (netns lab)', { skip: root ? false : 'needs root (network
       }
     });
   }
+
+  test('plan --json: version 1, status pending, one structured entry per change', async () => {
+    const r = await cliInLab(state.controlNs, labEnv(state), [
+      'plan',
+      inv,
+      '--json',
+      '--limit',
+      'drrs,natrs',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.version, 1);
+    assert.equal(doc.command, 'plan');
+    for (const h of doc.hosts) {
+      assert.equal(h.status, 'pending', h.host);
+      assert.ok(h.entries.length > 0 && h.entries.length === h.changes.length, h.host);
+      for (const e of h.entries) {
+        assert.equal(typeof e.kind, 'string');
+        assert.equal(typeof e.action, 'string');
+        assert.equal(typeof e.summary, 'string');
+      }
+      const file = h.entries.find((e: { kind: string }) => e.kind === 'file');
+      assert.match(file?.diff ?? '', /^\+\+\+ b\//m, `${h.host}: a file change carries its diff`);
+    }
+  });
+
+  test('verify on directors without IPVS says so once, with the fix, and sends no traffic', async () => {
+    const t0 = Date.now();
+    const r = await cliInLab(state.controlNs, labEnv(state), ['verify', inv, '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(Date.now() - t0 < 15_000, `verify took ${Date.now() - t0} ms`);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.version, 1);
+    assert.equal(doc.command, 'verify');
+    assert.deepEqual(doc.services, []);
+    const fixes = doc.checks.filter((c: { fix?: string }) => /lab up --vm/.test(c.fix ?? ''));
+    assert.equal(fixes.length, 1, JSON.stringify(doc.checks));
+    assert.match(fixes[0].detail, /no director's kernel has IPVS \(dir1\)/);
+    assert.ok(!r.stdout.includes('start keepalived'), 'no keepalived advice on an ipvsadm lab');
+  });
 
   test('lvs-deploy inside lab exec is this lvs-deploy, also through sh -c', async () => {
     const r = await cli(['lab', 'exec', inv, '--', 'sh', '-c', 'lvs-deploy --version']);

@@ -8,6 +8,7 @@ import type { DesiredHost } from '../../model/types.js';
 import { expandHost, expandInventory, secretValues } from '../../roles/expand.js';
 import { JsonReporter } from '../output/json.js';
 import { LineReporter } from '../output/lines.js';
+import { applyConnectTimeout, hostList } from './options.js';
 
 export interface ConvergeOptions {
   concurrency: string;
@@ -16,6 +17,7 @@ export interface ConvergeOptions {
   drainTimeout: string;
   detailedExitcode?: boolean;
   withoutIpvs?: boolean;
+  connectTimeout?: string;
 }
 
 /**
@@ -99,21 +101,14 @@ export async function converge(
   const concurrency = positiveInt(opts.concurrency, '--concurrency');
   const drainSeconds = positiveInt(opts.drainTimeout, '--drain-timeout', 0);
   const inv = await loadInventory(file);
+  applyConnectTimeout(inv, opts.connectTimeout);
   const strip = opts.withoutIpvs ? withoutIpvs : (d: DesiredHost) => d;
   const desired = new Map([...expandInventory(inv)].map(([k, d]) => [k, strip(d)]));
   let hosts = [...desired.values()].filter(
     (d) => d.kinds.includes('director') || d.kinds.includes('realserver'),
   );
-  if (opts.limit) {
-    const wanted = opts.limit
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const unknown = wanted.filter((w) => !(w in inv.hosts));
-    if (unknown.length > 0)
-      throw new UsageError(`--limit: unknown host(s) ${unknown.join(', ')} (not in ${file})`);
-    hosts = hosts.filter((h) => wanted.includes(h.host));
-  }
+  const wanted = hostList(opts.limit, inv);
+  if (wanted) hosts = hosts.filter((h) => wanted.includes(h.host));
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
@@ -199,11 +194,15 @@ export function registerConverge(program: Command): void {
         'how long a removed real server may drain (weight 0) before it is deleted',
         '10',
       )
-      .option('--detailed-exitcode', 'plan: exit 3 when changes are pending (0: none)')
+      .option(
+        '--connect-timeout <seconds>',
+        "SSH connect timeout, overriding the inventory's ssh.connect_timeout",
+      )
       .addOption(
         new Option('--without-ipvs', 'benchmarks only: leave out IPVS modules, sysctls and table').hideHelp(),
       )
       .addHelpText('after', spec.help);
+    if (spec.name === 'plan') cmd.option('--detailed-exitcode', 'exit 3 when changes are pending (0: none)');
     cmd.action(async (file, o) => {
       const debug = Boolean((program.opts() as { debug?: boolean }).debug);
       process.exitCode = await converge(file, spec.name, o, debug);
