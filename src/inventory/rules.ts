@@ -2,6 +2,7 @@
 // problems with a path into the YAML so the loader can point at FILE:LINE:COL.
 import type { PathKey } from './locate.js';
 import { cidrContains, ipFamily, ipToBigInt, parseCidr } from './net.js';
+import { drVipOnDirectorSubnet } from './rules-vip.js';
 import type { RawInventory, RawService } from './schema.js';
 
 export interface RuleProblem {
@@ -478,6 +479,7 @@ const CHECKS: Check[] = [
   firewallRules,
   ldirectordRules,
   probes,
+  drVipOnDirectorSubnet,
 ];
 
 export function checkRules(inv: RawInventory): RuleProblem[] {

@@ -154,7 +154,9 @@ export async function labDown(labNameOrInv: string | Inventory): Promise<void> {
   const dir = stateDirOf(name);
   const previous = await readState(dir);
   if (previous && previous.kind !== 'netns')
-    throw new LabError(`lab ${name} is a ${previous.kind} lab: use --vm`);
+    throw new LabError(
+      `lab ${name} is up as a ${previous.kind} lab: use --vm (lab down --vm ${name} first to build a netns lab)`,
+    );
   const r = await runScript(labDownScript({ id: labIdOf(name) }, { stateDir: dir }));
   if (r.code !== 0) throw new LabError(`lab ${name}: down failed: ${r.stderr.trim()}`);
   await rm(labFiles(dir).state, { force: true });

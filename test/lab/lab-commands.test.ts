@@ -114,6 +114,14 @@ describe('lab commands (netns lab)', { skip: root ? false : 'needs root (network
     assert.ok(!r.stdout.includes('start keepalived'), 'no keepalived advice on an ipvsadm lab');
   });
 
+  test('lab up --vm over this netns lab says to run lab down first, and leaves the lab up', async () => {
+    const r = await cli(['lab', 'up', '--vm', inv]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /is up as a netns lab.*run `lvs-deploy lab down lvs-labcmd` first/);
+    const status = await cli(['lab', 'status', inv]);
+    assert.equal(status.code, 0, status.stdout);
+  });
+
   test('lvs-deploy inside lab exec is this lvs-deploy, also through sh -c', async () => {
     const r = await cli(['lab', 'exec', inv, '--', 'sh', '-c', 'lvs-deploy --version']);
     assert.equal(r.code, 0, r.stderr);

@@ -132,6 +132,12 @@ export async function converge(
       interrupted: () => interrupted,
     });
     await reporter.settle?.();
+    const noIpvs = results.filter((r) => /kernel has no IPVS/.test(r.error ?? '')).map((r) => r.host);
+    if (noIpvs.length > 0 && !opts.json)
+      process.stderr.write(
+        `hint: ${noIpvs.join(', ')}: this kernel has no IPVS (as in the netns lab); the other hosts are reported above. ` +
+          `For directors that can forward: lvs-deploy lab down ${file} && lvs-deploy lab up --vm ${file}\n`,
+      );
     return exitCodeFor(results, mode, opts.detailedExitcode ?? false, interrupted);
   } finally {
     process.off('SIGINT', onSigint);

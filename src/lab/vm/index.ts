@@ -202,7 +202,10 @@ export async function vmLabDown(invOrName: Inventory | string): Promise<void> {
   const name = typeof invOrName === 'string' ? invOrName : labNameOf(invOrName);
   const stateDir = stateDirOf(name);
   const state = await readState(stateDir);
-  if (state && state.kind !== 'vm') throw new LabError(`lab ${name} is a ${state.kind} lab, not a VM lab`);
+  if (state && state.kind !== 'vm')
+    throw new LabError(
+      `lab ${name} is up as a ${state.kind} lab, not a VM lab: run \`lvs-deploy lab down ${name}\` first (then lab up --vm)`,
+    );
   const vm = (state as VmLabState | undefined)?.vm;
   const pidFile = vm?.pidFile ?? join(stateDir, 'vm', 'qemu.pid');
   const pid = vm?.qemuPid ?? Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
