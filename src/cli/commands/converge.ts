@@ -194,7 +194,7 @@ export function registerConverge(program: Command): void {
       .argument('[inventory]', 'inventory file', 'inventory.yaml')
       .option('-c, --concurrency <n>', 'hosts in flight at once', '32')
       .option('-l, --limit <hosts>', 'only these hosts (comma-separated names from the inventory)')
-      .option('--json', "print one JSON document with every host's result")
+      .option('--json', "print one JSON document with every host's result (shape: docs/json.md)")
       .option(
         '--drain-timeout <seconds>',
         'how long a removed real server may drain (weight 0) before it is deleted',

@@ -248,7 +248,8 @@ async function hostHealth(state: VmLabState, host: string): Promise<VmLabHostSta
   const r = await vmHostExec(
     state,
     host,
-    `if [ -r ${pidFile} ]; then read p < ${pidFile}; if kill -0 "$p" 2>/dev/null; then echo responder-alive; else echo responder-dead; fi; else echo responder-none; fi`,
+    // A killed responder stays a zombie (its parent, the anchor, never reaps): kill -0 would pass.
+    `if [ -r ${pidFile} ]; then read p < ${pidFile}; s=$(cat /proc/"$p"/stat 2>/dev/null); case "$s" in ''|*') Z '*) echo responder-dead ;; *) echo responder-alive ;; esac; else echo responder-none; fi`,
     { connectTimeout: 10, timeoutMs: 30_000 },
   );
   const out = r.stdout.trim();
