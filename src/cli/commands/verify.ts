@@ -66,7 +66,7 @@ Example:
   lvs-deploy lab exec inventories/seed-002-dr-keepalived.yaml -- lvs-deploy verify inventories/seed-002-dr-keepalived.yaml`,
     )
     .action(async (file, o) => {
-      const inv = await loadInventory(file);
+      const inv = await loadInventory(file, { checkIdentity: !process.env.LVS_DEPLOY_LAB_IDENTITY });
       applyConnectTimeout(inv, o.connectTimeout);
       const limit = hostList(o.limit, inv);
       const services = o.service?.split(',').map((s) => s.trim());
