@@ -99,7 +99,8 @@ export function registerLabCommand(program: Command): void {
 The netns lab turns every inventory host into Linux namespaces on this machine (own addresses,
 private /etc /var /root /tmp /run, hostname, sshd on the inventory address) joined by bridges in
 a lab switch namespace. The root namespace is never changed. Needs root.
-Real servers answer HTTP on any path (and UDP datagrams) on their service ports with their name.
+Real servers answer HTTP on any path (and UDP datagrams) on their service ports with their name
+(plain HTTP, no TLS: an https check or probe cannot pass in a lab).
 State, keys and logs: /var/lib/lvs-deploy/lab/<lab name>/.
 
 Example:
