@@ -175,7 +175,15 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
   const postFacts = parseFacts(splitSections(after).size > 0 ? after : '');
   const left = planFor(job, desired, postFacts);
   if (left.changes.length > 0 || left.blockers.length > 0) {
-    await t.run(buildUndoScript(runId, script.steps));
+    const undo = await t.run(buildUndoScript(runId, script.steps, owner));
+    const refused = lockError(desired.host, undo.code, undo.stdout);
+    if (refused)
+      return finish({
+        status: 'failed',
+        changes: [],
+        plan,
+        error: `post-check: still not converged; not rolled back: ${refused}`,
+      });
     const pending = [...left.blockers, ...left.changes.map(describeChange)].slice(0, 3).join('; ');
     return finish({
       status: 'failed',

@@ -6,7 +6,7 @@
 import { quote } from '../connection/shell.js';
 import { type FactQuery, factsFunction, OWNED_FILE, SCRIPT_PRELUDE, STATE_DIR } from '../facts/script.js';
 import type { Change } from '../planner/changes.js';
-import { acquireLock, LOCK_LINK, type RunOwner, releaseLock } from './lock.js';
+import { acquireLock, LOCK_LINK, ownerLine, type RunOwner, releaseLock } from './lock.js';
 import { type Step, type StepOptions, stepFor } from './steps.js';
 
 export interface ApplyScript {
@@ -130,8 +130,11 @@ lvs_run
   };
 }
 
-/** Run the undo log of an earlier apply (post-check failed). */
-export function buildUndoScript(runId: string, steps: number): string {
+/**
+ * Run the undo log of an earlier apply (post-check failed). With `owner`, only while no other run
+ * has changed the host since that apply (its undo would revert the other run's work).
+ */
+export function buildUndoScript(runId: string, steps: number, owner?: RunOwner): string {
   return `${SCRIPT_PRELUDE}
 ${HELPERS}
 lvs_undo() {
@@ -142,7 +145,9 @@ lvs_undo() {
   [ "$lvs_init" = systemd ] && lvs_systemd=yes
   LVS_STATE=${STATE_DIR}
   BK=${quote(`${BACKUP_DIR}/${runId}`)}
+${owner ? acquireLock(owner, ownerLine(owner)) : ''}
   lvs_undo_all ${steps - 1} > "$BK/undo.log" 2>&1
+${owner ? releaseLock(owner) : ''}
   echo '==>lvs:rolled-back'
 }
 lvs_undo
