@@ -99,6 +99,14 @@ describe('lab commands (netns lab)', { skip: root ? false : 'needs root (network
     }
   });
 
+  test('plan on a director without IPVS names the fix once: lab up --vm', async () => {
+    const r = await cliInLab(state.controlNs, labEnv(state), ['plan', inv]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /kernel has no IPVS/);
+    assert.equal(r.stderr.split('lab up --vm').length - 1, 1, r.stderr);
+    assert.match(r.stderr, /hint: dir1: this kernel has no IPVS .*the other hosts are reported above/);
+  });
+
   test('verify on directors without IPVS says so once, with the fix, and sends no traffic', async () => {
     const t0 = Date.now();
     const r = await cliInLab(state.controlNs, labEnv(state), ['verify', inv, '--json']);
