@@ -1,6 +1,7 @@
 // Turning ssh2's connect-time failures into SshError values with one clear line each, plus the
 // choice of credentials and host key algorithms that those failures depend on.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import ssh2 from 'ssh2';
 import { SshError } from './errors.js';
@@ -14,6 +15,9 @@ export interface AuthChoice {
   /** For messages: `key /root/.ssh/id_ed25519` or `ssh-agent at /tmp/…`. */
   describe: string;
 }
+
+/** The keys ssh(1) tries when none is configured (passphrase-protected ones are skipped). */
+export const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
 /** Identity file if given (read and checked now), else the agent; else a clear auth error. */
 export function authConfig(t: SshTarget): AuthChoice {
@@ -41,8 +45,21 @@ export function authConfig(t: SshTarget): AuthChoice {
   }
   const agent = process.env.SSH_AUTH_SOCK;
   if (agent) return { config: { agent }, describe: `ssh-agent at ${agent}` };
+  // Like ssh(1) without an agent: the user's default keys, in OpenSSH's order.
+  const home = process.env.HOME ?? '/root';
+  for (const name of DEFAULT_KEYS) {
+    const file = join(home, '.ssh', name);
+    let key: Buffer;
+    try {
+      key = readFileSync(file);
+    } catch {
+      continue;
+    }
+    if (!(utils.parseKey(key) instanceof Error))
+      return { config: { privateKey: key }, describe: `key ${file}` };
+  }
   throw fail(
-    'no identity file given and no ssh-agent running (SSH_AUTH_SOCK is not set)',
+    `no identity file given, no ssh-agent running (SSH_AUTH_SOCK is not set), and no usable ${DEFAULT_KEYS.map((k) => `~/.ssh/${k}`).join(', ')}`,
     'set identity for the host, or start ssh-agent and ssh-add your key',
   );
 }
@@ -145,7 +162,7 @@ export function hostKeyError(
     `unknown host key for ${name}: server presented ${presented}, which is not in ${verdict.file} (host key policy strict)`,
     {
       ...init,
-      hint: `check the fingerprint, then add it: ssh-keyscan -p ${t.port} ${t.address} >> ${verdict.file}; or use host_key_policy: accept-new`,
+      hint: `check the fingerprint, then add it: ssh-keyscan -H${t.port === 22 ? '' : ` -p ${t.port}`} ${t.address} >> ${verdict.file}; or, for first contact, host_key_policy: accept-new`,
     },
   );
 }

@@ -11,6 +11,7 @@ import type { DesiredHost } from '../model/types.js';
 import { type Change, describeChange } from '../planner/changes.js';
 import { planDown } from '../planner/down.js';
 import { type HostPlan, planHost } from '../planner/plan.js';
+import { lockError, newOwner, READ_LAST_RUN, type RunOwner } from './lock.js';
 import { buildApplyScript, buildUndoScript } from './script.js';
 import { nextState, stateFiles } from './state.js';
 
@@ -40,17 +41,26 @@ export interface HostJob {
   debug: boolean;
   expand: (os: 'debian' | 'rhel') => DesiredHost;
   stage: (stage: string) => void;
+  /** This run's identity on the hosts' lock (one per run; a fresh one when absent). */
+  owner?: RunOwner;
 }
 
 function tail(text: string, lines = 6): string {
   return text.trim().split('\n').slice(-lines).join(' | ');
 }
 
-async function gather(t: Transport, q: FactQuery): Promise<HostFacts> {
-  const r = await t.run(factsScript(q));
+interface Gathered {
+  facts: HostFacts;
+  /** Who last applied on this host (LAST_RUN_FILE): the apply refuses if that changed since. */
+  lastRun: string;
+}
+
+async function gather(t: Transport, q: FactQuery): Promise<Gathered> {
+  const r = await t.run(`${factsScript(q)}${READ_LAST_RUN}\n`);
   if (r.code !== 0)
     throw new LvsError('facts', `facts script failed (exit ${r.code}): ${tail(r.stderr || r.stdout)}`, 1);
-  return parseFacts(r.stdout);
+  const lastRun = splitSections(r.stdout).get('last-run') ?? '';
+  return { facts: parseFacts(r.stdout), lastRun: lastRun.split('\n')[0] ?? '' };
 }
 
 function planFor(job: HostJob, desired: DesiredHost, facts: HostFacts): HostPlan {
@@ -86,12 +96,13 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
   job.stage('facts');
   let desired = job.desired;
   let query = factQuery(desired);
-  let facts = await gather(t, query);
-  if (facts.os.family === 'rhel') {
+  let seen = await gather(t, query);
+  if (seen.facts.os.family === 'rhel') {
     desired = job.expand('rhel');
     query = factQuery(desired);
-    facts = await gather(t, query);
+    seen = await gather(t, query);
   }
+  const facts = seen.facts;
   const plan = planFor(job, desired, facts);
   const descriptions = plan.changes.map(describeChange);
   if (plan.blockers.length > 0)
@@ -125,24 +136,22 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
           group: 'root',
           secret: false,
         }));
-  const runId = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${process.pid}`;
+  const owner = job.owner ?? newOwner();
+  const runId = owner.runId;
   const script = buildApplyScript(plan.changes, bookkeeping, query, {
     drainSeconds: job.drainSeconds,
     ...(job.failAfterStep !== undefined ? { failAfterStep: job.failAfterStep } : {}),
     osFamily: facts.os.family,
     runId,
     keepBackups: 5,
+    owner,
+    lastRunSeen: seen.lastRun,
   });
   if (job.debug)
     process.stderr.write(`--- ${desired.host}: apply script (secrets masked)\n${script.masked}\n`);
   const r = await t.run(script.raw, { timeoutMs: 600_000 });
-  if (r.code === 91)
-    return finish({
-      status: 'failed',
-      changes: [],
-      plan,
-      error: 'another lvs-deploy run is applying on this host (lock held)',
-    });
+  const refused = lockError(desired.host, r.code, r.stdout);
+  if (refused) return finish({ status: 'failed', changes: [], plan, error: refused });
   if (r.code !== 0) {
     const error =
       r.code === null
@@ -155,7 +164,15 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
   const postFacts = parseFacts(splitSections(after).size > 0 ? after : '');
   const left = planFor(job, desired, postFacts);
   if (left.changes.length > 0 || left.blockers.length > 0) {
-    await t.run(buildUndoScript(runId, script.steps));
+    const undo = await t.run(buildUndoScript(runId, script.steps, owner));
+    const refused = lockError(desired.host, undo.code, undo.stdout);
+    if (refused)
+      return finish({
+        status: 'failed',
+        changes: [],
+        plan,
+        error: `post-check: still not converged; not rolled back: ${refused}`,
+      });
     const pending = [...left.blockers, ...left.changes.map(describeChange)].slice(0, 3).join('; ');
     return finish({
       status: 'failed',

@@ -7,6 +7,7 @@ import type { Inventory } from '../inventory/types.js';
 import { managerOf } from '../managers/index.js';
 import type { DesiredHost } from '../model/types.js';
 import { type HostResult, type Mode, runHost } from './host.js';
+import { newOwner, type RunOwner } from './lock.js';
 
 export interface Reporter {
   start(hosts: string[], mode: Mode): void;
@@ -27,6 +28,8 @@ export interface RunOptions {
   expand: (host: string, os: 'debian' | 'rhel') => DesiredHost;
   /** Set when the user interrupted: hosts not yet started are skipped. */
   interrupted: () => boolean;
+  /** This run's identity in the hosts' locks; set by runAll when absent. */
+  owner?: RunOwner;
 }
 
 /** VRRP managers (keepalived): the director that starts as MASTER. */
@@ -77,6 +80,7 @@ async function oneHost(inv: Inventory, d: DesiredHost, o: RunOptions): Promise<H
         debug: o.debug,
         expand: (os) => o.expand(d.host, os),
         stage: (s) => o.reporter.stage(d.host, s),
+        owner: o.owner,
       },
       started,
     );
@@ -100,6 +104,7 @@ export async function runAll(inv: Inventory, hosts: DesiredHost[], o: RunOptions
     hosts.map((h) => h.host),
     o.mode,
   );
+  o = { ...o, owner: o.owner ?? newOwner() };
   const limit = semaphore(Math.max(1, o.concurrency));
   const master = o.mode === 'plan' ? undefined : masterDirector(inv);
   const isBackup = (h: DesiredHost) => h.kinds.includes('director') && h.host !== master;

@@ -6,6 +6,7 @@
 import { DETECT_SYSTEMD, indent, quote, SCRIPT_PRELUDE } from '../connection/shell.js';
 import { type FactQuery, factsFunction, OWNED_FILE, STATE_DIR } from '../facts/script.js';
 import type { Change } from '../planner/changes.js';
+import { acquireLock, LOCK_LINK, ownerLine, type RunOwner, releaseLock } from './lock.js';
 import { type Step, type StepOptions, stepFor } from './steps.js';
 
 export interface ApplyScript {
@@ -72,6 +73,8 @@ export function buildApplyScript(
   opts: StepOptions & {
     runId: string;
     keepBackups: number;
+    owner: RunOwner;
+    lastRunSeen: string;
     /** Fault injection for tests (hidden `--fail-after-step N`): step N fails after it ran. */
     failAfterStep?: number;
   },
@@ -108,16 +111,11 @@ lvs_run() {
   trap '' HUP PIPE
   LVS_STATE=${STATE_DIR}
   BK=${quote(bk)}
-  mkdir -p "$BK" || exit 90
-  if ! mkdir ${STATE_DIR}/lock 2>/dev/null; then
-    lvs_holder=
-    read -r lvs_holder < ${STATE_DIR}/lock/pid 2>/dev/null
-    if [ -n "$lvs_holder" ] && kill -0 "$lvs_holder" 2>/dev/null; then echo "==>lvs:locked"; exit 91; fi
-  fi
-  echo $$ > ${STATE_DIR}/lock/pid
+${acquireLock(opts.owner, opts.lastRunSeen)}
+  mkdir -p "$BK" || { rm -f ${LOCK_LINK}; exit 90; }
   lvs_main > "$BK/log" 2>&1
   rc=$?
-  rm -rf ${STATE_DIR}/lock
+${releaseLock(opts.owner)}
   set -- ${BACKUP_DIR}/*
   if [ $# -gt ${opts.keepBackups} ]; then (cd ${BACKUP_DIR} && ls -1t | tail -n +${opts.keepBackups + 1} | xargs rm -rf) 2>/dev/null; fi
   while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\\n' "$lvs_l"; done < "$BK/log"
@@ -134,8 +132,11 @@ lvs_run
   };
 }
 
-/** Run the undo log of an earlier apply (post-check failed). */
-export function buildUndoScript(runId: string, steps: number): string {
+/**
+ * Run the undo log of an earlier apply (post-check failed). With `owner`, only while no other run
+ * has changed the host since that apply (its undo would revert the other run's work).
+ */
+export function buildUndoScript(runId: string, steps: number, owner?: RunOwner): string {
   return `${SCRIPT_PRELUDE}
 ${HELPERS}
 lvs_undo() {
@@ -143,7 +144,9 @@ lvs_undo() {
 ${indent(DETECT_SYSTEMD)}
   LVS_STATE=${STATE_DIR}
   BK=${quote(`${BACKUP_DIR}/${runId}`)}
+${owner ? acquireLock(owner, ownerLine(owner)) : ''}
   lvs_undo_all ${steps - 1} > "$BK/undo.log" 2>&1
+${owner ? releaseLock(owner) : ''}
   echo '==>lvs:rolled-back'
 }
 lvs_undo

@@ -185,7 +185,10 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
   'services[].check.delay_before_retry': d('Seconds between attempts. Default: 3.', 3),
   'services[].check.delay_loop': d('Seconds between checks. Default: 6.', 6),
   'services[].check.path': d('What http/https checks request. Default: /.', '/healthz'),
-  'services[].check.status_code': d('The status an http/https check expects. Default: 200.', 200),
+  'services[].check.status_code': d(
+    'The status an http/https check expects. Default: unset, any 2xx answer passes (keepalived: status_code 200-299).',
+    200,
+  ),
   'services[].check.misc_path': d(
     'misc checks: a script on the directors (with arguments), exit 0 = healthy. Required for type misc.',
     '/usr/local/bin/check-dns 53',

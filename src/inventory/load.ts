@@ -5,6 +5,7 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import { type Document, isPair, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { InventoryError, type InventoryProblem } from '../errors.js';
+import { missingIdentities } from './identity.js';
 import { formatPath, locate, type PathKey } from './locate.js';
 import { normalize } from './normalize.js';
 import { checkRules } from './rules.js';
@@ -249,7 +250,14 @@ function toData(ctx: Ctx): unknown {
 }
 
 /** Load and validate; throws InventoryError (exit 2) listing every problem. */
-export async function loadInventory(path: string): Promise<Inventory> {
+export interface LoadOptions {
+  /** Lab commands: leave secrets unread. */
+  skipSecrets?: boolean;
+  /** Commands that connect: every identity file must be readable now (exit 2 otherwise). */
+  checkIdentity?: boolean;
+}
+
+export async function loadInventory(path: string, opts: LoadOptions = {}): Promise<Inventory> {
   const file = resolve(path);
   const shown = path;
   const text = await readText(file).catch((err: unknown) => {
@@ -318,9 +326,12 @@ export async function loadInventory(path: string): Promise<Inventory> {
     file,
     name: parsed.data.name ?? fallbackName,
     baseDir: dirname(file),
+    ...(opts.skipSecrets ? { skipSecrets: true } : {}),
   });
-  if (result.problems.length > 0) {
-    throw report(result.problems.map((p) => problemAt(ctx, p.path, p.message)));
-  }
+  const problems = [
+    ...result.problems,
+    ...(opts.checkIdentity ? missingIdentities(parsed.data, result.inventory) : []),
+  ];
+  if (problems.length > 0) throw report(problems.map((p) => problemAt(ctx, p.path, p.message)));
   return result.inventory;
 }

@@ -11,6 +11,8 @@ interface Options {
   file: string;
   name: string;
   baseDir: string;
+  /** Leave secrets unread (lab commands need the topology, not the VRRP password). */
+  skipSecrets?: boolean;
 }
 
 interface Result {
@@ -62,12 +64,18 @@ function services(raw: RawInventory): VirtualService[] {
   }));
 }
 
-function vrrp(raw: RawInventory, baseDir: string, problems: Result['problems']): VrrpSettings | undefined {
+function vrrp(
+  raw: RawInventory,
+  baseDir: string,
+  problems: Result['problems'],
+  skipSecrets = false,
+): VrrpSettings | undefined {
   const v = raw.directors.vrrp;
   if (!v) return undefined;
   const { auth_pass: ref, ...rest } = v;
   const out: VrrpSettings = { ...rest };
-  if (ref) {
+  if (ref && skipSecrets) out.auth_pass = new Secret('', 'not read (lab commands need no secrets)');
+  else if (ref) {
     const path: PathKey[] = ['directors', 'vrrp', 'auth_pass'];
     const secret = resolveSecret(ref, baseDir);
     if (!(secret instanceof Secret)) problems.push({ path, message: secret });
@@ -89,7 +97,7 @@ function vrrp(raw: RawInventory, baseDir: string, problems: Result['problems']):
 export function normalize(raw: RawInventory, opts: Options): Result {
   const problems: Result['problems'] = [];
   const ssh = mergeSsh(raw.ssh, undefined, opts.baseDir);
-  const v = vrrp(raw, opts.baseDir, problems);
+  const v = vrrp(raw, opts.baseDir, problems, opts.skipSecrets);
   const { vrrp: _ignored, sync_daemon, ...directorRest } = raw.directors;
   const inventory: Inventory = {
     file: opts.file,

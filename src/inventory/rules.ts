@@ -4,6 +4,7 @@ import { MANAGERS, manager } from '../managers/index.js';
 import type { InventoryProblem } from '../managers/types.js';
 import type { PathKey } from './locate.js';
 import { cidrContains, ipFamily, ipToBigInt, parseCidr } from './net.js';
+import { drVipOnDirectorSubnet } from './rules-vip.js';
 import type { RawInventory, RawService } from './schema.js';
 
 export type RuleProblem = InventoryProblem;
@@ -413,6 +414,7 @@ const CHECKS: Check[] = [
   firewallRules,
   (inv, out) => manager(inv.directors.manager).serviceRules?.(inv, out),
   probes,
+  drVipOnDirectorSubnet,
 ];
 
 export function checkRules(inv: RawInventory): RuleProblem[] {

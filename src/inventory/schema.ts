@@ -183,7 +183,8 @@ const check = z.strictObject({
       error: 'not a URL path (expected /something: letters, digits and ._~%/=?+,:@-)',
     })
     .default('/'),
-  status_code: z.int().min(100).max(599).default(200),
+  // Unset: any 2xx answer passes (keepalived renders `status_code 200-299`).
+  status_code: z.int().min(100).max(599).optional(),
   misc_path: path.optional(),
 });
 

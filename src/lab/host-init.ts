@@ -9,13 +9,17 @@ import type { LabHost, LabSpec } from './spec.js';
 /** Where the state and run dirs appear inside a host (bound before /var is overlaid). */
 export const HOST_STATE = '/run/lvslab/state';
 export const HOST_RUN = '/run/lvslab/run';
+/** The host's own ssh host key, copied into its private /etc before the state dir is unmounted. */
+const HOST_KEY = '/etc/ssh/lvs-lab-host-key';
+/** Every lab's state (LAB_STATE_ROOT in state.ts), hidden inside lab hosts. */
+const LAB_ROOT = '/var/lib/lvs-deploy/lab';
 export const LAB_ADMIN = { user: 'lvsadmin', uid: 1990 } as const;
 
 export function sshdConfig(host: LabHost): string {
   return [
     `Port ${host.sshPort}`,
     `ListenAddress ${host.address}`,
-    `HostKey ${HOST_STATE}/hostkeys/${host.name}`,
+    `HostKey ${HOST_KEY}`,
     'PermitRootLogin prohibit-password',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
@@ -110,10 +114,12 @@ function privateMounts(stateDir: string, runDir: string): string[] {
     `mount -t overlay lvslab-${dir.replace('/', '-')} -o lowerdir=/${dir},upperdir=/run/.ov/${dir}/u,workdir=/run/.ov/${dir}/w /${dir}`;
   return [
     'mount -t tmpfs -o mode=755,size=64m lvslab-run /run',
-    `mkdir -p ${HOST_STATE} ${HOST_RUN} /run/sshd /run/.ov/etc/u /run/.ov/etc/w /run/.ov/var/u /run/.ov/var/w /run/.ov/usr/local/u /run/.ov/usr/local/w`,
+    `mkdir -p ${HOST_STATE} ${HOST_RUN}/pids ${HOST_RUN}/logs /run/sshd /run/.ov/etc/u /run/.ov/etc/w /run/.ov/var/u /run/.ov/var/w /run/.ov/usr/local/u /run/.ov/usr/local/w`,
     // Bind the lab dirs before /var is overlaid: writes to them must reach the real files.
     `mount --bind ${quote(stateDir)} ${HOST_STATE}`,
-    `mount --bind ${quote(runDir)} ${HOST_RUN}`,
+    // Only the pids and logs dirs: in the netns lab the run dir is the state dir, keys included.
+    `mount --bind ${quote(`${runDir}/pids`)} ${HOST_RUN}/pids`,
+    `mount --bind ${quote(`${runDir}/logs`)} ${HOST_RUN}/logs`,
     ov('etc'),
     ov('var'),
     // `up` installs its boot script under /usr/local/sbin: keep that private to the host too.
@@ -122,6 +128,8 @@ function privateMounts(stateDir: string, runDir: string): string[] {
     'mount -t tmpfs -o mode=700,size=16m lvslab-root /root',
     'mount -t tmpfs -o mode=1777,size=64m lvslab-tmp /tmp',
     'mount -t tmpfs -o mode=755,size=16m lvslab-home /home',
+    // /var is this machine's /var underneath: hide every lab's keys and state from the host.
+    `if [ -d ${LAB_ROOT} ]; then mount -t tmpfs -o mode=700,size=1m lvslab-hide ${LAB_ROOT}; fi`,
   ];
 }
 
@@ -162,6 +170,10 @@ export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, r
     'mkdir -m 700 /root/.ssh',
     `cp ${HOST_STATE}/id_ed25519.pub /root/.ssh/authorized_keys`,
     ...adminUser(),
+    // Keep only this host's own key, then drop the lab's state dir (the control node's private
+    // key, every other host's key) from the host's view.
+    `install -m 600 ${HOST_STATE}/hostkeys/${quote(host.name)} ${HOST_KEY}`,
+    `umount ${HOST_STATE}`,
     `printf '%s' ${quote(sshdConfig(host))} > /etc/ssh/sshd_config.lvs-lab`,
     // -r: no re-exec per connection (an exec of sshd costs most under emulation in the VM lab).
     `/usr/sbin/sshd -D -r -f /etc/ssh/sshd_config.lvs-lab -E ${quote(`${HOST_RUN}/logs/${host.name}-sshd.log`)} </dev/null >/dev/null 2>&1 &`,

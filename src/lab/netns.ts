@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Inventory } from '../inventory/types.js';
+import { runForwarding, selfShim } from './exec.js';
 import { labDownScript, labNamespaces, labUpScript } from './script.js';
 import { labIdOf, labNameOf, labSpecFromInventory } from './spec.js';
 import {
@@ -153,7 +154,9 @@ export async function labDown(labNameOrInv: string | Inventory): Promise<void> {
   const dir = stateDirOf(name);
   const previous = await readState(dir);
   if (previous && previous.kind !== 'netns')
-    throw new LabError(`lab ${name} is a ${previous.kind} lab: use --vm`);
+    throw new LabError(
+      `lab ${name} is up as a ${previous.kind} lab: use --vm (lab down --vm ${name} first to build a netns lab)`,
+    );
   const r = await runScript(labDownScript({ id: labIdOf(name) }, { stateDir: dir }));
   if (r.code !== 0) throw new LabError(`lab ${name}: down failed: ${r.stderr.trim()}`);
   await rm(labFiles(dir).state, { force: true });
@@ -214,13 +217,11 @@ async function requireState(labNameOrInv: string | Inventory): Promise<LabState>
 export async function labExec(labNameOrInv: string | Inventory, argv: string[]): Promise<number> {
   if (argv.length === 0) throw new LabError('lab exec: no command given');
   const state = await requireState(labNameOrInv);
-  return new Promise((resolve, reject) => {
-    const child = spawn('ip', ['netns', 'exec', state.controlNs, ...argv], {
-      stdio: 'inherit',
-      env: labEnv(state),
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  const bin = await selfShim(state.stateDir);
+  const env = labEnv(state);
+  return runForwarding(['ip', 'netns', 'exec', state.controlNs, ...argv], {
+    ...env,
+    PATH: `${bin}:${env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
   });
 }
 

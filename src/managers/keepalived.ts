@@ -20,7 +20,8 @@ function checker(c: HealthCheck, rs: RealServer): KeepalivedCheck {
     retry: c.retry,
     delay_before_retry: c.delay_before_retry,
     path: c.path,
-    status_code: c.status_code,
+    // keepalived takes a range: unset means what the README promises, any 2xx.
+    status_code: c.status_code === undefined ? '200-299' : String(c.status_code),
     ...(c.misc_path !== undefined ? { misc_path: c.misc_path } : {}),
   };
 }

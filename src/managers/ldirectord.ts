@@ -142,7 +142,11 @@ const serviceRules: InventoryRule = (inv, out) => {
           "ldirectord has no port to connect to for a fwmark service's real servers without one; give them a port, or use an http, https or misc check",
       });
     }
-    if ((c.type === 'http' || c.type === 'https') && (c.status_code < 200 || c.status_code > 299)) {
+    if (
+      (c.type === 'http' || c.type === 'https') &&
+      c.status_code !== undefined &&
+      (c.status_code < 200 || c.status_code > 299)
+    ) {
       out.push({
         path: at('check', 'status_code'),
         message: `ldirectord's ${c.type} check passes on any 2xx answer and cannot expect ${c.status_code}`,

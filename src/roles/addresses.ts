@@ -27,7 +27,9 @@ export function hostPrefix(vip: string): string {
 export function floatingCidr(h: HostSpec, dev: string, vip: string): string {
   const fam = ipFamily(vip);
   const mine = (h.interfaces[dev] ?? []).map(parseCidr).filter((c) => c !== undefined && c.family === fam);
-  const best = mine.find((c) => c !== undefined && cidrContains(c, vip)) ?? mine[0];
+  // Outside every subnet of the device: a host route. Borrowing the device's prefix (/24) would
+  // claim a subnet the director is not on and route its traffic out of the wrong place.
+  const best = mine.find((c) => c !== undefined && cidrContains(c, vip));
   return best ? `${vip}/${best.prefix}` : hostPrefix(vip);
 }
 

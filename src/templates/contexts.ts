@@ -22,7 +22,7 @@ export const checkSchema = z.strictObject({
   retry: z.int().min(0),
   delay_before_retry: z.number().min(0),
   path: z.string().regex(/^\/[^\s"'\\]*$/),
-  status_code: z.int().min(100).max(599),
+  status_code: z.string().regex(/^[1-5][0-9]{2}(-[1-5][0-9]{2})?$/),
   misc_path: quotable.optional(),
 });
 

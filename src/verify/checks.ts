@@ -105,10 +105,30 @@ export function floatingChecks(
   return out;
 }
 
+/** One real server's share of the probe traffic: display strings and the same as fields. */
+export interface TrafficRow {
+  /** Display: `web1 (10.0.0.11:80)`. */
+  server: string;
+  /** Inventory host name; null for a real server given by address only. */
+  host: string | null;
+  address: string;
+  port: number;
+  weight: number;
+  answered: number;
+  /** Display: `at least 1`, `none (weight 0, drained)`, … */
+  expected: string;
+  /** none: weight 0; all-or-none: persistence; at-least-one; any: fewer requests than servers. */
+  expectation: 'none' | 'all-or-none' | 'at-least-one' | 'any';
+  expected_min: number;
+  /** null: no upper bound. */
+  expected_max: number | null;
+  ok: boolean;
+}
+
 export interface ServiceVerdict {
   service: string;
   target: string;
-  rows: { server: string; answered: number; expected: string; ok: boolean }[];
+  rows: TrafficRow[];
   requests: number;
   failed: number;
   ok: boolean;
@@ -133,21 +153,37 @@ export function judgeTraffic(
     const name = r.host ?? r.address;
     const n = counts.get(name) ?? 0;
     let expected: string;
+    let expectation: TrafficRow['expectation'];
+    let range: [number, number | null];
     let ok: boolean;
     if (r.weight === 0) {
       expected = 'none (weight 0, drained)';
+      expectation = 'none';
+      range = [0, 0];
       ok = n === 0;
     } else if (sticky) {
       expected = 'all or none (one real server per client)';
+      expectation = 'all-or-none';
+      range = [0, o.answers.length - failed];
       ok = n === 0 || n === o.answers.length - failed;
     } else {
-      expected = o.spec.probe.requests >= healthy.length ? 'at least 1' : 'any';
+      const enough = o.spec.probe.requests >= healthy.length;
+      expected = enough ? 'at least 1' : 'any';
+      expectation = enough ? 'at-least-one' : 'any';
+      range = [enough ? 1 : 0, null];
       ok = o.spec.probe.requests < healthy.length || n > 0;
     }
     return {
       server: `${name} (${destKey({ address: r.address, port: r.port })})`,
+      host: r.host ?? null,
+      address: r.address,
+      port: r.port,
+      weight: r.weight,
       answered: n,
       expected,
+      expectation,
+      expected_min: range[0],
+      expected_max: range[1],
       ok,
     };
   });

@@ -52,8 +52,25 @@ function serviceChecks(host: string, daemon: string, want: IpvsService, have: Ip
   for (const h of have.dests) {
     if (!want.dests.some((w) => destKey(w) === destKey(h))) drift.push(`${destKey(h)}: not in the inventory`);
   }
-  const ok = drift.length === 0;
   const up = want.dests.length - failing.length;
+  // A service whose every real server is gone or at weight 0 accepts connections it cannot
+  // forward: the VIP is down for that port, whatever the reason.
+  const live = have.dests.filter((x) => x.weight > 0).length;
+  if (drift.length === 0 && live === 0)
+    return [
+      {
+        host,
+        check: 'ipvs',
+        ok: false,
+        detail: `${formatService(have)} has no live real server (${have.dests.length} in the table, none with weight > 0): connections to it fail`,
+        fix:
+          want.dests.length > 0
+            ? `make its real servers answer their health check; ${daemon} puts them back by itself`
+            : 'give the service at least one real server in the inventory, then run `lvs-deploy up`',
+      },
+      ...failing,
+    ];
+  const ok = drift.length === 0;
   return [
     {
       host,

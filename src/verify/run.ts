@@ -20,6 +20,17 @@ export interface VerifyReport {
 export interface VerifyOptions {
   connect: (t: SshTarget) => Promise<Transport>;
   progress: (line: string) => void;
+  /** Read only these hosts (default: every director and real server). */
+  limit?: string[];
+  /** Probe only these services (default: every probe of the inventory). */
+  services?: string[];
+}
+
+/** Directors that should run an IPVS table but whose kernel has none (the netns lab). */
+function withoutIpvs(desired: Map<string, DesiredHost>, facts: Map<string, HostFacts>): string[] {
+  return [...facts]
+    .filter(([h, f]) => !f.ipvsAvailable && (desired.get(h)?.ipvs.length ?? 0) > 0)
+    .map(([h]) => h);
 }
 
 function runLocal(script: string): Promise<RunResult> {
@@ -105,7 +116,9 @@ export async function verify(
   o: VerifyOptions,
 ): Promise<VerifyReport> {
   const managed = [...desired.values()].filter(
-    (d) => d.kinds.includes('director') || d.kinds.includes('realserver'),
+    (d) =>
+      (d.kinds.includes('director') || d.kinds.includes('realserver')) &&
+      (o.limit === undefined || o.limit.includes(d.host)),
   );
   const facts = new Map<string, HostFacts>();
   const checks: Check[] = [];
@@ -127,9 +140,29 @@ export async function verify(
       }
     }),
   );
-  checks.push(...(await settledFloatingChecks(inv, desired, facts, o)));
-  const specs = probesFor(inv);
+  // Who holds a VRRP address can only be judged with every director read.
+  if (inv.directors.hosts.every((h) => managed.some((d) => d.host === h)))
+    checks.push(...(await settledFloatingChecks(inv, desired, facts, o)));
+  const specs = probesFor(inv).filter((s) => o.services === undefined || o.services.includes(s.service.name));
   const from = inv.verify?.from ?? 'control';
+  const noIpvs = withoutIpvs(desired, facts);
+  const readDirectors = inv.directors.hosts.filter((h) => facts.has(h));
+  if (specs.length > 0 && readDirectors.length > 0 && noIpvs.length === readDirectors.length) {
+    // No director can forward: every request would time out, and the failure would point at
+    // keepalived or the real servers. Say what is wrong once, with the fix, and send nothing.
+    checks.push({
+      host: noIpvs.join('+'),
+      check: 'traffic',
+      ok: false,
+      detail: `not sent: no director's kernel has IPVS (${noIpvs.join(', ')}), so no request through a VIP can pass`,
+      fix: `use a kernel with IPVS; in a lab: lvs-deploy lab down ${inv.file} && lvs-deploy lab up --vm ${inv.file}`,
+    });
+    return {
+      checks: checks.sort((a, b) => a.host.localeCompare(b.host)),
+      services: [],
+      ok: false,
+    };
+  }
   o.progress(
     `sending traffic from ${from}: ${specs.map((s) => `${s.probe.requests}× ${s.service.name}`).join(', ')}`,
   );

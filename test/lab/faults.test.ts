@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LOCK_LINK } from '../../src/executor/lock.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { hostExec, type LabState, labDown, labEnv, labUp, runCommand } from '../../src/lab/netns.js';
 import { writeState } from '../../src/lab/state.js';
@@ -126,13 +127,9 @@ describe('faults during up leave a host fully old or fully new (netns lab)', {
     }
     assert.fail(`${host}: no apply started within ${timeoutMs} ms`);
   };
-  /** The apply script holds /var/lib/lvs-deploy/lock until it has finished or rolled back. */
+  /** The apply script holds its run lock (LOCK_LINK) until it has finished or rolled back. */
   const waitForScriptEnd = async (host: string) => {
-    for (
-      let i = 0;
-      i < 200 && (await hostExec(state, host, 'test -d /var/lib/lvs-deploy/lock')).code === 0;
-      i++
-    )
+    for (let i = 0; i < 200 && (await hostExec(state, host, `test -L ${LOCK_LINK}`)).code === 0; i++)
       await sleep(100);
   };
 

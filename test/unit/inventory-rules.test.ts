@@ -751,3 +751,13 @@ describe('manager: ldirectord (added rules: what its grammar cannot say)', () =>
     await refused(ldir('', mixed('⟨')), 'ldirectord cannot mix IPv4 and IPv6 in one virtual service');
   });
 });
+
+describe('a DR VIP sits on the directors subnet', () => {
+  test('a VIP in the directors /24 passes; one outside every director subnet fails at vip', async () => {
+    await load(inv({ directors: PAIR }));
+    await refused(
+      inv({ directors: PAIR, services: HTTP.replace('vip: 10.0.0.100', 'vip: ⟨10.99.1.100') }),
+      'DR VIP 10.99.1.100 is in no subnet of the directors (lb1: 10.0.0.2/24; lb2: 10.0.0.3/24)',
+    );
+  });
+});

@@ -252,6 +252,25 @@ describe('verify reads the table ldirectord programs', () => {
     assert.match(checks[1]?.fix ?? '', /ldirectord puts it back by itself/);
   });
 
+  test('a service with no live real server fails verify (every one quiesced)', async () => {
+    const checks = daemonTable(await director(), facts([SERVICE, ics01(0), ics02(0)].join('\n')));
+    assert.deepEqual(
+      checks.map((c) => [c.check, c.ok]),
+      [
+        ['ipvs', false],
+        ['health', false],
+        ['health', false],
+      ],
+    );
+    assert.match(checks[0]?.detail ?? '', /has no live real server .*connections to it fail/);
+  });
+
+  test('a service whose daemon removed every real server fails verify', async () => {
+    const [c] = daemonTable(await director(), facts(SERVICE));
+    assert.deepEqual([c?.check, c?.ok], ['ipvs', false]);
+    assert.match(c?.detail ?? '', /no live real server \(0 in the table/);
+  });
+
   test('a changed weight, an unknown real server or other service attributes are drift, naming ldirectord', async () => {
     const table = [
       SERVICE.replace('wlc', 'rr'),

@@ -235,6 +235,8 @@ describe('seed 003: NAT keepalived pair that is also the gateway', () => {
     assert.deepEqual(l.slice(vg, vg + 6), ['vrrp_sync_group VG_1 {', 'group {', 'VI_1', 'VI_2', '}', '}']);
     assert.ok(l.includes('lvs_method NAT'));
     assert.ok(l.includes('HTTP_GET {'));
+    // No status_code in the inventory: any 2xx passes, as the README says.
+    assert.ok(l.includes('status_code 200-299'), 'an http check without status_code accepts any 2xx');
     assert.deepEqual(host(hosts, 'load1').floatingAddresses, [
       { dev: 'eth0', cidr: '203.0.113.3/24' },
       { dev: 'eth1', cidr: '192.168.20.254/24' },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { verifyJson } from '../../src/cli/commands/verify.js';
 import type { Inventory, VirtualService } from '../../src/inventory/types.js';
 import { judgeTraffic } from '../../src/verify/checks.js';
 import { type ProbeSpec, parseProbeOutput } from '../../src/verify/probes.js';
@@ -82,5 +83,50 @@ describe('verify judges traffic against the scheduler', () => {
     );
     assert.equal(v.ok, false);
     assert.match(v.notes.join(' '), /answered by 2 MACs \(02:00:00:00:00:01, web2\).*arp_ignore=1/);
+  });
+});
+
+describe('verify --json rows carry fields, not only display strings', () => {
+  test('each row names host, address, port, weight, answered and the expected range', () => {
+    const v = judge(
+      service({
+        real_servers: [
+          { host: 'web1', address: '192.0.2.20', port: 80, weight: 1, forwarding: 'dr' },
+          { address: '192.0.2.21', port: 8080, weight: 0, forwarding: 'dr' },
+        ],
+      }),
+      '==>probe 0 192.0.2.9\nok web1\nok web1\nok web1\nok web1\n',
+    );
+    const doc = JSON.parse(JSON.stringify(verifyJson({ checks: [], services: [v], ok: v.ok })));
+    assert.equal(doc.version, 1);
+    assert.equal(doc.command, 'verify');
+    assert.deepEqual(doc.services[0].rows, [
+      {
+        server: 'web1 (192.0.2.20:80)',
+        host: 'web1',
+        address: '192.0.2.20',
+        port: 80,
+        weight: 1,
+        answered: 4,
+        expected: 'at least 1',
+        expectation: 'at-least-one',
+        expected_min: 1,
+        expected_max: null,
+        ok: true,
+      },
+      {
+        server: '192.0.2.21 (192.0.2.21:8080)',
+        host: null,
+        address: '192.0.2.21',
+        port: 8080,
+        weight: 0,
+        answered: 0,
+        expected: 'none (weight 0, drained)',
+        expectation: 'none',
+        expected_min: 0,
+        expected_max: 0,
+        ok: true,
+      },
+    ]);
   });
 });

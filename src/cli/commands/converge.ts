@@ -5,10 +5,11 @@ import type { HostResult, Mode } from '../../executor/host.js';
 import { type Reporter, runAll } from '../../executor/run.js';
 import { loadInventory } from '../../inventory/load.js';
 import type { DesiredHost } from '../../model/types.js';
-import { expandHost, expandInventory } from '../../roles/expand.js';
+import { expandHost, expandInventory, secretValues } from '../../roles/expand.js';
 import { withoutIpvs } from '../../roles/without-ipvs.js';
 import { JsonReporter } from '../output/json.js';
 import { LineReporter } from '../output/lines.js';
+import { applyConnectTimeout, hostList } from './options.js';
 
 export interface ConvergeOptions {
   concurrency: string;
@@ -18,6 +19,7 @@ export interface ConvergeOptions {
   detailedExitcode?: boolean;
   withoutIpvs?: boolean;
   failAfterStep?: string;
+  connectTimeout?: string;
 }
 
 function positiveInt(text: string, flag: string, min = 1): number {
@@ -27,11 +29,23 @@ function positiveInt(text: string, flag: string, min = 1): number {
   return n;
 }
 
+/**
+ * Redraw task lines only on a terminal that can show them: a TTY reporting 0 columns (`script -qc`,
+ * some CI consoles) would wrap every character and split escape codes, so it gets plain lines.
+ */
+export function liveTerminal(out: { isTTY?: boolean; columns?: number }, env: NodeJS.ProcessEnv): boolean {
+  return !!out.isTTY && (out.columns ?? 0) > 0 && !env.CI && env.TERM !== 'dumb';
+}
+
 // listr2 and ssh2 are loaded only when used: every module loaded costs start-up time on each run.
-async function pickReporter(json: boolean | undefined): Promise<Reporter & { settle?: () => Promise<void> }> {
-  if (json) return new JsonReporter();
-  const tty = process.stdout.isTTY && !process.env.CI && process.env.TERM !== 'dumb';
-  return tty ? new (await import('../output/tty.js')).TtyReporter() : new LineReporter();
+async function pickReporter(
+  json: boolean | undefined,
+  secrets: string[],
+): Promise<Reporter & { settle?: () => Promise<void> }> {
+  if (json) return new JsonReporter(secrets);
+  return liveTerminal(process.stdout, process.env)
+    ? new (await import('../output/tty.js')).TtyReporter(secrets)
+    : new LineReporter(process.stdout, secrets);
 }
 
 export function exitCodeFor(
@@ -56,22 +70,16 @@ export async function converge(
   const drainSeconds = positiveInt(opts.drainTimeout, '--drain-timeout', 0);
   const failAfterStep =
     opts.failAfterStep === undefined ? undefined : positiveInt(opts.failAfterStep, '--fail-after-step', 0);
-  const inv = await loadInventory(file);
+  // Under `lab exec` the lab's key replaces every identity: the inventory's need not exist here.
+  const inv = await loadInventory(file, { checkIdentity: !process.env.LVS_DEPLOY_LAB_IDENTITY });
+  applyConnectTimeout(inv, opts.connectTimeout);
   const strip = opts.withoutIpvs ? withoutIpvs : (d: DesiredHost) => d;
   const desired = new Map([...expandInventory(inv)].map(([k, d]) => [k, strip(d)]));
   let hosts = [...desired.values()].filter(
     (d) => d.kinds.includes('director') || d.kinds.includes('realserver'),
   );
-  if (opts.limit) {
-    const wanted = opts.limit
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    const unknown = wanted.filter((w) => !(w in inv.hosts));
-    if (unknown.length > 0)
-      throw new UsageError(`--limit: unknown host(s) ${unknown.join(', ')} (not in ${file})`);
-    hosts = hosts.filter((h) => wanted.includes(h.host));
-  }
+  const wanted = hostList(opts.limit, inv);
+  if (wanted) hosts = hosts.filter((h) => wanted.includes(h.host));
   let interrupted = false;
   const onSigint = () => {
     if (interrupted) process.exit(130);
@@ -81,7 +89,7 @@ export async function converge(
     );
   };
   process.on('SIGINT', onSigint);
-  const reporter = await pickReporter(opts.json);
+  const reporter = await pickReporter(opts.json, secretValues(inv));
   const { SshTransport } = await import('../../connection/ssh.js');
   try {
     const results = await runAll(inv, hosts, {
@@ -96,6 +104,12 @@ export async function converge(
       interrupted: () => interrupted,
     });
     await reporter.settle?.();
+    const noIpvs = results.filter((r) => /kernel has no IPVS/.test(r.error ?? '')).map((r) => r.host);
+    if (noIpvs.length > 0 && !opts.json)
+      process.stderr.write(
+        `hint: ${noIpvs.join(', ')}: this kernel has no IPVS (as in the netns lab); the other hosts are reported above. ` +
+          `For directors that can forward: lvs-deploy lab down ${file} && lvs-deploy lab up --vm ${file}\n`,
+      );
     return exitCodeFor(results, mode, opts.detailedExitcode ?? false, interrupted);
   } finally {
     process.off('SIGINT', onSigint);
@@ -126,7 +140,7 @@ Examples:
     name: 'plan',
     description: 'show what `up` would change on every host (changes nothing)',
     help: `
-Files are shown as unified diffs (a file holding a secret is never shown), sysctls, addresses,
+Files are shown as unified diffs (a secret in a file is shown as ***), sysctls, addresses,
 routes and IPVS entries as old → new. With --detailed-exitcode: exit 3 when changes are pending.
 
 Example:
@@ -152,13 +166,16 @@ export function registerConverge(program: Command): void {
       .argument('[inventory]', 'inventory file', 'inventory.yaml')
       .option('-c, --concurrency <n>', 'hosts in flight at once', '32')
       .option('-l, --limit <hosts>', 'only these hosts (comma-separated names from the inventory)')
-      .option('--json', "print one JSON document with every host's result")
+      .option('--json', "print one JSON document with every host's result (shape: docs/json.md)")
       .option(
         '--drain-timeout <seconds>',
         'how long a removed real server may drain (weight 0) before it is deleted',
         '10',
       )
-      .option('--detailed-exitcode', 'plan: exit 3 when changes are pending (0: none)')
+      .option(
+        '--connect-timeout <seconds>',
+        "SSH connect timeout, overriding the inventory's ssh.connect_timeout",
+      )
       .addOption(
         new Option('--without-ipvs', 'benchmarks only: leave out IPVS modules, sysctls and table').hideHelp(),
       )
@@ -166,6 +183,7 @@ export function registerConverge(program: Command): void {
         new Option('--fail-after-step <n>', 'tests only: make apply step N fail after it ran').hideHelp(),
       )
       .addHelpText('after', spec.help);
+    if (spec.name === 'plan') cmd.option('--detailed-exitcode', 'exit 3 when changes are pending (0: none)');
     cmd.action(async (file, o) => {
       const debug = Boolean((program.opts() as { debug?: boolean }).debug);
       process.exitCode = await converge(file, spec.name, o, debug);

@@ -8,14 +8,16 @@ import { labDown, labExec, labStatus, labUp } from '../../lab/netns.js';
 import { labNameOf } from '../../lab/spec.js';
 
 const DEFAULT_INVENTORY = 'inventory.yaml';
+/** Lab commands build hosts from the topology: they never read the inventory's secrets. */
+const NO_SECRETS = { skipSecrets: true } as const;
 
 // Imported on use: the VM lab is optional and heavy, and the netns lab must work without it.
 const vm = () => import('../../lab/vm/index.js');
 
-/** down/status also take a lab name (they need no secrets, and the inventory may be gone). */
+/** down/status also take a lab name (the inventory may be gone). */
 async function inventoryOrLabName(arg: string): Promise<Inventory | string> {
   if (!existsSync(arg) && /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(arg) && !/\.ya?ml$/i.test(arg)) return arg;
-  return loadInventory(arg);
+  return loadInventory(arg, NO_SECRETS);
 }
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -40,11 +42,25 @@ async function upCommand(inv: Inventory, useVm: boolean): Promise<void> {
   );
 }
 
+function hostLine(name: string, address: string, port: number, bad: (string | false)[]): void {
+  const problems = bad.filter((b): b is string => !!b);
+  say(
+    `  ${name.padEnd(16)} ${`${address}:${port}`.padEnd(24)} ${problems.length ? problems.join(', ') : 'ok'}`,
+  );
+}
+
 async function statusCommand(inv: Inventory | string, useVm: boolean): Promise<void> {
   if (useVm) {
     const s = await (await vm()).vmLabStatus(inv);
-    say(`lab ${s.name}: ${s.up ? 'up' : 'down'} (VM${s.qemuRunning ? ' running' : ''})`);
-    if (!s.up) process.exitCode = 1;
+    say(
+      `lab ${s.name}: ${!s.up ? 'down' : s.healthy ? 'up' : 'DEGRADED'} (VM${s.qemuRunning ? ' running' : ''}${s.up ? `, ${s.hosts.length} hosts` : ''})`,
+    );
+    for (const h of s.hosts)
+      hostLine(h.name, h.address, h.port, [
+        !h.sshd && 'sshd dead',
+        h.responder === false && 'responder dead',
+      ]);
+    if (!s.healthy) process.exitCode = 1;
     return;
   }
   const s = await labStatus(inv);
@@ -61,10 +77,7 @@ async function statusCommand(inv: Inventory | string, useVm: boolean): Promise<v
       !h.sshd && 'sshd dead',
       h.responder === false && 'responder dead',
     ];
-    const problems = bad.filter((b): b is string => !!b);
-    say(
-      `  ${h.name.padEnd(16)} ${`${h.address}:${h.port}`.padEnd(24)} ${problems.length ? problems.join(', ') : 'ok'}`,
-    );
+    hostLine(h.name, h.address, h.port, bad);
   }
   if (!s.healthy) process.exitCode = 1;
 }
@@ -86,7 +99,8 @@ export function registerLabCommand(program: Command): void {
 The netns lab turns every inventory host into Linux namespaces on this machine (own addresses,
 private /etc /var /root /tmp /run, hostname, sshd on the inventory address) joined by bridges in
 a lab switch namespace. The root namespace is never changed. Needs root.
-Real servers answer HTTP on any path (and UDP datagrams) on their service ports with their name.
+Real servers answer HTTP on any path (and UDP datagrams) on their service ports with their name
+(plain HTTP, no TLS: an https check or probe cannot pass in a lab).
 State, keys and logs: /var/lib/lvs-deploy/lab/<lab name>/.
 
 Example:
@@ -105,7 +119,7 @@ Example:
       'after',
       '\nExample:\n  lvs-deploy lab up inventories/seed-001-lic-nat.yaml\n  lvs-deploy lab up --vm inventories/seed-002-dr-keepalived.yaml',
     )
-    .action(async (file, opts) => upCommand(await loadInventory(file), !!opts.vm));
+    .action(async (file, opts) => upCommand(await loadInventory(file, NO_SECRETS), !!opts.vm));
 
   lab
     .command('down')
@@ -145,6 +159,6 @@ Example:
       const { file, argv } = splitExecArgs(words);
       if (argv.length === 0)
         throw new UsageError('lab exec: no command given (lab exec [inventory] -- COMMAND...)');
-      process.exitCode = await labExec(await loadInventory(file), argv);
+      process.exitCode = await labExec(await loadInventory(file, NO_SECRETS), argv);
     });
 }

@@ -1,7 +1,14 @@
 import type { Command } from '@commander-js/extra-typings';
+import { UsageError } from '../../errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { expandInventory } from '../../roles/expand.js';
 import { type VerifyReport, verify } from '../../verify/run.js';
+import { applyConnectTimeout, hostList } from './options.js';
+
+/** verify --json (docs/json.md): the report with a version and the command's name. */
+export function verifyJson(r: VerifyReport): { version: 1; command: 'verify' } & VerifyReport {
+  return { version: 1, command: 'verify', ...r };
+}
 
 export function formatReport(r: VerifyReport): string {
   const out: string[] = [];
@@ -39,7 +46,13 @@ export function registerVerify(program: Command): void {
     .command('verify')
     .description('prove the topology works: state on every host, then real traffic through each VIP')
     .argument('[inventory]', 'inventory file', 'inventory.yaml')
-    .option('--json', 'print the report as JSON')
+    .option('--json', 'print the report as JSON (shape: docs/json.md)')
+    .option('-l, --limit <hosts>', 'read only these hosts (comma-separated names from the inventory)')
+    .option('-s, --service <names>', 'probe only these services (comma-separated service names)')
+    .option(
+      '--connect-timeout <seconds>',
+      "SSH connect timeout, overriding the inventory's ssh.connect_timeout",
+    )
     .addHelpText(
       'after',
       `
@@ -53,7 +66,15 @@ Example:
   lvs-deploy lab exec inventories/seed-002-dr-keepalived.yaml -- lvs-deploy verify inventories/seed-002-dr-keepalived.yaml`,
     )
     .action(async (file, o) => {
-      const inv = await loadInventory(file);
+      const inv = await loadInventory(file, { checkIdentity: !process.env.LVS_DEPLOY_LAB_IDENTITY });
+      applyConnectTimeout(inv, o.connectTimeout);
+      const limit = hostList(o.limit, inv);
+      const services = o.service?.split(',').map((s) => s.trim());
+      const unknown = services?.filter((s) => !inv.services.some((x) => x.name === s)) ?? [];
+      if (unknown.length > 0)
+        throw new UsageError(
+          `--service: unknown service(s) ${unknown.join(', ')} (${inv.file} has ${inv.services.map((s) => s.name).join(', ')})`,
+        );
       const desired = expandInventory(inv);
       const { SshTransport } = await import('../../connection/ssh.js');
       const report = await verify(inv, desired, {
@@ -61,8 +82,12 @@ Example:
         progress: (line) => {
           if (!o.json) process.stderr.write(`verify: ${line}\n`);
         },
+        ...(limit ? { limit } : {}),
+        ...(services ? { services } : {}),
       });
-      process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+      process.stdout.write(
+        o.json ? `${JSON.stringify(verifyJson(report), null, 2)}\n` : `${formatReport(report)}\n`,
+      );
       process.exitCode = report.ok ? 0 : 1;
     });
 }

@@ -3,15 +3,23 @@ import type { HostResult, Mode } from '../../executor/host.js';
 import { type Change, describeChange } from '../../planner/changes.js';
 import { unifiedDiff } from '../../planner/diff.js';
 import { changeClass, disruptionSummary } from '../../planner/disruption.js';
+import { maskSecretText } from './mask.js';
 
 const SIGN: Record<string, string> = { add: '+', create: '+', remove: '-', drain: '-', stop: '-', down: '-' };
 
-export function changeLines(c: Change, withDiff: boolean): string[] {
+/** The unified diff a file change makes; a file holding a secret shows *** in its place. */
+export function changeDiff(c: Change, secrets: string[]): string {
+  if (c.kind !== 'file' || c.metaOnly) return '';
+  const show = (t: string | null) => (t === null || !c.secret ? t : maskSecretText(t, secrets));
+  const diff = unifiedDiff(c.path, show(c.before), show(c.after));
+  return diff || c.before === c.after ? diff : '(only the secret changed; its value is never shown)';
+}
+
+export function changeLines(c: Change, withDiff: boolean, secrets: string[] = []): string[] {
   const action = 'action' in c ? c.action : 'set';
   const head = `${SIGN[action] ?? '~'} ${describeChange(c)}  [${changeClass(c)}]`;
-  if (!withDiff || c.kind !== 'file' || c.metaOnly) return [head];
-  if (c.secret) return [head, '    (content not shown: the file holds a secret)'];
-  const diff = unifiedDiff(c.path, c.before, c.after);
+  if (!withDiff) return [head];
+  const diff = changeDiff(c, secrets);
   return diff ? [head, ...diff.split('\n').map((l) => `    ${l}`)] : [head];
 }
 

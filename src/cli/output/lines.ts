@@ -8,8 +8,11 @@ export class LineReporter implements Reporter {
   readonly #started = Date.now();
   #mode: Mode = 'up';
 
-  constructor(out: NodeJS.WritableStream = process.stdout) {
+  readonly #secrets: string[];
+
+  constructor(out: NodeJS.WritableStream = process.stdout, secrets: string[] = []) {
     this.#out = out;
+    this.#secrets = secrets;
   }
 
   #w(line: string): void {
@@ -30,7 +33,7 @@ export class LineReporter implements Reporter {
     this.#w(`[${r.host}] ${hostSummary(r, mode)}`);
     for (const c of r.plan?.changes ?? []) {
       if (r.status !== 'changed') break;
-      for (const l of changeLines(c, mode === 'plan')) this.#w(`[${r.host}]   ${l}`);
+      for (const l of changeLines(c, mode === 'plan', this.#secrets)) this.#w(`[${r.host}]   ${l}`);
     }
     const worst = disruptionLine(r);
     if (worst) this.#w(`[${r.host}] ${worst}`);

@@ -14,6 +14,11 @@ export class TtyReporter implements Reporter {
   #slots = new Map<string, Slot>();
   #run: Promise<unknown> = Promise.resolve();
   #mode: Mode = 'up';
+  readonly #secrets: string[];
+
+  constructor(secrets: string[] = []) {
+    this.#secrets = secrets;
+  }
 
   start(hosts: string[], mode: Mode): void {
     this.#mode = mode;
@@ -57,7 +62,7 @@ export class TtyReporter implements Reporter {
         if (r.status !== 'changed') continue;
         process.stdout.write(`${r.host}:\n`);
         for (const c of r.plan?.changes ?? [])
-          for (const l of changeLines(c, mode === 'plan')) process.stdout.write(`  ${l}\n`);
+          for (const l of changeLines(c, mode === 'plan', this.#secrets)) process.stdout.write(`  ${l}\n`);
         process.stdout.write(`  ${disruptionLine(r) ?? ''}\n`);
       }
       process.stdout.write(`\n${recap(results, mode).join('\n')}\n`);

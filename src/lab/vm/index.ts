@@ -6,7 +6,9 @@ import { existsSync, rmSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { quote } from '../../connection/shell.js';
 import type { Inventory } from '../../inventory/types.js';
+import { responderPidFile } from '../host-init.js';
 import { labUpScript } from '../script.js';
 import { type LabSpec, labIdOf, labNameOf, labSpecFromInventory } from '../spec.js';
 import {
@@ -200,7 +202,10 @@ export async function vmLabDown(invOrName: Inventory | string): Promise<void> {
   const name = typeof invOrName === 'string' ? invOrName : labNameOf(invOrName);
   const stateDir = stateDirOf(name);
   const state = await readState(stateDir);
-  if (state && state.kind !== 'vm') throw new LabError(`lab ${name} is a ${state.kind} lab, not a VM lab`);
+  if (state && state.kind !== 'vm')
+    throw new LabError(
+      `lab ${name} is up as a ${state.kind} lab, not a VM lab: run \`lvs-deploy lab down ${name}\` first (then lab up --vm)`,
+    );
   const vm = (state as VmLabState | undefined)?.vm;
   const pidFile = vm?.pidFile ?? join(stateDir, 'vm', 'qemu.pid');
   const pid = vm?.qemuPid ?? Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
@@ -216,18 +221,56 @@ export async function vmLabDown(invOrName: Inventory | string): Promise<void> {
   await rm(labFiles(stateDir).state, { force: true });
 }
 
+export interface VmLabHostStatus {
+  name: string;
+  address: string;
+  port: number;
+  /** Its sshd took a command. */
+  sshd: boolean;
+  /** Its identity responder runs (undefined: the host has none, or sshd could not tell). */
+  responder: boolean | undefined;
+}
+
 export interface VmLabStatus {
   name: string;
   up: boolean;
   qemuRunning: boolean;
+  /** Every host checked inside the VM (empty when the VM is not running). */
+  hosts: VmLabHostStatus[];
+  healthy: boolean;
   state?: VmLabState;
+}
+
+/** One ssh command per host, through the lab's multiplexed ssh: sshd answers, responder alive. */
+async function hostHealth(state: VmLabState, host: string): Promise<VmLabHostStatus> {
+  const h = state.hosts[host];
+  const pidFile = quote(responderPidFile(host));
+  const r = await vmHostExec(
+    state,
+    host,
+    // A killed responder stays a zombie (its parent, the anchor, never reaps): kill -0 would pass.
+    `if [ -r ${pidFile} ]; then read p < ${pidFile}; s=$(cat /proc/"$p"/stat 2>/dev/null); case "$s" in ''|*') Z '*) echo responder-dead ;; *) echo responder-alive ;; esac; else echo responder-none; fi`,
+    { connectTimeout: 10, timeoutMs: 30_000 },
+  );
+  const out = r.stdout.trim();
+  return {
+    name: host,
+    address: h?.address ?? '',
+    port: h?.port ?? 22,
+    sshd: r.code === 0,
+    responder: out === 'responder-alive' ? true : out === 'responder-dead' ? false : undefined,
+  };
 }
 
 export async function vmLabStatus(invOrName: Inventory | string): Promise<VmLabStatus> {
   const name = typeof invOrName === 'string' ? invOrName : labNameOf(invOrName);
   const state = await readState(stateDirOf(name));
-  if (state?.kind !== 'vm') return { name, up: false, qemuRunning: false };
+  if (state?.kind !== 'vm') return { name, up: false, qemuRunning: false, hosts: [], healthy: false };
   const vmState = state as VmLabState;
   const qemuRunning = isOurQemu(vmState.vm.qemuPid, vmState.vm.pidFile);
-  return { name, up: qemuRunning && netnsExists(state.controlNs), qemuRunning, state: vmState };
+  const up = qemuRunning && netnsExists(state.controlNs);
+  // A running qemu says nothing about the hosts inside it: ask each one.
+  const hosts = up ? await Promise.all(Object.keys(vmState.hosts).map((h) => hostHealth(vmState, h))) : [];
+  const healthy = up && hosts.every((h) => h.sshd && h.responder !== false);
+  return { name, up, qemuRunning, hosts, healthy, state: vmState };
 }

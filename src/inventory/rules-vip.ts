@@ -1,0 +1,29 @@
+// A direct-routing VIP must sit on the directors' segment: clients and the router find it by ARP
+// there, and keepalived moves it with gratuitous ARP. A VIP outside every director subnet used
+// to validate silently and come out as a /24 on the first interface.
+
+import type { InventoryProblem as RuleProblem } from '../managers/types.js';
+import { cidrContains, ipFamily, parseCidr } from './net.js';
+import type { RawInventory } from './schema.js';
+
+export function drVipOnDirectorSubnet(inv: RawInventory, out: RuleProblem[]): void {
+  const directors = inv.directors.hosts.flatMap((name) => {
+    const h = Object.hasOwn(inv.hosts, name) ? inv.hosts[name] : undefined;
+    return h ? [{ name, cidrs: Object.values(h.interfaces ?? {}).flat() }] : [];
+  });
+  // Judged only where every director lists its interfaces: otherwise we cannot know its subnets.
+  if (directors.length === 0 || directors.some((d) => d.cidrs.length === 0)) return;
+  inv.services.forEach((s, si) => {
+    const family = ipFamily(s.vip);
+    if (s.forwarding !== 'dr' || family === 0) return;
+    const subnets = directors.flatMap((d) =>
+      d.cidrs.map(parseCidr).filter((p) => p !== undefined && p.family === family),
+    );
+    // No director subnet of the VIP's family listed (an IPv6 VIP on IPv4-only interfaces): no judge.
+    if (subnets.length > 0 && !subnets.some((p) => p !== undefined && cidrContains(p, s.vip)))
+      out.push({
+        path: ['services', si, 'vip'],
+        message: `DR VIP ${s.vip} is in no subnet of the directors (${directors.map((d) => `${d.name}: ${d.cidrs.join(', ')}`).join('; ')}); put it in the directors' subnet so clients reach it by ARP`,
+      });
+  });
+}
