@@ -7,7 +7,7 @@ import { quote } from '../connection/shell.js';
 import { RenderError } from '../errors.js';
 import { checkContext, isTemplateName, type TemplateContext, type TemplateName } from './contexts.js';
 
-/** The package root: `<root>/src/templates` under tsx, `<root>/dist/templates` after tsc. */
+/** The package root: `<root>/src/templates` under tsx, `<root>/dist/cli` in the bundle (scripts/bundle.mjs): two levels up either way. */
 export function packageDir(): string {
   return resolve(import.meta.dirname, '../..');
 }
