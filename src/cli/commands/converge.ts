@@ -86,9 +86,12 @@ export async function converge(
 ): Promise<number> {
   const concurrency = positiveInt(opts.concurrency, '--concurrency');
   const drainSeconds = positiveInt(opts.drainTimeout, '--drain-timeout', 0);
+  performance.mark('lvs:command');
   const inv = await loadInventory(file);
+  performance.mark('lvs:inventory');
   const strip = opts.withoutIpvs ? withoutIpvs : (d: DesiredHost) => d;
   const desired = new Map([...expandInventory(inv)].map(([k, d]) => [k, strip(d)]));
+  performance.mark('lvs:expanded');
   let hosts = [...desired.values()].filter(
     (d) => d.kinds.includes('director') || d.kinds.includes('realserver'),
   );
@@ -113,6 +116,7 @@ export async function converge(
   process.on('SIGINT', onSigint);
   const reporter = await pickReporter(opts.json);
   const { SshTransport } = await import('../../connection/ssh.js');
+  performance.mark('lvs:ssh-loaded');
   try {
     const results = await runAll(inv, hosts, {
       mode,
