@@ -146,7 +146,12 @@ export interface HostRun {
   error?: string;
   duration_ms: number;
   round_trips: number;
+  /** queued, connect, facts, apply, post_check (src/cli/output/json.ts). */
+  phases_ms?: Record<string, number>;
 }
+
+/** The process-wide marks of `up --json`, ms since the process started. */
+export type Timings = Record<string, number>;
 
 export interface ToolRun {
   ms: number;
@@ -159,6 +164,8 @@ export interface ToolRun {
   /** lvs-deploy only. */
   roundTrips?: number[];
   maxRssKb?: number;
+  hosts?: HostRun[];
+  timings?: Timings;
 }
 
 export async function lvsUp(
@@ -188,8 +195,11 @@ export async function lvsUp(
   const sshd = await countSince(state, mark);
   const maxRssKb = Number(readFileSync(rssFile, 'utf8').trim()) || undefined;
   let hosts: HostRun[] = [];
+  let timings: Timings | undefined;
   try {
-    hosts = (JSON.parse(r.stdout) as { hosts: HostRun[] }).hosts;
+    const doc = JSON.parse(r.stdout) as { hosts: HostRun[]; timings_ms?: Timings };
+    hosts = doc.hosts;
+    timings = doc.timings_ms;
   } catch {
     return {
       ms: r.ms,
@@ -218,7 +228,26 @@ export async function lvsUp(
     sshd,
     roundTrips: hosts.map((h) => h.round_trips),
     ...(maxRssKb ? { maxRssKb } : {}),
+    hosts,
+    ...(timings ? { timings } : {}),
   };
+}
+
+export interface Startup {
+  version: number;
+  validate: number;
+}
+
+/** Start-up as a user meets it: `--version`, and `validate` of the bench inventory (no host contacted). */
+export async function startup(inventory: string): Promise<Startup> {
+  const { argv } = cliArgv();
+  const version = await exec([...argv, '--version']);
+  const validate = await exec([...argv, 'validate', inventory]);
+  if (version.code !== 0 || validate.code !== 0)
+    throw new Error(
+      `start-up: --version exit ${version.code}, validate exit ${validate.code}: ${validate.stderr.trim()}`,
+    );
+  return { version: version.ms, validate: validate.ms };
 }
 
 interface RecapLine {
