@@ -38,6 +38,8 @@ export interface HostJob {
   debug: boolean;
   expand: (os: 'debian' | 'rhel') => DesiredHost;
   stage: (stage: string) => void;
+  /** Resolves when this host may change: the MASTER director waits here for every BACKUP. */
+  beforeApply?: () => Promise<void>;
 }
 
 export function factQuery(d: DesiredHost): FactQuery {
@@ -110,6 +112,10 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
     return finish({ status: 'failed', changes: [], plan, facts, error: plan.blockers.join('; ') });
   if (job.mode === 'plan' || plan.changes.length === 0) {
     return finish({ status: plan.changes.length > 0 ? 'changed' : 'ok', changes: descriptions, plan, facts });
+  }
+  if (job.beforeApply) {
+    job.stage('wait-backup');
+    await job.beforeApply();
   }
   job.stage('apply');
   const state = job.mode === 'down' ? undefined : nextState(job.inv.name, desired, facts, plan.changes);
