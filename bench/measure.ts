@@ -2,7 +2,8 @@
 // playbook. Everything runs in the lab's control namespace with the lab key and known_hosts;
 // wall time is taken around the whole child (process start included, as a user sees it).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabState } from '../src/lab/netns.js';
 import { labEnv } from '../src/lab/netns.js';
@@ -110,7 +111,10 @@ export async function opensshFloor(state: LabState, hosts: string[]): Promise<nu
       .join(' ')} || echo fail >> "$f" &`;
   });
   const script = `f=$(mktemp); ${lines.join('\n')}\nwait; n=$(wc -l < "$f"); rm -f "$f"; [ "$n" -eq 0 ]`;
-  const r = await exec(inControl(state, ['sh', '-c', script]));
+  // A file, not `sh -c`: 500 hosts' command lines pass the kernel's 128 KiB limit on one argument.
+  const file = join(tmpdir(), `lvs-bench-floor-${process.pid}.sh`);
+  writeFileSync(file, script);
+  const r = await exec(inControl(state, ['sh', file])).finally(() => rmSync(file, { force: true }));
   if (r.code !== 0)
     throw new Error(`OpenSSH floor: some ssh failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return r.ms;
