@@ -2,7 +2,8 @@
 // playbook. Everything runs in the lab's control namespace with the lab key and known_hosts;
 // wall time is taken around the whole child (process start included, as a user sees it).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabState } from '../src/lab/netns.js';
 import { labEnv } from '../src/lab/netns.js';
@@ -110,7 +111,10 @@ export async function opensshFloor(state: LabState, hosts: string[]): Promise<nu
       .join(' ')} || echo fail >> "$f" &`;
   });
   const script = `f=$(mktemp); ${lines.join('\n')}\nwait; n=$(wc -l < "$f"); rm -f "$f"; [ "$n" -eq 0 ]`;
-  const r = await exec(inControl(state, ['sh', '-c', script]));
+  // A file, not `sh -c`: 500 hosts' command lines pass the kernel's 128 KiB limit on one argument.
+  const file = join(tmpdir(), `lvs-bench-floor-${process.pid}.sh`);
+  writeFileSync(file, script);
+  const r = await exec(inControl(state, ['sh', file])).finally(() => rmSync(file, { force: true }));
   if (r.code !== 0)
     throw new Error(`OpenSSH floor: some ssh failed: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return r.ms;
@@ -146,7 +150,12 @@ export interface HostRun {
   error?: string;
   duration_ms: number;
   round_trips: number;
+  /** queued, connect, facts, apply, post_check (src/cli/output/json.ts). */
+  phases_ms?: Record<string, number>;
 }
+
+/** The process-wide marks of `up --json`, ms since the process started. */
+export type Timings = Record<string, number>;
 
 export interface ToolRun {
   ms: number;
@@ -159,6 +168,8 @@ export interface ToolRun {
   /** lvs-deploy only. */
   roundTrips?: number[];
   maxRssKb?: number;
+  hosts?: HostRun[];
+  timings?: Timings;
 }
 
 export async function lvsUp(
@@ -188,8 +199,11 @@ export async function lvsUp(
   const sshd = await countSince(state, mark);
   const maxRssKb = Number(readFileSync(rssFile, 'utf8').trim()) || undefined;
   let hosts: HostRun[] = [];
+  let timings: Timings | undefined;
   try {
-    hosts = (JSON.parse(r.stdout) as { hosts: HostRun[] }).hosts;
+    const doc = JSON.parse(r.stdout) as { hosts: HostRun[]; timings_ms?: Timings };
+    hosts = doc.hosts;
+    timings = doc.timings_ms;
   } catch {
     return {
       ms: r.ms,
@@ -218,6 +232,8 @@ export async function lvsUp(
     sshd,
     roundTrips: hosts.map((h) => h.round_trips),
     ...(maxRssKb ? { maxRssKb } : {}),
+    hosts,
+    ...(timings ? { timings } : {}),
   };
 }
 
@@ -239,6 +255,23 @@ export async function lvsStatus(
   } catch {
     return { ms: r.ms, ok: false, alarms: [], error: `exit ${r.code}, no JSON: ${r.stderr.trim()}` };
   }
+}
+
+export interface Startup {
+  version: number;
+  validate: number;
+}
+
+/** Start-up as a user meets it: `--version`, and `validate` of the bench inventory (no host contacted). */
+export async function startup(inventory: string): Promise<Startup> {
+  const { argv } = cliArgv();
+  const version = await exec([...argv, '--version']);
+  const validate = await exec([...argv, 'validate', inventory]);
+  if (version.code !== 0 || validate.code !== 0)
+    throw new Error(
+      `start-up: --version exit ${version.code}, validate exit ${validate.code}: ${validate.stderr.trim()}`,
+    );
+  return { version: version.ms, validate: validate.ms };
 }
 
 interface RecapLine {

@@ -4,7 +4,7 @@
 // bench/results/<date>-<nproc>cpu.md. Needs root. The lab is always torn down, also on error or
 // SIGINT. See bench/README.md.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,8 +23,9 @@ import {
   lvsUp,
   opensshFloor,
   ROOT,
+  type Startup,
+  startup,
   type ToolRun,
-  type TransportFloor,
   transportFloor,
 } from './measure.js';
 import { type MainResult, renderReport, type SizeResult } from './report.js';
@@ -111,15 +112,38 @@ function check(run: ToolRun, what: string): ToolRun {
   return run;
 }
 
-/** Floor and lvs-deploy cold/no-op at one size; the lab is fresh (down + up) before each cold run. */
+const load1 = () => loadavg()[0] ?? 0;
+
+/** MemAvailable in MiB: the lab's memory is what it takes away from the machine. */
+function memAvailableMb(): number {
+  const m = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
+/** Floors and lvs-deploy cold/no-op at one size; the lab is fresh (down + up) before each cold run. */
 async function measureSize(lab: Lab, runs: number, tmp: string, extra?: (state: LabState) => Promise<void>) {
   const n = lab.topo.hosts.length;
-  const size: SizeResult = { hosts: n, floorAll: [], lvsCold: [], lvsNoop: [] };
+  const memBefore = memAvailableMb();
+  const labStarted = performance.now();
   let state = await lab.fresh();
+  const size: SizeResult = {
+    hosts: n,
+    floorAll: [],
+    transport: [],
+    lvsCold: [],
+    lvsNoop: [],
+    labUpMs: performance.now() - labStarted,
+    labMemMb: memBefore - memAvailableMb(),
+    load: [load1()],
+  };
+  log(`${n} hosts: lab up ${s(size.labUpMs)}, ${size.labMemMb.toFixed(0)} MiB`);
   const names = lab.topo.hosts.map((h) => h.name);
   for (let i = 0; i < runs; i++) {
     size.floorAll.push(await opensshFloor(state, names));
-    log(`${n} hosts: OpenSSH floor ${s(size.floorAll[i] as number)}`);
+    size.transport.push(await transportFloor(state, lab.file));
+    log(
+      `${n} hosts: OpenSSH floor ${s(size.floorAll[i] as number)}, ssh2 floor ${s(size.transport[i]?.ms ?? 0)}`,
+    );
   }
   await extra?.(state);
   for (let i = 0; i < runs; i++) {
@@ -127,6 +151,7 @@ async function measureSize(lab: Lab, runs: number, tmp: string, extra?: (state: 
     size.lvsCold.push(check(await lvsUp(state, lab.file, n, tmp), `${n} hosts: lvs-deploy cold #${i + 1}`));
     size.lvsNoop.push(check(await lvsUp(state, lab.file, n, tmp), `${n} hosts: lvs-deploy no-op #${i + 1}`));
   }
+  size.load.push(load1());
   return { size, state };
 }
 
@@ -136,16 +161,17 @@ async function measureMain(
 ): Promise<{ main: MainResult; snaps?: { lvs: Snapshot; ansible: Snapshot } }> {
   const lab = await prepareLab(o.hosts, tmp);
   const floorOne: number[] = [];
-  const transport: TransportFloor[] = [];
-  const nodeStart: number[] = [];
+  const starts: Startup[] = [];
   const oneHost = lab.topo.hosts.find((h) => h.role === 'realserver')?.name ?? 'rs1';
   const { size, state: afterLvs } = await measureSize(lab, o.runs, tmp, async (state) => {
     for (let i = 0; i < o.runs; i++) {
       floorOne.push(await opensshFloor(state, [oneHost]));
-      transport.push(await transportFloor(state, lab.file));
-      nodeStart.push((await exec([...cliArgv().argv, '--version'])).ms);
+      // Start-up is measured several times per run: it is short and the machine is shared.
+      for (let j = 0; j < 3; j++) starts.push(await startup(lab.file));
     }
-    log(`1 host floor ${s(floorOne[0] as number)}; ssh2 transport floor ${s(transport[0]?.ms ?? 0)}`);
+    log(
+      `1 host floor ${s(floorOne[0] as number)}; --version ${s(starts[0]?.version ?? 0)}, validate ${s(starts[0]?.validate ?? 0)}`,
+    );
   });
   const status: number[] = [];
   // keepalived has just been started by `up`: let VRRP elect a MASTER before timing (≤ 10 s).
@@ -185,7 +211,7 @@ async function measureMain(
   }
   await closeLab(lab.topo.name);
   return {
-    main: { ...size, floorOne, transport, nodeStart, status, ansible, parity },
+    main: { ...size, floorOne, startup: starts, status, ansible, parity },
     ...(snaps ? { snaps } : { snaps: { lvs: lvsSnap, ansible: {} } }),
   };
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The lvs-deploy command line: one program, one error boundary, documented exit codes.
+import module from 'node:module';
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { LvsError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
@@ -7,7 +8,11 @@ import { version } from './version.js';
 
 export const EXIT = { ok: 0, failed: 1, input: 2, pending: 3, interrupted: 130 } as const;
 
-function program(): Command {
+// Node ≥ 22.1 keeps compiled code on disk between runs (here: the bundle's chunks); Node 20 has no
+// such cache and skips this.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
+async function program(argv: string[]): Promise<Command> {
   const p = new Command('lvs-deploy')
     .description(
       'Provision whole LVS/IPVS topologies over SSH from one YAML inventory:\n' +
@@ -28,7 +33,7 @@ Example:
   lvs-deploy lab up inventories/seed-001-lic-nat.yaml
   lvs-deploy lab exec inventories/seed-001-lic-nat.yaml -- lvs-deploy up inventories/seed-001-lic-nat.yaml`,
   );
-  registerCommands(p);
+  await registerCommands(p, argv);
   return p;
 }
 
@@ -55,8 +60,8 @@ function report(err: unknown, debug: boolean): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const p = program();
   try {
+    const p = await program(argv);
     await p.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

@@ -51,6 +51,10 @@ export function keyTypeOfBlob(blob: Buffer): string {
 
 // OpenSSH glob: `*` any run, `?` one character, nothing else special.
 function globMatch(pattern: string, text: string): boolean {
+  // Most lines name plain addresses: compare them without building a RegExp (a fleet's
+  // known_hosts is read for every host, so this runs hosts × lines times).
+  if (!pattern.includes('*') && !pattern.includes('?'))
+    return pattern.length === text.length && pattern.toLowerCase() === text.toLowerCase();
   const re = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replaceAll('*', '.*')
@@ -78,6 +82,8 @@ function parseHashed(field: string): { salt: Buffer; hmac: Buffer } | undefined 
   return salt.length > 0 && hmac.length === 20 ? { salt, hmac } : undefined;
 }
 
+const loaded = new Map<string, { stamp: string; known: KnownHosts }>();
+
 export class KnownHosts {
   readonly file: string;
   readonly entries: readonly KnownHostEntry[];
@@ -87,10 +93,19 @@ export class KnownHosts {
     this.entries = entries;
   }
 
-  /** A missing file is an empty one (strict will then refuse every host). */
+  /**
+   * A missing file is an empty one (strict will then refuse every host). Parsed once per process
+   * while the file keeps its size and mtime: every connection of a fleet reads the same file, and
+   * an append (accept-new) changes both.
+   */
   static load(file: string): KnownHosts {
-    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    return KnownHosts.parse(text, file);
+    const st = existsSync(file) ? statSync(file) : undefined;
+    const stamp = st ? `${st.size}:${st.mtimeMs}` : 'absent';
+    const hit = loaded.get(file);
+    if (hit?.stamp === stamp) return hit.known;
+    const known = KnownHosts.parse(st ? readFileSync(file, 'utf8') : '', file);
+    loaded.set(file, { stamp, known });
+    return known;
   }
 
   /** Malformed lines are skipped, as ssh(1) does. */

@@ -43,6 +43,8 @@ export interface HostJob {
   stage: (stage: string) => void;
   /** This run's identity on the hosts' lock (one per run; a fresh one when absent). */
   owner?: RunOwner;
+  /** Resolves when this host may change: the MASTER director waits here for every BACKUP. */
+  beforeApply?: () => Promise<void>;
 }
 
 function tail(text: string, lines = 6): string {
@@ -109,6 +111,10 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
     return finish({ status: 'failed', changes: [], plan, facts, error: plan.blockers.join('; ') });
   if (job.mode === 'plan' || plan.changes.length === 0) {
     return finish({ status: plan.changes.length > 0 ? 'changed' : 'ok', changes: descriptions, plan, facts });
+  }
+  if (job.beforeApply) {
+    job.stage('wait-backup');
+    await job.beforeApply();
   }
   job.stage('apply');
   const state = job.mode === 'down' ? undefined : nextState(job.inv.name, desired, facts, plan.changes);

@@ -54,7 +54,12 @@ function semaphore(n: number) {
   };
 }
 
-async function oneHost(inv: Inventory, d: DesiredHost, o: RunOptions): Promise<HostResult> {
+async function oneHost(
+  inv: Inventory,
+  d: DesiredHost,
+  o: RunOptions,
+  beforeApply?: () => Promise<void>,
+): Promise<HostResult> {
   const started = Date.now();
   if (o.interrupted())
     return {
@@ -81,6 +86,7 @@ async function oneHost(inv: Inventory, d: DesiredHost, o: RunOptions): Promise<H
         expand: (os) => o.expand(d.host, os),
         stage: (s) => o.reporter.stage(d.host, s),
         owner: o.owner,
+        ...(beforeApply ? { beforeApply } : {}),
       },
       started,
     );
@@ -108,8 +114,8 @@ export async function runAll(inv: Inventory, hosts: DesiredHost[], o: RunOptions
   const limit = semaphore(Math.max(1, o.concurrency));
   const master = o.mode === 'plan' ? undefined : masterDirector(inv);
   const isBackup = (h: DesiredHost) => h.kinds.includes('director') && h.host !== master;
-  const run = (d: DesiredHost) =>
-    limit(() => oneHost(inv, d, o)).then((r) => {
+  const run = (d: DesiredHost, beforeApply?: () => Promise<void>) =>
+    limit(() => oneHost(inv, d, o, beforeApply)).then((r) => {
       o.reporter.result(r);
       return r;
     });
@@ -117,9 +123,17 @@ export async function runAll(inv: Inventory, hosts: DesiredHost[], o: RunOptions
   const results = new Map<string, HostResult>();
   const masterHost = hosts.find((h) => h.host === master);
   if (masterHost) {
-    // Never change both directors of a pair at once: the MASTER waits for every BACKUP.
-    await Promise.all(first.filter((x) => isBackup(x.h)).map((x) => x.p));
-    results.set(masterHost.host, await run(masterHost));
+    // Never change both directors of a pair at once: the MASTER connects and reads its facts with
+    // everyone else (they are its own, which no BACKUP's change touches), but applies only after
+    // every BACKUP finished. A MASTER with nothing to change never waits.
+    const backups = first.filter((x) => isBackup(x.h)).map((x) => x.p);
+    // The MASTER takes a slot last, so BACKUPs are never queued behind it.
+    results.set(
+      masterHost.host,
+      await run(masterHost, async () => {
+        await Promise.all(backups);
+      }),
+    );
   }
   for (const x of first) results.set(x.h.host, await x.p);
   const ordered = hosts.map((h) => results.get(h.host)).filter((r): r is HostResult => r !== undefined);

@@ -5,9 +5,10 @@ import { join, resolve } from 'node:path';
 import nunjucks from 'nunjucks';
 import { quote } from '../connection/shell.js';
 import { RenderError } from '../errors.js';
+import { Secret } from '../inventory/secrets.js';
 import { checkContext, isTemplateName, type TemplateContext, type TemplateName } from './contexts.js';
 
-/** The package root: `<root>/src/templates` under tsx, `<root>/dist/templates` after tsc. */
+/** The package root: `<root>/src/templates` under tsx, `<root>/dist/cli` in the bundle (scripts/bundle.mjs): two levels up either way. */
 export function packageDir(): string {
   return resolve(import.meta.dirname, '../..');
 }
@@ -47,8 +48,32 @@ function firstLine(err: unknown): string {
     .join(' ');
 }
 
+/**
+ * Rendered files by template and context. Most hosts of a fleet share a context (every DR real
+ * server of a VIP gets the same sysctl.d file and boot unit): render each distinct one once. The
+ * key holds secrets' values (a Secret serialises masked, and two secrets must not share an entry);
+ * it lives as long as the process, like the inventory that already holds them.
+ */
+const rendered = new Map<string, string>();
+
+function contextKey(name: string, context: object): string {
+  return `${name}\0${JSON.stringify(context, function (this: Record<string, unknown>, key, value) {
+    const raw = this[key];
+    return raw instanceof Secret ? { secret: raw.reveal() } : value;
+  })}`;
+}
+
 /** Render `templates/<name>` against its validated context. */
 export function renderTemplate<T extends TemplateName>(name: T, context: TemplateContext<T>): string {
+  const key = contextKey(name, context);
+  const hit = rendered.get(key);
+  if (hit !== undefined) return hit;
+  const text = renderFresh(name, context);
+  rendered.set(key, text);
+  return text;
+}
+
+function renderFresh<T extends TemplateName>(name: T, context: TemplateContext<T>): string {
   if (!isTemplateName(name)) throw new RenderError(`templates/${String(name)}: no such template`);
   const { data, problems } = checkContext(name, context);
   if (problems.length > 0) {

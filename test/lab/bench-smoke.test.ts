@@ -72,10 +72,14 @@ describe('bench smoke: 5 hosts, 1 run (times not asserted)', {
       'lvs-deploy up --without-ipvs, no-op',
       'Ansible playbook, cold',
       'Ansible playbook, no-op',
-      'lvs-deploy cold / floor',
+      'lvs-deploy cold / ssh2 floor',
+      'lvs-deploy no-op / ssh2 floor',
       '`lvs-deploy status` (2 directors, one round trip each)',
       'status / (process start + ssh2 floor)',
       'Ansible cold / lvs-deploy cold',
+      'start-up: `--version`',
+      'per host: connect',
+      'per host: apply',
       'lvs-deploy cold',
       'Ansible no-op',
     ];
@@ -102,7 +106,7 @@ describe('bench smoke: 5 hosts, 1 run (times not asserted)', {
       assert.doesNotMatch(l, /FAILED|UNEXPECTED/, `a run failed: ${l}`);
     }
     assert.match(md, /IPVS: this kernel has none/, 'the table says the IPVS step is left out');
-    assert.match(md, /\| lvs-deploy cold \/ floor \| \d+\.\d\d× \|/);
+    assert.match(md, /\| lvs-deploy cold \/ ssh2 floor \| \d+\.\d\d× \|/);
     const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     assert.ok(!namespaces.includes(`lvs-${labIdOf('bench-5')}-`), `lab not torn down:\n${namespaces}`);
   });

@@ -68,13 +68,16 @@ export async function converge(
 ): Promise<number> {
   const concurrency = positiveInt(opts.concurrency, '--concurrency');
   const drainSeconds = positiveInt(opts.drainTimeout, '--drain-timeout', 0);
+  performance.mark('lvs:command');
   const failAfterStep =
     opts.failAfterStep === undefined ? undefined : positiveInt(opts.failAfterStep, '--fail-after-step', 0);
   // Under `lab exec` the lab's key replaces every identity: the inventory's need not exist here.
   const inv = await loadInventory(file, { checkIdentity: !process.env.LVS_DEPLOY_LAB_IDENTITY });
   applyConnectTimeout(inv, opts.connectTimeout);
+  performance.mark('lvs:inventory');
   const strip = opts.withoutIpvs ? withoutIpvs : (d: DesiredHost) => d;
   const desired = new Map([...expandInventory(inv)].map(([k, d]) => [k, strip(d)]));
+  performance.mark('lvs:expanded');
   let hosts = [...desired.values()].filter(
     (d) => d.kinds.includes('director') || d.kinds.includes('realserver'),
   );
@@ -91,6 +94,7 @@ export async function converge(
   process.on('SIGINT', onSigint);
   const reporter = await pickReporter(opts.json, secretValues(inv));
   const { SshTransport } = await import('../../connection/ssh.js');
+  performance.mark('lvs:ssh-loaded');
   try {
     const results = await runAll(inv, hosts, {
       mode,
