@@ -1,0 +1,230 @@
+// The imported inventory: directors' configurations (plus what is known about the hosts) → YAML
+// text in the contract format, with where each value came from, and every note at the top.
+import { ipFamily } from '../inventory/net.js';
+import { formatRules } from '../model/ipvs.js';
+import { type DirectorRef, planVrrp, type VrrpPlan } from './build-vrrp.js';
+import { flow, from, scalar, type Value, where, YamlOut } from './emit.js';
+import { Notes } from './notes.js';
+import { toIpvs } from './table.js';
+import type { DirectorImport, ImportedService, ImportNote } from './types.js';
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** One director's configuration and what is known of the host it came from. */
+export interface DirectorSource {
+  imp: DirectorImport;
+  /** SSH address (live import, or `FILE@ADDR`). */
+  address?: string;
+  name?: string;
+  /** The host's interfaces (live facts); else derived from keepalived.conf where it can be. */
+  interfaces?: Record<string, string[]>;
+}
+
+export type SecretOut = { file: string } | { env: string };
+
+export interface BuildResult {
+  yaml: string;
+  notes: ImportNote[];
+  /** VRRP auth_pass read from the configuration: the caller writes it where `secretRef` says. */
+  secret?: string;
+  /** false: nothing the inventory can hold was found (no virtual service). */
+  ok: boolean;
+}
+
+function prefixOnDev(v: VrrpPlan['main'] | undefined): number | undefined {
+  return v?.vips.find((x) => x.prefix !== undefined && (x.dev === undefined || x.dev === v.interface))
+    ?.prefix;
+}
+
+export function buildInventory(sources: DirectorSource[], secretRef: SecretOut, title: string): BuildResult {
+  const notes = new Notes();
+  for (const s of sources) notes.list.push(...s.imp.notes);
+  const first = sources[0];
+  const services = first?.imp.services ?? [];
+  // Directors: names from the hint, router_id, address; addresses from the hint or unicast_src_ip.
+  const used = new Set<string>();
+  const directors: (DirectorRef & { src?: DirectorSource })[] = sources.map((s, i) => {
+    const src = s.imp.vrrp[0]?.unicast_src_ip;
+    let address = s.address ?? src;
+    if (!address) {
+      address = `192.0.2.${10 + i}`;
+      notes.add(
+        { file: s.imp.file, line: 1 },
+        `the director's address is not in the file: written as ${address} (a documentation address); set it, or import with FILE@ADDRESS`,
+      );
+    }
+    const rid = s.imp.globals.router_id;
+    let name = s.name ?? (rid && NAME_RE.test(rid) ? rid : address);
+    if (used.has(name)) name = `${name}-${i + 1}`;
+    used.add(name);
+    return { name, address, vrrp: s.imp.vrrp, file: s.imp.file, src: s };
+  });
+  for (const s of sources.slice(1)) {
+    if (
+      formatRules(toIpvs(s.imp.services)) !== formatRules(toIpvs(services)) ||
+      JSON.stringify(s.imp.services.map((x) => x.check && { ...x.check, at: 0 })) !==
+        JSON.stringify(services.map((x) => x.check && { ...x.check, at: 0 }))
+    )
+      notes.add(
+        { file: s.imp.file, line: 1 },
+        `its virtual servers differ from ${first?.imp.file}'s; the inventory has one set: ${first?.imp.file}'s`,
+      );
+  }
+  const vrrp = planVrrp(directors, services, notes);
+  const out = new YamlOut();
+  out.comment(
+    0,
+    `${title}\nImported by \`lvs-deploy import\` from ${sources.map((s) => s.imp.file).join(', ')}.`,
+  );
+  const noteStart = out.lines.length;
+  const rs = realServerHosts(services, directors);
+  out.line(0, `name: ${scalar(nameOf(first?.imp.file))}`);
+  out.line(0, 'hosts:');
+  for (const d of directors) {
+    const own = d.src?.interfaces ?? derivedInterfaces(d, vrrp);
+    out.line(
+      2,
+      `${scalar(d.name)}: ${flow({ address: d.address, ...(own ? { interfaces: own } : {}) })}`,
+      d.src ? `  # director, from ${d.file}` : '  # director (unicast peer)',
+    );
+  }
+  for (const [addr, at] of rs)
+    out.line(2, `${scalar(addr)}: ${flow({ address: addr })}`, `  # real server, ${where(at)}`);
+  out.line(0, 'directors:');
+  out.line(2, `hosts: ${flow(directors.map((d) => d.name))}`);
+  out.line(2, `manager: ${first?.imp.manager ?? 'ipvsadm'}`);
+  const g = first?.imp.globals;
+  if (g?.sync_daemon)
+    out.line(2, `sync_daemon: ${flow({ ...g.sync_daemon })}`, '  # lvs_sync_daemon in global_defs');
+  let secret: string | undefined;
+  if (vrrp) {
+    const m = vrrp.main;
+    out.line(2, 'vrrp:', `  # vrrp_instance ${m.name}, ${where(m.at)}`);
+    out.line(4, `interface: ${scalar(m.interface)}`);
+    out.line(4, `virtual_router_id: ${m.virtual_router_id}`);
+    out.line(4, `advert_int: ${m.advert_int}`);
+    out.line(
+      4,
+      `priority: ${flow(Object.fromEntries(Object.entries(vrrp.priority).map(([k, p]) => [k, p.value])))}`,
+    );
+    if (vrrp.auth_pass) {
+      secret = vrrp.auth_pass.value;
+      out.line(
+        4,
+        `auth_pass: ${flow(secretRef)}`,
+        `  # auth_pass of ${where(vrrp.auth_pass.at)}, kept out of this file`,
+      );
+    }
+    out.line(4, `unicast: ${vrrp.unicast}`);
+    if (g?.notification_email.length) out.line(4, `notification_email: ${flow(g.notification_email)}`);
+    if (g?.notification_email_from)
+      out.line(4, `notification_email_from: ${scalar(g.notification_email_from)}`);
+    if (g?.smtp_server) out.line(4, `smtp_server: ${scalar(g.smtp_server)}`);
+    if (g?.smtp_connect_timeout !== undefined) out.line(4, `smtp_connect_timeout: ${g.smtp_connect_timeout}`);
+    if (m.smtp_alert) out.line(4, 'smtp_alert: true');
+    for (const k of ['notify_master', 'notify_backup', 'notify_fault'] as const)
+      if (m[k]) out.line(4, `${k}: ${JSON.stringify(m[k])}`);
+    const gw = vrrp.gateway;
+    const gv = gw?.vips[0];
+    if (gw && gv) {
+      const p = gv.prefix ?? (ipFamily(gv.address) === 6 ? 128 : 32);
+      out.line(
+        2,
+        `nat_gateway: ${flow({ address: `${gv.address}/${p}`, interface: gv.dev ?? gw.interface })}`,
+        `  # vrrp_instance ${gw.name}, ${where(gw.at)}`,
+      );
+    }
+  }
+  out.line(0, 'services:');
+  writeServices(out, services, vrrp, notes);
+  const header = notes.list.map((n) => `NOT IMPORTED or CHANGED: ${n.file}:${n.line}: ${n.message}`);
+  out.lines.splice(
+    noteStart,
+    0,
+    ...(header.length ? header.map((h) => `# ${h}`) : ['# Everything in the source was imported as it is.']),
+  );
+  return {
+    yaml: out.text(),
+    notes: notes.list,
+    ...(secret !== undefined ? { secret } : {}),
+    ok: services.length > 0,
+  };
+}
+
+function nameOf(file: string | undefined): string {
+  const base = (file ?? 'imported')
+    .replace(/^.*\//, '')
+    .replace(/\.[^.]*$/, '')
+    .replace(/[^A-Za-z0-9_.-]/g, '-');
+  return NAME_RE.test(base) ? `imported-${base}`.slice(0, 63) : 'imported';
+}
+
+function derivedInterfaces(d: DirectorRef, vrrp: VrrpPlan | undefined): Record<string, string[]> | undefined {
+  const mine = d.vrrp.find((v) => v.name === vrrp?.main.name) ?? d.vrrp[0];
+  if (!mine) return undefined;
+  const p = prefixOnDev(mine) ?? (ipFamily(d.address) === 6 ? 128 : 32);
+  return { [mine.interface]: [`${mine.unicast_src_ip ?? d.address}/${p}`] };
+}
+
+function realServerHosts(
+  services: ImportedService[],
+  directors: DirectorRef[],
+): Map<string, ImportedService['at']> {
+  const out = new Map<string, ImportedService['at']>();
+  for (const s of services)
+    for (const r of s.real_servers)
+      if (!directors.some((d) => d.address === r.address) && !out.has(r.address)) out.set(r.address, r.at);
+  return out;
+}
+
+function writeServices(
+  out: YamlOut,
+  services: ImportedService[],
+  vrrp: VrrpPlan | undefined,
+  notes: Notes,
+): void {
+  const names = new Set<string>();
+  for (const s of services) {
+    let name =
+      s.name && NAME_RE.test(s.name)
+        ? s.name
+        : s.fwmark !== undefined
+          ? `fwmark-${s.fwmark}`
+          : `${s.protocol}-${s.port}`;
+    if (names.has(name)) name = `${name}-${(s.vip ?? '').replace(/[^A-Za-z0-9]/g, '-')}`;
+    for (let i = 2; names.has(name); i++) name = `${name}-${i}`;
+    names.add(name);
+    const vip = s.vip ?? vrrp?.main.vips.find((x) => ipFamily(x.address) === s.family)?.address;
+    out.line(2, `- name: ${scalar(name)}`, from(s.at));
+    if (vip)
+      out.line(4, `vip: ${scalar(vip)}`, s.vip ? '' : '  # fwmark service: the VRRP address it floats');
+    else {
+      notes.add(
+        s.at,
+        `fwmark ${s.fwmark}: no VIP known; written as 192.0.2.1 (a documentation address), set it`,
+      );
+      out.line(4, 'vip: "192.0.2.1"', '  # FIXME: the VIP the fwmark rule matches');
+    }
+    const svc: Record<string, Value | undefined> =
+      s.fwmark !== undefined ? { fwmark: s.fwmark } : { protocol: s.protocol, port: s.port };
+    for (const [k, v] of Object.entries(svc)) if (v !== undefined) out.line(4, `${k}: ${flow(v)}`);
+    out.line(4, `scheduler: ${s.scheduler}`);
+    if (s.flags.length) out.line(4, `flags: ${flow(s.flags)}`);
+    if (s.ops) out.line(4, 'ops: true');
+    out.line(4, `forwarding: ${s.forwarding}`);
+    if (s.persistence) out.line(4, `persistence: ${flow({ ...s.persistence })}`);
+    if (s.check) {
+      const { at, ...c } = s.check;
+      out.line(4, `check: ${flow({ ...c } as Record<string, Value>)}`, from(at));
+    }
+    out.line(4, 'real_servers:');
+    for (const r of s.real_servers) {
+      const port = r.port > 0 && r.port !== s.port ? r.port : undefined;
+      out.line(
+        6,
+        `- ${flow({ host: r.address, port, weight: r.weight, forwarding: r.forwarding !== s.forwarding ? r.forwarding : undefined })}`,
+        from(r.at),
+      );
+    }
+  }
+}
