@@ -111,8 +111,8 @@ export function planVrrp(
       main.state === 'MASTER'
         ? Math.max(1, Math.min(...Object.values(priority).map((p) => p.value)) - 1)
         : Math.min(254, top + 1);
-    directors.push({ name: peer, address: peer, vrrp: [], file: first.file });
-    priority[peer] = { value, at: main.at };
+    directors.push({ name: peer.replace(/:/g, '-'), address: peer, vrrp: [], file: first.file });
+    priority[peer.replace(/:/g, '-')] = { value, at: main.at };
     notes.add(
       main.at,
       `unicast_peer ${peer}: its keepalived.conf was not read; imported as a director with priority ${value} (${main.state === 'MASTER' ? 'BACKUP' : 'MASTER'}); check it`,

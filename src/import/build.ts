@@ -1,6 +1,6 @@
 // The imported inventory: directors' configurations (plus what is known about the hosts) → YAML
 // text in the contract format, with where each value came from, and every note at the top.
-import { ipFamily } from '../inventory/net.js';
+import { cidrContains, ipFamily, parseCidr } from '../inventory/net.js';
 import { formatRules } from '../model/ipvs.js';
 import { type DirectorRef, planVrrp, type VrrpPlan } from './build-vrrp.js';
 import { flow, from, scalar, type Value, where, YamlOut } from './emit.js';
@@ -54,7 +54,7 @@ export function buildInventory(sources: DirectorSource[], secretRef: SecretOut, 
       );
     }
     const rid = s.imp.globals.router_id;
-    let name = s.name ?? (rid && NAME_RE.test(rid) ? rid : address);
+    let name = s.name ?? (rid && NAME_RE.test(rid) ? rid : hostName(address));
     if (used.has(name)) name = `${name}-${i + 1}`;
     used.add(name);
     return { name, address, vrrp: s.imp.vrrp, file: s.imp.file, src: s };
@@ -71,6 +71,9 @@ export function buildInventory(sources: DirectorSource[], secretRef: SecretOut, 
       );
   }
   const vrrp = planVrrp(directors, services, notes);
+  const firstDir = directors[0];
+  if (vrrp && firstDir)
+    vipPrefixNotes(vrrp, firstDir.src?.interfaces ?? derivedInterfaces(firstDir, vrrp), notes);
   const out = new YamlOut();
   out.comment(
     0,
@@ -89,7 +92,7 @@ export function buildInventory(sources: DirectorSource[], secretRef: SecretOut, 
     );
   }
   for (const [addr, at] of rs)
-    out.line(2, `${scalar(addr)}: ${flow({ address: addr })}`, `  # real server, ${where(at)}`);
+    out.line(2, `${scalar(hostName(addr))}: ${flow({ address: addr })}`, `  # real server, ${where(at)}`);
   out.line(0, 'directors:');
   out.line(2, `hosts: ${flow(directors.map((d) => d.name))}`);
   out.line(2, `manager: ${first?.imp.manager ?? 'ipvsadm'}`);
@@ -149,6 +152,28 @@ export function buildInventory(sources: DirectorSource[], secretRef: SecretOut, 
     ...(secret !== undefined ? { secret } : {}),
     ok: services.length > 0,
   };
+}
+
+/** lvs-deploy floats a VIP with the prefix of the director's own address on that interface. */
+function vipPrefixNotes(vrrp: VrrpPlan, ifs: Record<string, string[]> | undefined, notes: Notes): void {
+  const m = vrrp.main;
+  for (const x of m.vips) {
+    const fam = ipFamily(x.address);
+    const mine = (ifs?.[m.interface] ?? []).map(parseCidr).filter((c) => c !== undefined && c.family === fam);
+    const best = mine.find((c) => c !== undefined && cidrContains(c, x.address)) ?? mine[0];
+    const theirs = x.prefix ?? (fam === 6 ? 128 : 32);
+    const ours = best?.prefix ?? (fam === 6 ? 128 : 32);
+    if (theirs !== ours)
+      notes.add(
+        m.at,
+        `virtual_ipaddress ${x.address}/${theirs}: lvs-deploy floats it as /${ours}, the prefix of the director's address on ${m.interface}`,
+      );
+  }
+}
+
+/** A host name from an address: IPv6 colons are not allowed in names. */
+function hostName(address: string): string {
+  return address.replace(/:/g, '-').replace(/^-/, '0-');
 }
 
 function nameOf(file: string | undefined): string {
@@ -222,7 +247,7 @@ function writeServices(
       const port = r.port > 0 && r.port !== s.port ? r.port : undefined;
       out.line(
         6,
-        `- ${flow({ host: r.address, port, weight: r.weight, forwarding: r.forwarding !== s.forwarding ? r.forwarding : undefined })}`,
+        `- ${flow({ host: hostName(r.address), port, weight: r.weight, forwarding: r.forwarding !== s.forwarding ? r.forwarding : undefined })}`,
         from(r.at),
       );
     }

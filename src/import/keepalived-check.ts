@@ -70,6 +70,15 @@ export function checker(
   let connectPort: number | undefined;
   let misc_timeout: number | undefined;
   for (const k of s.block ?? []) {
+    if (k.keyword === 'nb_get_retry' && type !== 'http' && type !== 'https') {
+      // keepalived 2.2.7 knows nb_get_retry (deprecated) in HTTP_GET/SSL_GET only; elsewhere -t
+      // says "Unknown keyword" and the daemon runs with retry's default.
+      notes.add(
+        k,
+        `keepalived 2.2.7 does not know nb_get_retry in ${s.keyword} and ignores it (retry stays ${t.retry ?? KEEPALIVED_DEFAULTS.retry}); written as that`,
+      );
+      continue;
+    }
     if (timerKeyword(k, t)) {
       notes.extra(k, 1);
       continue;
