@@ -111,7 +111,13 @@ export function buildInventory(sources: DirectorSource[], secretRef: SecretOut, 
       `priority: ${flow(Object.fromEntries(Object.entries(vrrp.priority).map(([k, p]) => [k, p.value])))}`,
     );
     if (vrrp.auth_pass) {
-      secret = vrrp.auth_pass.value;
+      // keepalived uses the first 8 characters (VRRPv2's field); the inventory refuses more.
+      secret = vrrp.auth_pass.value.slice(0, 8);
+      if (vrrp.auth_pass.value.length > 8)
+        notes.add(
+          vrrp.auth_pass.at,
+          `auth_pass is longer than 8 characters; keepalived uses only its first 8, and those are what the secret holds`,
+        );
       out.line(
         4,
         `auth_pass: ${flow(secretRef)}`,
