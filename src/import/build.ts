@@ -20,6 +20,11 @@ export interface DirectorSource {
   interfaces?: Record<string, string[]>;
 }
 
+/** What a live import learnt of a real server: its name and interfaces, or why it was not read. */
+export type RealServerFacts =
+  | { name?: string; interfaces: Record<string, string[]> }
+  | { unreachable: string };
+
 export type SecretOut = { file: string } | { env: string };
 
 export interface BuildResult {
@@ -36,7 +41,12 @@ function prefixOnDev(v: VrrpPlan['main'] | undefined): number | undefined {
     ?.prefix;
 }
 
-export function buildInventory(sources: DirectorSource[], secretRef: SecretOut, title: string): BuildResult {
+export function buildInventory(
+  sources: DirectorSource[],
+  secretRef: SecretOut,
+  title: string,
+  realServers: Map<string, RealServerFacts> = new Map(),
+): BuildResult {
   const notes = new Notes();
   for (const s of sources) notes.list.push(...s.imp.notes);
   const first = sources[0];
@@ -91,8 +101,24 @@ export function buildInventory(sources: DirectorSource[], secretRef: SecretOut, 
       d.src ? `  # director, from ${d.file}` : '  # director (unicast peer)',
     );
   }
-  for (const [addr, at] of rs)
-    out.line(2, `${scalar(hostName(addr))}: ${flow({ address: addr })}`, `  # real server, ${where(at)}`);
+  const rsName = new Map<string, string | undefined>();
+  for (const [addr, at] of rs) {
+    const f = realServers.get(addr);
+    if (f && 'unreachable' in f) {
+      rsName.set(addr, undefined);
+      continue;
+    }
+    let n = f?.name ?? hostName(addr);
+    if (used.has(n)) n = hostName(addr);
+    used.add(n);
+    rsName.set(addr, n);
+    const ifs = f && Object.keys(f.interfaces).length ? { interfaces: f.interfaces } : {};
+    out.line(
+      2,
+      `${scalar(n)}: ${flow({ address: addr, ...ifs })}`,
+      `  # real server, ${where(at)}${f ? ', read live' : ''}`,
+    );
+  }
   out.line(0, 'directors:');
   out.line(2, `hosts: ${flow(directors.map((d) => d.name))}`);
   out.line(2, `manager: ${first?.imp.manager ?? 'ipvsadm'}`);
@@ -145,7 +171,7 @@ export function buildInventory(sources: DirectorSource[], secretRef: SecretOut, 
     }
   }
   out.line(0, 'services:');
-  writeServices(out, services, vrrp, notes);
+  writeServices(out, services, vrrp, notes, rsName, realServers);
   const header = notes.list.map((n) => `NOT IMPORTED or CHANGED: ${n.file}:${n.line}: ${n.message}`);
   out.lines.splice(
     noteStart,
@@ -213,6 +239,8 @@ function writeServices(
   services: ImportedService[],
   vrrp: VrrpPlan | undefined,
   notes: Notes,
+  rsName: Map<string, string | undefined>,
+  facts: Map<string, RealServerFacts>,
 ): void {
   const names = new Set<string>();
   for (const s of services) {
@@ -251,11 +279,12 @@ function writeServices(
     out.line(4, 'real_servers:');
     for (const r of s.real_servers) {
       const port = r.port > 0 && r.port !== s.port ? r.port : undefined;
-      out.line(
-        6,
-        `- ${flow({ host: hostName(r.address), port, weight: r.weight, forwarding: r.forwarding !== s.forwarding ? r.forwarding : undefined })}`,
-        from(r.at),
-      );
+      const name = rsName.get(r.address);
+      const f = facts.get(r.address);
+      const who = name !== undefined ? { host: name } : { address: r.address };
+      const why = f && 'unreachable' in f ? `; not reachable (${f.unreachable}): directors only` : '';
+      const fwd = r.forwarding !== s.forwarding ? r.forwarding : undefined;
+      out.line(6, `- ${flow({ ...who, port, weight: r.weight, forwarding: fwd })}`, `${from(r.at)}${why}`);
     }
   }
 }
