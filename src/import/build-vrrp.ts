@@ -147,7 +147,9 @@ export function planVrrp(
     ...(gateway ? { gateway } : {}),
     priority,
     unicast: main.unicast_peers.length > 0,
-    ...(main.auth_pass !== undefined ? { auth_pass: { value: main.auth_pass, at: main.at } } : {}),
+    ...(main.auth_pass !== undefined
+      ? { auth_pass: { value: main.auth_pass, at: main.auth_at ?? main.at } }
+      : {}),
   };
 }
 

@@ -46,6 +46,7 @@ export function buildInventory(
   secretRef: SecretOut,
   title: string,
   realServers: Map<string, RealServerFacts> = new Map(),
+  invName?: string,
 ): BuildResult {
   const notes = new Notes();
   for (const s of sources) notes.list.push(...s.imp.notes);
@@ -91,7 +92,10 @@ export function buildInventory(
   );
   const noteStart = out.lines.length;
   const rs = realServerHosts(services, directors);
-  out.line(0, `name: ${scalar(nameOf(first?.imp.file))}`);
+  out.line(
+    0,
+    `name: ${scalar(invName !== undefined && NAME_RE.test(invName) ? invName : nameOf(first?.imp.file))}`,
+  );
   out.line(0, 'hosts:');
   for (const d of directors) {
     const own = d.src?.interfaces ?? derivedInterfaces(d, vrrp);
@@ -147,7 +151,7 @@ export function buildInventory(
       out.line(
         4,
         `auth_pass: ${flow(secretRef)}`,
-        `  # auth_pass of ${where(vrrp.auth_pass.at)}, kept out of this file`,
+        `  # auth_pass ${where(vrrp.auth_pass.at)}, kept out of this file`,
       );
     }
     out.line(4, `unicast: ${vrrp.unicast}`);

@@ -126,6 +126,7 @@ export function vrrpInstance(s: Stmt, notes: Notes): ImportedVrrp {
         for (const a of k.block ?? []) {
           if (a.keyword === 'auth_pass') {
             v.auth_pass = arg(a);
+            v.auth_at = { file: a.file, line: a.line };
             notes.extra(a, 1);
           } else if (a.keyword === 'auth_type') {
             if (a.args[0] !== 'PASS') notes.unmapped(a, 'only auth_type PASS can be expressed; not imported');

@@ -69,6 +69,7 @@ export interface ImportedVrrp {
   advert_int: number;
   priority: number;
   auth_pass?: string;
+  auth_at?: Origin;
   unicast_src_ip?: string;
   unicast_peers: string[];
   vips: ImportedVip[];

@@ -76,6 +76,7 @@ Example:
       if ((opts.from === undefined) === (opts.director === undefined))
         throw new UsageError('give either --from FILE… or --director ADDR[,ADDR…]');
       const secretFile = opts.output !== undefined ? defaultSecretFile(resolve(opts.output)) : undefined;
+      const invName = opts.output !== undefined ? basename(opts.output).replace(/\.ya?ml$/, '') : undefined;
       const ref: SecretOut = secretFile ? { file: `./${basename(secretFile)}` } : { env: SECRET_ENV };
       let r: BuildResult;
       let lints: ImportNote[] = [];
@@ -84,7 +85,7 @@ Example:
         const sources = opts.from
           .map(splitSpec)
           .map((s) => ({ imp: importFile(s.file), ...(s.address ? { address: s.address } : {}) }));
-        r = buildInventory(sources, ref, 'An LVS adopted by lvs-deploy.');
+        r = buildInventory(sources, ref, 'An LVS adopted by lvs-deploy.', new Map(), invName);
       } else {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 1 || port > 65535)
