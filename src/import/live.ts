@@ -106,11 +106,28 @@ function directorImport(address: string, f: LiveFacts): DirectorImport {
   );
 }
 
+/** nftables/iptables rules that name a VIP or a fwmark: the inventory does not hold them. */
+function firewallNotes(address: string, f: LiveFacts, imp: DirectorImport): void {
+  const vips = imp.services.flatMap((s) => (s.vip ? [s.vip] : []));
+  const marks = imp.services.flatMap((s) => (s.fwmark !== undefined ? [s.fwmark] : []));
+  f.firewall.split('\n').forEach((line, i) => {
+    const t = line.trim();
+    const mark = marks.some((m) => new RegExp(`mark (set )?(0x0*${m.toString(16)}|${m})\\b`).test(t));
+    if (t !== '' && (vips.some((v) => t.includes(v)) || mark))
+      imp.notes.push({
+        file: `${address}:firewall`,
+        line: i + 1,
+        message: `rule concerning a VIP or fwmark not imported: ${t}`,
+      });
+  });
+}
+
 export async function liveImport(o: LiveOptions): Promise<LiveResult> {
   const facts = await Promise.all(o.directors.map((a) => readHost(a, o)));
   const sources: DirectorSource[] = o.directors.map((address, i) => {
     const f = facts[i] as LiveFacts;
     const imp = directorImport(address, f);
+    firewallNotes(address, f, imp);
     const floating = new Set([
       ...imp.services.flatMap((s) => (s.vip ? [s.vip] : [])),
       ...imp.vrrp.flatMap((v) => v.vips.map((x) => x.address)),
