@@ -93,6 +93,7 @@ test('plan on the adopted director says "rewrite, no effective change" for keepa
   f.files[KPATH] = { ...cur, content: original };
   assert.deepEqual(planHost(lb1, f).changes.map(describeChange), [
     `file update ${KPATH} (rewrite, no effective change)`,
+    'handler reload keepalived',
   ]);
   f.files[KPATH] = { ...cur, content: original.replace('weight 1', 'weight 3') };
   assert.deepEqual(planHost(lb1, f).changes.map(describeChange), [
