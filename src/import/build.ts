@@ -1,29 +1,17 @@
 // The imported inventory: directors' configurations (plus what is known about the hosts) → YAML
 // text in the contract format, with where each value came from, and every note at the top.
-import { cidrContains, ipFamily, parseCidr } from '../inventory/net.js';
+import { ipFamily } from '../inventory/net.js';
 import { formatRules } from '../model/ipvs.js';
+import { derivedInterfaces, natRouteNotes, vipPrefixNotes } from './build-notes.js';
 import { type DirectorRef, planVrrp, type VrrpPlan } from './build-vrrp.js';
 import { flow, from, scalar, type Value, where, YamlOut } from './emit.js';
 import { Notes } from './notes.js';
 import { toIpvs } from './table.js';
-import type { DirectorImport, ImportedService, ImportNote } from './types.js';
+import type { DirectorSource, ImportedService, ImportNote, RealServerFacts } from './types.js';
+
+export type { DirectorSource, RealServerFacts } from './types.js';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-
-/** One director's configuration and what is known of the host it came from. */
-export interface DirectorSource {
-  imp: DirectorImport;
-  /** SSH address (live import, or `FILE@ADDR`). */
-  address?: string;
-  name?: string;
-  /** The host's interfaces (live facts); else derived from keepalived.conf where it can be. */
-  interfaces?: Record<string, string[]>;
-}
-
-/** What a live import learnt of a real server: its name and interfaces, or why it was not read. */
-export type RealServerFacts =
-  | { name?: string; interfaces: Record<string, string[]> }
-  | { unreachable: string };
 
 export type SecretOut = { file: string } | { env: string };
 
@@ -34,11 +22,6 @@ export interface BuildResult {
   secret?: string;
   /** false: nothing the inventory can hold was found (no virtual service). */
   ok: boolean;
-}
-
-function prefixOnDev(v: VrrpPlan['main'] | undefined): number | undefined {
-  return v?.vips.find((x) => x.prefix !== undefined && (x.dev === undefined || x.dev === v.interface))
-    ?.prefix;
 }
 
 export function buildInventory(
@@ -85,6 +68,7 @@ export function buildInventory(
   const firstDir = directors[0];
   if (vrrp && firstDir)
     vipPrefixNotes(vrrp, firstDir.src?.interfaces ?? derivedInterfaces(firstDir, vrrp), notes);
+  natRouteNotes(directors, services, vrrp, notes);
   const out = new YamlOut();
   out.comment(
     0,
@@ -190,23 +174,6 @@ export function buildInventory(
   };
 }
 
-/** lvs-deploy floats a VIP with the prefix of the director's own address on that interface. */
-function vipPrefixNotes(vrrp: VrrpPlan, ifs: Record<string, string[]> | undefined, notes: Notes): void {
-  const m = vrrp.main;
-  for (const x of m.vips) {
-    const fam = ipFamily(x.address);
-    const mine = (ifs?.[m.interface] ?? []).map(parseCidr).filter((c) => c !== undefined && c.family === fam);
-    const best = mine.find((c) => c !== undefined && cidrContains(c, x.address)) ?? mine[0];
-    const theirs = x.prefix ?? (fam === 6 ? 128 : 32);
-    const ours = best?.prefix ?? (fam === 6 ? 128 : 32);
-    if (theirs !== ours)
-      notes.add(
-        m.at,
-        `virtual_ipaddress ${x.address}/${theirs}: lvs-deploy floats it as /${ours}, the prefix of the director's address on ${m.interface}`,
-      );
-  }
-}
-
 /** A host name from an address: IPv6 colons are not allowed in names. */
 function hostName(address: string): string {
   return address.replace(/:/g, '-').replace(/^-/, '0-');
@@ -218,13 +185,6 @@ function nameOf(file: string | undefined): string {
     .replace(/\.[^.]*$/, '')
     .replace(/[^A-Za-z0-9_.-]/g, '-');
   return NAME_RE.test(base) ? `imported-${base}`.slice(0, 63) : 'imported';
-}
-
-function derivedInterfaces(d: DirectorRef, vrrp: VrrpPlan | undefined): Record<string, string[]> | undefined {
-  const mine = d.vrrp.find((v) => v.name === vrrp?.main.name) ?? d.vrrp[0];
-  if (!mine) return undefined;
-  const p = prefixOnDev(mine) ?? (ipFamily(d.address) === 6 ? 128 : 32);
-  return { [mine.interface]: [`${mine.unicast_src_ip ?? d.address}/${p}`] };
 }
 
 function realServerHosts(

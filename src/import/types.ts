@@ -102,6 +102,21 @@ export interface DirectorImport {
   notes: ImportNote[];
 }
 
+/** One director's configuration and what is known of the host it came from. */
+export interface DirectorSource {
+  imp: DirectorImport;
+  /** SSH address (live import, or `FILE@ADDR`). */
+  address?: string;
+  name?: string;
+  /** The host's interfaces (live facts); else derived from keepalived.conf where it can be. */
+  interfaces?: Record<string, string[]>;
+}
+
+/** What a live import learnt of a real server: its name and interfaces, or why it was not read. */
+export type RealServerFacts =
+  | { name?: string; interfaces: Record<string, string[]> }
+  | { unreachable: string };
+
 /** Bad input: one line FILE:LINE:COL: message, exit 2 (the CLI's InventoryError handling). */
 export function syntaxError(file: string, line: number, message: string, col = 1): InventoryError {
   return new InventoryError([{ file, line, col, path: '', message }]);

@@ -77,15 +77,22 @@ describe('lvs-deploy import --from', () => {
     assert.throws(() => statSync(out));
   });
 
-  test('an ipvsadm -S -n table: exit 0 when everything maps; no VRRP', async () => {
+  test('an ipvsadm -S -n table: exit 0 when everything maps; NAT without a known route back is noted', async () => {
     const t = join(dir, 'rules');
     writeFileSync(
       t,
-      '-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 192.168.1.11:80 -m -w 1\n-a -t 10.0.0.1:80 -r 192.168.1.12:80 -m -w 1\n',
+      '-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.0.11:80 -g -w 1\n-a -t 10.0.0.1:80 -r 10.0.0.12:80 -g -w 1\n',
     );
-    const r = await cli(['import', '--from', `${t}@192.168.1.1`], env);
+    const r = await cli(['import', '--from', `${t}@10.0.0.2`], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /manager: ipvsadm/);
     assert.match(r.stdout, /# Everything in the source was imported as it is\./);
+    writeFileSync(t, '-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 192.168.1.11:80 -m -w 1\n');
+    const nat = await cli(['import', '--from', `${t}@10.0.0.2`], env);
+    assert.equal(nat.code, 3);
+    assert.match(
+      nat.stderr,
+      /rules:2: NAT real server 192\.168\.1\.11: nothing read says how its replies route back/,
+    );
   });
 });
