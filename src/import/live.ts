@@ -106,6 +106,42 @@ function directorImport(address: string, f: LiveFacts): DirectorImport {
   );
 }
 
+/** Kernel defaults of the IPVS sysctls people change (Documentation/networking/ipvs-sysctl). */
+const VS_DEFAULTS: Record<string, string> = {
+  am_droprate: '10',
+  amemthresh: '1024',
+  backup_only: '0',
+  cache_bypass: '0',
+  conn_reuse_mode: '1',
+  conntrack: '0',
+  drop_entry: '0',
+  drop_packet: '0',
+  expire_nodest_conn: '0',
+  expire_quiescent_template: '0',
+  ignore_tunneled: '0',
+  nat_icmp_send: '0',
+  pmtu_disc: '1',
+  schedule_icmp: '0',
+  secure_tcp: '0',
+  sloppy_sctp: '0',
+  sloppy_tcp: '0',
+  snat_reroute: '1',
+};
+
+/** net.ipv4.vs.* away from the kernel default: the inventory does not set them. */
+function sysctlNotes(address: string, f: LiveFacts, imp: DirectorImport): void {
+  for (const [k, v] of Object.entries(f.sysctls)) {
+    const name = /^net\.ipv4\.vs\.(.+)$/.exec(k)?.[1];
+    const def = name !== undefined ? VS_DEFAULTS[name] : undefined;
+    if (def !== undefined && v.trim() !== def)
+      imp.notes.push({
+        file: `${address}:/proc/sys/net/ipv4/vs/${name}`,
+        line: 1,
+        message: `${k} = ${v.trim()} (kernel default ${def}): the inventory does not set it; not imported`,
+      });
+  }
+}
+
 /** nftables/iptables rules that name a VIP or a fwmark: the inventory does not hold them. */
 function firewallNotes(address: string, f: LiveFacts, imp: DirectorImport): void {
   const vips = imp.services.flatMap((s) => (s.vip ? [s.vip] : []));
@@ -128,6 +164,7 @@ export async function liveImport(o: LiveOptions): Promise<LiveResult> {
     const f = facts[i] as LiveFacts;
     const imp = directorImport(address, f);
     firewallNotes(address, f, imp);
+    sysctlNotes(address, f, imp);
     const floating = new Set([
       ...imp.services.flatMap((s) => (s.vip ? [s.vip] : [])),
       ...imp.vrrp.flatMap((v) => v.vips.map((x) => x.address)),

@@ -32,6 +32,8 @@ const HOSTS: Record<string, string> = {
   '10.9.0.10': facts({
     host: 'lb1',
     running: 'keepalived',
+    sysctl:
+      '/proc/sys/net/ipv4/ip_forward=1\n/proc/sys/net/ipv4/vs/conntrack=1\n/proc/sys/net/ipv4/vs/amemthresh=1024',
     addr: '2: eth0    inet 10.9.0.10/24 brd 10.9.0.255 scope global eth0\\\n2: eth0    inet 10.9.0.100/24 scope global secondary eth0\\',
     firewall: 'table inet filter {\n  chain input {\n    ip daddr 10.9.0.100 tcp dport 80 accept\n  }\n}',
     files: { '/etc/keepalived/keepalived.conf': KCONF },
@@ -84,6 +86,10 @@ describe('import --director (fake transport)', () => {
         (n) =>
           n.file === '10.9.0.10:firewall' && n.message.includes('ip daddr 10.9.0.100 tcp dport 80 accept'),
       ),
+    );
+    assert.deepEqual(
+      r.sources[0]?.imp.notes.filter((n) => n.file.includes('/proc/sys')).map((n) => n.message),
+      ['net.ipv4.vs.conntrack = 1 (kernel default 0): the inventory does not set it; not imported'],
     );
     assert.match(r.unreachable.get('10.9.0.23') ?? '', /connection refused/);
     const b = buildInventory(r.sources, { env: 'X' }, 't', r.realServers as Map<string, RealServerFacts>);
