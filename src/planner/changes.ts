@@ -30,6 +30,8 @@ export type Change =
       secret: boolean;
       /** Only mode/owner differ. */
       metaOnly?: boolean;
+      /** The text differs but the daemon would build the same state from both (an adopted file). */
+      noEffect?: boolean;
     }
   | { kind: 'sysctl'; key: string; before: string | null; after: string }
   | { kind: 'link'; action: 'up' | 'down'; name: string }
@@ -61,7 +63,7 @@ export function describeChange(c: Change): string {
     case 'module':
       return `module load ${c.name}`;
     case 'file':
-      return `file ${c.action} ${c.path}${c.metaOnly ? ` (mode/owner → ${c.mode} ${c.owner}:${c.group})` : ''}`;
+      return `file ${c.action} ${c.path}${c.metaOnly ? ` (mode/owner → ${c.mode} ${c.owner}:${c.group})` : ''}${c.noEffect ? ' (rewrite, no effective change)' : ''}`;
     case 'sysctl':
       return `sysctl ${c.key}: ${c.before ?? '(absent)'} → ${c.after}`;
     case 'link':

@@ -1,5 +1,7 @@
 // planHost: desired state × facts → ordered changes. Pure and synchronous: the heart of
 // idempotence (a converged host plans nothing) and of `plan`.
+
+import { sameEffect } from '../import/effect.js';
 import { cidrContains, parseCidr } from '../inventory/net.js';
 import type { HostFacts } from '../model/facts.js';
 import type { DesiredAddress, DesiredHost, DesiredRoute } from '../model/types.js';
@@ -37,6 +39,9 @@ function planFiles(d: DesiredHost, f: HostFacts, out: Change[]): string[] {
       secret: file.secret,
       ...(file.validate ? { validate: file.validate } : {}),
       ...(!contentDiffers ? { metaOnly: true } : {}),
+      ...(contentDiffers && cur && sameEffect(file.path, cur.content, file.content)
+        ? { noEffect: true }
+        : {}),
     });
     if (contentDiffers) changed.push(file.path);
   }

@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   schema: async () => (await import('./schema.js')).registerSchema,
   init: async () => (await import('./init.js')).registerInit,
   graph: async () => (await import('./graph.js')).registerGraph,
+  import: async () => (await import('./import.js')).registerImport,
 };
 
 /** The command a command line names: its first word that is not an option. */

@@ -1,0 +1,214 @@
+// Live import: one read-only round trip per host (live-script.ts), then the same importers as
+// --from on what the directors hold, plus what the real servers say about their forwarding role.
+import { applyLabOverrides, type SshTarget } from '../connection/target.js';
+import type { Transport } from '../connection/transport.js';
+import { ipFamily } from '../inventory/net.js';
+import type { DirectorSource, RealServerFacts } from './build.js';
+import { importIpvsadm } from './ipvsadm.js';
+import { importKeepalived } from './keepalived.js';
+import type { ConfigSource } from './keepalived-syntax.js';
+import { importLdirectord } from './ldirectord.js';
+import { lintLive } from './live-lint.js';
+import { CONFIG_FILES, importScript, type LiveFacts, parseLiveFacts } from './live-script.js';
+import type { DirectorImport, ImportNote } from './types.js';
+
+export interface LiveOptions {
+  directors: string[];
+  realservers: string[];
+  ssh: Pick<SshTarget, 'port' | 'user' | 'knownHosts' | 'hostKeyPolicy' | 'become'> & { identity?: string };
+  connect: (t: SshTarget) => Promise<Transport>;
+}
+
+export interface LiveResult {
+  sources: DirectorSource[];
+  realServers: Map<string, RealServerFacts>;
+  lints: ImportNote[];
+  /** Hosts that could not be read: director failures are fatal, real servers are kept as address:. */
+  unreachable: Map<string, string>;
+}
+
+function targetOf(address: string, o: LiveOptions): SshTarget {
+  return applyLabOverrides({ host: address, address, ...o.ssh, connectTimeoutMs: 10_000, retries: 1 });
+}
+
+async function readHost(address: string, o: LiveOptions): Promise<LiveFacts> {
+  const t = await o.connect(targetOf(address, o));
+  try {
+    const r = await t.run(importScript(), { phase: 'import', timeoutMs: 60_000 });
+    if (r.code !== 0)
+      throw new Error(`${address}: the import facts script exited ${r.code}: ${r.stderr.trim()}`);
+    return parseLiveFacts(r.stdout);
+  } finally {
+    await t.close();
+  }
+}
+
+/** The host's files as a ConfigSource; names carry the host (`ADDR:/etc/…`) so notes say where. */
+function remoteSource(address: string, facts: LiveFacts): ConfigSource {
+  const local = (p: string) => (p.startsWith(`${address}:`) ? p.slice(address.length + 1) : p);
+  return {
+    read: (p) => facts.files.get(local(p)),
+    glob: (pattern) => {
+      const re = new RegExp(
+        `^${local(pattern)
+          .replace(/[.+^${}()|\\]/g, '\\$&')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\?/g, '[^/]')}$`,
+      );
+      return [...facts.files.keys()]
+        .filter((k) => re.test(k))
+        .sort()
+        .map((k) => `${address}:${k}`);
+    },
+  };
+}
+
+function directorImport(address: string, f: LiveFacts): DirectorImport {
+  const src = remoteSource(address, f);
+  const has = (p: string) => f.files.has(p);
+  const kconf = '/etc/keepalived/keepalived.conf';
+  const ldir = CONFIG_FILES.slice(0, 2).find(has);
+  const rules = CONFIG_FILES.slice(2).find(has);
+  const notRunning = (what: string): ImportNote => ({
+    file: `${address}:${what}`,
+    line: 1,
+    message: `${what} is configured but its daemon is not running`,
+  });
+  if (has(kconf) && (f.running.includes('keepalived') || !f.running.includes('ldirectord'))) {
+    const imp = importKeepalived(`${address}:${kconf}`, src);
+    if (!f.running.includes('keepalived')) imp.notes.push(notRunning(kconf));
+    return imp;
+  }
+  if (ldir) {
+    const imp = importLdirectord(`${address}:${ldir}`, f.files.get(ldir) ?? '');
+    if (!f.running.includes('ldirectord')) imp.notes.push(notRunning(ldir));
+    return imp;
+  }
+  if (f.ipvs.trim() !== '') {
+    const imp = importIpvsadm(`${address}:ipvsadm -S -n`, f.ipvs);
+    if (!rules)
+      imp.notes.push({
+        file: `${address}:ipvsadm -S -n`,
+        line: 1,
+        message: 'the live table is not persisted in a rules file; lvs-deploy will write one',
+      });
+    else if (importIpvsadm('', f.files.get(rules) ?? '').services.length !== imp.services.length)
+      imp.notes.push({
+        file: `${address}:${rules}`,
+        line: 1,
+        message: 'the rules file differs from the live table; imported the live table',
+      });
+    return imp;
+  }
+  if (rules) return importIpvsadm(`${address}:${rules}`, f.files.get(rules) ?? '');
+  throw new Error(
+    `${address}: no keepalived.conf, ldirectord.cf, IPVS table or ipvsadm rules file found; is it a director?`,
+  );
+}
+
+/** Kernel defaults of the IPVS sysctls people change (Documentation/networking/ipvs-sysctl). */
+const VS_DEFAULTS: Record<string, string> = {
+  am_droprate: '10',
+  amemthresh: '1024',
+  backup_only: '0',
+  cache_bypass: '0',
+  conn_reuse_mode: '1',
+  conntrack: '0',
+  drop_entry: '0',
+  drop_packet: '0',
+  expire_nodest_conn: '0',
+  expire_quiescent_template: '0',
+  ignore_tunneled: '0',
+  nat_icmp_send: '0',
+  pmtu_disc: '1',
+  schedule_icmp: '0',
+  secure_tcp: '0',
+  sloppy_sctp: '0',
+  sloppy_tcp: '0',
+  snat_reroute: '1',
+};
+
+/** net.ipv4.vs.* away from the kernel default: the inventory does not set them. */
+function sysctlNotes(address: string, f: LiveFacts, imp: DirectorImport): void {
+  for (const [k, v] of Object.entries(f.sysctls)) {
+    const name = /^net\.ipv4\.vs\.(.+)$/.exec(k)?.[1];
+    const def = name !== undefined ? VS_DEFAULTS[name] : undefined;
+    if (def !== undefined && v.trim() !== def)
+      imp.notes.push({
+        file: `${address}:/proc/sys/net/ipv4/vs/${name}`,
+        line: 1,
+        message: `${k} = ${v.trim()} (kernel default ${def}): the inventory does not set it; not imported`,
+      });
+  }
+}
+
+/** nftables/iptables rules that name a VIP or a fwmark: the inventory does not hold them. */
+function firewallNotes(address: string, f: LiveFacts, imp: DirectorImport): void {
+  const vips = imp.services.flatMap((s) => (s.vip ? [s.vip] : []));
+  const marks = imp.services.flatMap((s) => (s.fwmark !== undefined ? [s.fwmark] : []));
+  f.firewall.split('\n').forEach((line, i) => {
+    const t = line.trim();
+    const mark = marks.some((m) => new RegExp(`mark (set )?(0x0*${m.toString(16)}|${m})\\b`).test(t));
+    if (t !== '' && (vips.some((v) => t.includes(v)) || mark))
+      imp.notes.push({
+        file: `${address}:firewall`,
+        line: i + 1,
+        message: `rule concerning a VIP or fwmark not imported: ${t}`,
+      });
+  });
+}
+
+export async function liveImport(o: LiveOptions): Promise<LiveResult> {
+  const facts = await Promise.all(o.directors.map((a) => readHost(a, o)));
+  const sources: DirectorSource[] = o.directors.map((address, i) => {
+    const f = facts[i] as LiveFacts;
+    const imp = directorImport(address, f);
+    firewallNotes(address, f, imp);
+    sysctlNotes(address, f, imp);
+    const floating = new Set([
+      ...imp.services.flatMap((s) => (s.vip ? [s.vip] : [])),
+      ...imp.vrrp.flatMap((v) => v.vips.map((x) => x.address)),
+    ]);
+    const interfaces = Object.fromEntries(
+      Object.entries(f.addresses)
+        .filter(([dev]) => dev !== 'lo')
+        .map(([dev, cidrs]) => [dev, cidrs.filter((c) => !floating.has(c.split('/')[0] ?? ''))] as const)
+        .filter(([, cidrs]) => cidrs.length > 0),
+    );
+    return {
+      imp,
+      address,
+      interfaces,
+      ...(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(f.hostname) ? { name: f.hostname } : {}),
+    };
+  });
+  const rsAddrs = new Set([
+    ...o.realservers,
+    ...sources.flatMap((s) => s.imp.services.flatMap((x) => x.real_servers.map((r) => r.address))),
+  ]);
+  for (const d of o.directors) rsAddrs.delete(d);
+  const realServers = new Map<string, RealServerFacts>();
+  const unreachable = new Map<string, string>();
+  const rsFacts = new Map<string, LiveFacts>();
+  await Promise.all(
+    [...rsAddrs].map(async (a) => {
+      try {
+        const f = await readHost(a, o);
+        rsFacts.set(a, f);
+        const interfaces = Object.fromEntries(
+          Object.entries(f.addresses).filter(([dev]) => dev !== 'lo' && dev !== 'tunl0' && ipFamily(a) !== 0),
+        );
+        realServers.set(a, {
+          ...(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(f.hostname) ? { name: f.hostname } : {}),
+          interfaces,
+        });
+      } catch (err) {
+        const why = (err as Error).message;
+        unreachable.set(a, why);
+        realServers.set(a, { unreachable: why });
+      }
+    }),
+  );
+  const lints = lintLive(sources, facts, rsFacts);
+  return { sources, realServers, lints, unreachable };
+}

@@ -1,0 +1,133 @@
+// `plan` on an adopted director: lvs-deploy rewrites keepalived.conf into its own form, and the
+// change says "rewrite, no effective change" when keepalived would build the same state from both
+// (compared as parsed structures, not text); any real difference keeps it a plain update.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { buildInventory } from '../../src/import/build.js';
+import { sameEffect } from '../../src/import/effect.js';
+import { localSource } from '../../src/import/files.js';
+import { importKeepalived } from '../../src/import/keepalived.js';
+import { loadInventory } from '../../src/inventory/load.js';
+import { emptyState, type HostFacts } from '../../src/model/facts.js';
+import type { DesiredHost } from '../../src/model/types.js';
+import { describeChange } from '../../src/planner/changes.js';
+import { planHost } from '../../src/planner/plan.js';
+import { expandInventory } from '../../src/roles/expand.js';
+
+const KPATH = '/etc/keepalived/keepalived.conf';
+const FIXTURE = join(
+  import.meta.dirname,
+  '..',
+  'fixtures',
+  'import',
+  'keepalived',
+  '02-nat-gateway-http.conf',
+);
+
+async function rendered(): Promise<{
+  original: string;
+  ours: string;
+  facts: (c: string) => HostFacts;
+  plan: typeof planHost;
+  d: ReturnType<typeof expandInventory>;
+}> {
+  const dir = mkdtempSync(join(tmpdir(), 'lvs-import-effect-'));
+  try {
+    const imp = importKeepalived(FIXTURE, localSource);
+    const b = buildInventory(
+      [
+        {
+          imp,
+          name: 'lb1',
+          address: '10.0.0.2',
+          interfaces: { eth0: ['10.0.0.2/24'], eth1: ['192.168.1.2/24'] },
+        },
+      ],
+      { env: 'LVS_VRRP_PASS' },
+      't',
+    );
+    writeFileSync(join(dir, 'i.yaml'), b.yaml);
+    const inv = await loadInventory(join(dir, 'i.yaml'));
+    const d = expandInventory(inv);
+    const ours = d.get('lb1')?.files.find((f) => f.path === KPATH)?.content ?? '';
+    return {
+      original: readFileSync(FIXTURE, 'utf8'),
+      ours,
+      facts: () => ({}) as HostFacts,
+      plan: planHost,
+      d,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("an adopted keepalived.conf and lvs-deploy's rewrite of it have the same effect; a changed weight does not", async () => {
+  const { original, ours } = await rendered();
+  assert.notEqual(original, ours, 'the texts differ');
+  assert.equal(sameEffect(KPATH, original, ours), true);
+  assert.equal(sameEffect(KPATH, original.replace('weight 1', 'weight 2'), ours), false);
+  assert.equal(
+    sameEffect(KPATH, original.replace('delay_before_retry 1', 'delay_before_retry 4'), ours),
+    false,
+  );
+  assert.equal(sameEffect(KPATH, original.replace('priority 150', 'priority 151'), ours), false);
+  assert.equal(
+    sameEffect(KPATH, `${original}\nvirtual_server 10.0.0.9 80 {\n`, ours),
+    false,
+    'malformed: not known',
+  );
+  assert.equal(sameEffect('/etc/other.conf', original, original), false, 'only files lvs-deploy can read');
+});
+
+test('plan on the adopted director says "rewrite, no effective change" for keepalived.conf, and only that', async () => {
+  const { original, d } = await rendered();
+  const lb1 = d.get('lb1');
+  assert.ok(lb1);
+  const f = converged(lb1);
+  const cur = f.files[KPATH];
+  assert.ok(cur);
+  f.files[KPATH] = { ...cur, content: original };
+  assert.deepEqual(planHost(lb1, f).changes.map(describeChange), [
+    `file update ${KPATH} (rewrite, no effective change)`,
+    'handler reload keepalived',
+  ]);
+  f.files[KPATH] = { ...cur, content: original.replace('weight 1', 'weight 3') };
+  assert.deepEqual(planHost(lb1, f).changes.map(describeChange), [
+    `file update ${KPATH}`,
+    'handler reload keepalived',
+  ]);
+});
+
+/** The host already holds everything lvs-deploy would write (planner.test.ts's `converged`). */
+function converged(d: DesiredHost): HostFacts {
+  return {
+    os: { family: 'debian', id: 'debian', version: '12' },
+    systemd: false,
+    ipvsAvailable: true,
+    sysctls: { ...d.sysctls },
+    addresses: [...d.addresses],
+    links: d.links.map((l) => ({ name: l.name, up: true })),
+    routes: [...d.routes],
+    rules: [...d.rules],
+    files: Object.fromEntries(
+      d.files.map((f) => [f.path, { content: f.content, mode: f.mode, owner: f.owner, group: f.group }]),
+    ),
+    packages: Object.fromEntries(d.packages.map((p) => [p, true])),
+    modules: Object.fromEntries(d.modules.map((m) => [m, true])),
+    ipvs: structuredClone(d.ipvs),
+    daemons: Object.fromEntries(d.daemons.map((x) => [x.name, { running: true }])),
+    state: {
+      ...emptyState('t'),
+      ipvs: d.ipvs.map((s) => s.key),
+      addresses: d.addresses,
+      files: d.files.map((f) => ({ path: f.path, hadOriginal: false })),
+    },
+    firewall: d.firewall ? { live: 'table inet lvs_deploy {}', loaded: 'table inet lvs_deploy {}' } : null,
+    sshClient: '',
+    errors: [],
+  };
+}

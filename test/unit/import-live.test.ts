@@ -1,0 +1,117 @@
+// Live import without SSH: canned outputs of the import facts script (the shape
+// src/import/live-script.ts prints) through a fake transport. The manager is what runs and is
+// configured; real servers are read for their role; broken ones are linted like verify words it;
+// an unreachable real server stays an `address:` entry; firewall rules naming the VIP are noted.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, test } from 'node:test';
+import type { SshTarget } from '../../src/connection/target.js';
+import type { Transport } from '../../src/connection/transport.js';
+import { buildInventory, type RealServerFacts } from '../../src/import/build.js';
+import { liveImport } from '../../src/import/live.js';
+import { importScript, parseLiveFacts } from '../../src/import/live-script.js';
+
+const KCONF = `global_defs {\n  router_id lb1\n}\nvrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 9\n  priority 150\n  virtual_ipaddress {\n    10.9.0.100/24 dev eth0\n  }\n}\nvirtual_server 10.9.0.100 80 {\n  lvs_sched rr\n  lvs_method DR\n  protocol TCP\n  real_server 10.9.0.21 80 {\n    weight 1\n  }\n  real_server 10.9.0.22 80 {\n    weight 1\n  }\n  real_server 10.9.0.23 80 {\n    weight 1\n  }\n}\n`;
+
+function facts(o: {
+  host: string;
+  running?: string;
+  addr: string;
+  sysctl?: string;
+  route?: string;
+  firewall?: string;
+  files?: Record<string, string>;
+}): string {
+  const files = Object.entries(o.files ?? {})
+    .map(([p, t]) => `\n=== file ${p}\n${t}`)
+    .join('');
+  return `\n=== hostname\n${o.host}\n\n=== running\n${o.running ?? ''}\n\n=== ipvs\n\n=== sysctl\n${o.sysctl ?? ''}\n\n=== addr\n${o.addr}\n\n=== route\n${o.route ?? ''}\n\n=== firewall\n${o.firewall ?? ''}${files}\n=== end\n`;
+}
+
+const HOSTS: Record<string, string> = {
+  '10.9.0.10': facts({
+    host: 'lb1',
+    running: 'keepalived',
+    sysctl:
+      '/proc/sys/net/ipv4/ip_forward=1\n/proc/sys/net/ipv4/vs/conntrack=1\n/proc/sys/net/ipv4/vs/amemthresh=1024',
+    addr: '2: eth0    inet 10.9.0.10/24 brd 10.9.0.255 scope global eth0\\\n2: eth0    inet 10.9.0.100/24 scope global secondary eth0\\',
+    firewall: 'table inet filter {\n  chain input {\n    ip daddr 10.9.0.100 tcp dport 80 accept\n  }\n}',
+    files: { '/etc/keepalived/keepalived.conf': KCONF },
+  }),
+  '10.9.0.21': facts({
+    host: 'web1',
+    addr: '1: lo    inet 10.9.0.100/32 scope global lo\\\n2: eth0    inet 10.9.0.21/24 scope global eth0\\',
+    sysctl: '/proc/sys/net/ipv4/conf/all/arp_ignore=1\n/proc/sys/net/ipv4/conf/all/arp_announce=2',
+  }),
+  '10.9.0.22': facts({
+    host: 'web2',
+    addr: '1: lo    inet 10.9.0.100/32 scope global lo\\\n2: eth0    inet 10.9.0.22/24 scope global eth0\\',
+  }),
+};
+
+function fakeConnect(t: SshTarget): Promise<Transport> {
+  const out = HOSTS[t.address];
+  if (out === undefined) return Promise.reject(new Error(`${t.address}: connection refused`));
+  return Promise.resolve({
+    host: t.host,
+    stats: { connects: 1, execs: 0 },
+    run: async (script: string) => {
+      assert.equal(script, importScript(), 'one script, the same for every host');
+      return { code: 0, stdout: out, stderr: '', durationMs: 1 };
+    },
+    close: async () => {},
+  });
+}
+
+describe('import --director (fake transport)', () => {
+  test('keepalived director, two real servers read, one unreachable; lints and notes', async () => {
+    const r = await liveImport({
+      directors: ['10.9.0.10'],
+      realservers: [],
+      ssh: { user: 'root', port: 22, knownHosts: '/dev/null', hostKeyPolicy: 'strict', become: false },
+      connect: fakeConnect,
+    });
+    assert.equal(r.sources[0]?.imp.manager, 'keepalived');
+    assert.deepEqual(
+      r.sources[0]?.interfaces,
+      { eth0: ['10.9.0.10/24'] },
+      'the VIP is not the director own address',
+    );
+    assert.deepEqual(
+      r.lints.map((l) => l.message.split(' — ')[0]),
+      ['a DR/TUN real server answers ARP for the VIP (10.9.0.22: arp_ignore=0, arp_announce=0)'],
+    );
+    assert.ok(
+      r.sources[0]?.imp.notes.some(
+        (n) =>
+          n.file === '10.9.0.10:firewall' && n.message.includes('ip daddr 10.9.0.100 tcp dport 80 accept'),
+      ),
+    );
+    assert.deepEqual(
+      r.sources[0]?.imp.notes.filter((n) => n.file.includes('/proc/sys')).map((n) => n.message),
+      ['net.ipv4.vs.conntrack = 1 (kernel default 0): the inventory does not set it; not imported'],
+    );
+    assert.match(r.unreachable.get('10.9.0.23') ?? '', /connection refused/);
+    const b = buildInventory(r.sources, { env: 'X' }, 't', r.realServers as Map<string, RealServerFacts>);
+    assert.match(b.yaml, /^ {2}lb1: \{ address: "10\.9\.0\.10"/m);
+    assert.match(
+      b.yaml,
+      /^ {2}web1: \{ address: "10\.9\.0\.21", interfaces: \{ eth0: \["10\.9\.0\.21\/24"\] \} \}/m,
+    );
+    assert.match(
+      b.yaml,
+      /- \{ address: "10\.9\.0\.23", weight: 1 \} {2}# from 10\.9\.0\.10:\/etc\/keepalived\/keepalived\.conf:23; not reachable/,
+    );
+  });
+
+  test('the facts script is read-only sh that parses on this machine', () => {
+    const out = execFileSync('sh', ['-s'], { input: importScript(), encoding: 'utf8' });
+    const f = parseLiveFacts(out);
+    assert.ok(f.hostname !== '');
+    assert.ok('net.ipv4.ip_forward' in f.sysctls);
+    assert.doesNotMatch(
+      importScript(),
+      /(^|[;&|]\s*)(rm|mv|cp|tee|sysctl -w|ip (addr|link|route) (add|del|set)|systemctl|kill)\b/m,
+    );
+  });
+});
