@@ -1,15 +1,24 @@
 // Run the real CLI as a child process (the built dist/ when present and current, else via tsx),
 // optionally inside a lab's control namespace with the lab's key and known_hosts.
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'dist', 'cli', 'main.js');
 
+/** Newest modification time under src/: dist/ is current only when built after every source change. */
+function newestSource(): number {
+  const src = join(ROOT, 'src');
+  return Math.max(
+    ...readdirSync(src, { recursive: true, encoding: 'utf8' }).map((f) => statSync(join(src, f)).mtimeMs),
+  );
+}
+
+let fresh: boolean | undefined;
+
 function cliArgv(): string[] {
-  const fresh =
-    existsSync(DIST) && statSync(DIST).mtimeMs >= statSync(join(ROOT, 'src', 'cli', 'main.ts')).mtimeMs;
+  fresh ??= existsSync(DIST) && statSync(DIST).mtimeMs >= newestSource();
   return fresh && !process.env.LVS_TEST_TSX
     ? [process.execPath, DIST]
     : [process.execPath, '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')];
