@@ -37,6 +37,12 @@ Example:
   return p;
 }
 
+// `lvs-deploy … | head` closes the pipe early: stop quietly, like any Unix filter, not with a trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 function report(err: unknown, debug: boolean): number {
   if (err instanceof CommanderError) {
     if (
