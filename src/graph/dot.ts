@@ -10,6 +10,13 @@ const STYLE: Record<GraphNode['kind'], string> = {
   realserver: 'shape=box, style="filled", fillcolor="#e3f5e1", color="#2e7d32"',
 };
 
+/** --live: the fill and border of a node say what its host said. */
+const STATE: Record<NonNullable<GraphNode['state']>, string> = {
+  ok: ', penwidth=2',
+  warn: ', fillcolor="#ffe4b8", color="#c77700", penwidth=2',
+  bad: ', fillcolor="#ffd0d0", color="#c62828", penwidth=2.5',
+};
+
 /** A DOT string literal: quotes and backslashes escaped, lines joined with centred breaks. */
 function str(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -30,7 +37,7 @@ export function toDot(g: TopologyGraph): string {
   ];
   const clustered = new Set(g.clusters.flatMap((c) => c.nodes));
   const nodeLine = (n: GraphNode, indent: string) =>
-    `${indent}${n.id} [label=${label(n.lines)}, ${STYLE[n.kind]}${n.dim ? ', style="dashed,filled"' : ''}];`;
+    `${indent}${n.id} [label=${label(n.lines)}, ${STYLE[n.kind]}${n.dim ? ', style="dashed,filled"' : ''}${n.state ? STATE[n.state] : ''}];`;
   for (const n of g.nodes) if (!clustered.has(n.id)) out.push(nodeLine(n, '  '));
   for (const c of g.clusters) {
     const cid = c.id.startsWith('cluster_') ? c.id : `cluster_${c.id}`;

@@ -28,6 +28,13 @@ export function toMermaid(g: TopologyGraph): string {
   }
   const dim = g.nodes.filter((n) => n.dim).map((n) => n.id);
   if (dim.length) out.push(`  classDef dim stroke-dasharray: 4 3`, `  class ${dim.join(',')} dim`);
+  for (const [state, css] of [
+    ['warn', 'fill:#ffe4b8,stroke:#c77700'],
+    ['bad', 'fill:#ffd0d0,stroke:#c62828,stroke-width:3px'],
+  ] as const) {
+    const ids = g.nodes.filter((n) => n.state === state).map((n) => n.id);
+    if (ids.length) out.push(`  classDef ${state} ${css}`, `  class ${ids.join(',')} ${state}`);
+  }
   out.push('');
   return out.join('\n');
 }

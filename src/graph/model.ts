@@ -6,6 +6,9 @@ import type { Inventory, RealServer, VirtualService } from '../inventory/types.j
 
 export type NodeKind = 'client' | 'service' | 'director' | 'realserver';
 
+/** `graph --live`: what the hosts said (ok, needs a look, broken); unset without --live. */
+export type NodeState = 'ok' | 'warn' | 'bad';
+
 export interface GraphNode {
   id: string;
   kind: NodeKind;
@@ -13,6 +16,7 @@ export interface GraphNode {
   lines: string[];
   /** A BACKUP director, a drained real server: drawn dashed. */
   dim?: boolean;
+  state?: NodeState;
 }
 
 export interface GraphCluster {

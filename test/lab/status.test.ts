@@ -83,6 +83,14 @@ describe('status on a keepalived pair without IPVS (netns lab)', {
     assert.match(table.stdout, /VI_1\s+lb2\s+BACKUP\s+100\s+-/);
   });
 
+  test('graph --live colours the picture with what the directors say', async () => {
+    const r = await lvs(['graph', inv, '--live', '--format', 'dot']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /dir_lb1 \[label="lb1\\n[^"]*live: VI_1 MASTER holds 192\.168\.100\.9/);
+    assert.match(r.stdout, /dir_lb2 \[label="lb2\\n[^"]*live: VI_1 BACKUP[^\n]*dashed/);
+    assert.match(r.stdout, /no IPVS in this kernel/);
+  });
+
   test('an operator drain written to operator.json shows in status', async () => {
     const record = JSON.stringify({
       version: 1,
