@@ -2,6 +2,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { registerConverge } from './converge.js';
 import { registerDemo } from './demo.js';
+import { registerDrill } from './drill.js';
 import { registerLabCommand } from './lab.js';
 import { registerRender } from './render.js';
 import { registerValidate } from './validate.js';
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerVerify(program);
   registerLabCommand(program);
   registerDemo(program);
+  registerDrill(program);
 }

@@ -1,0 +1,297 @@
+// `drill failover`: find the MASTER, start the stream on verify.from, break the MASTER (an undo
+// armed on the host first), watch the BACKUP take over, optionally restore and watch the way back,
+// then judge. The MASTER is restored in every outcome: normal end, error, Ctrl-C (abort signal),
+// and if all of that fails, by the timer on the host.
+import { resolveTarget, type SshTarget } from '../connection/target.js';
+import type { Transport } from '../connection/transport.js';
+import type { Inventory } from '../inventory/types.js';
+import type { DesiredHost } from '../model/types.js';
+import {
+  type DrillMode,
+  failBackBoundMs,
+  failoverBoundMs,
+  type HolderView,
+  judgeHolders,
+  judgeNeighbour,
+  judgePhase,
+  longKept,
+  measureOutage,
+  type PhaseReport,
+} from './judge.js';
+import {
+  type BreakPlan,
+  breakScript,
+  HOLDING_SCRIPT,
+  type Holding,
+  neighbourScript,
+  parseHolding,
+  parseNeighbours,
+  restoreScript,
+} from './remote.js';
+import { parseStream, streamScript } from './stream.js';
+import { type DrillInstance, drillTopology } from './topology.js';
+
+export interface DrillOptions {
+  mode: DrillMode;
+  failBack: boolean;
+  instance?: string;
+  /** Long-lived connections per VIP. */
+  long: number;
+  connect: (t: SshTarget) => Promise<Transport>;
+  progress: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface InstanceReport {
+  instance: string;
+  interface: string;
+  virtualRouterId: number;
+  addresses: string[];
+  phases: PhaseReport[];
+}
+
+export interface DrillReport {
+  version: 1;
+  mode: DrillMode;
+  inventory: string;
+  master: string;
+  backup: string;
+  syncDaemon: boolean;
+  instances: InstanceReport[];
+  /** The MASTER was restored (undo ran). */
+  restored: boolean;
+  notes: string[];
+  ok: boolean;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+async function holdingOf(conns: Map<string, Transport>, host: string): Promise<Holding | null> {
+  const t = conns.get(host);
+  if (!t) return null;
+  try {
+    const r = await t.run(HOLDING_SCRIPT, { timeoutMs: 5000 });
+    return r.code === 0 ? parseHolding(r.stdout) : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function drillFailover(
+  inv: Inventory,
+  desired: Map<string, DesiredHost>,
+  o: DrillOptions,
+): Promise<DrillReport> {
+  const topo = drillTopology(inv, desired, o.instance);
+  const conns = new Map<string, Transport>();
+  const open = async (h: string) => {
+    conns
+      .get(h)
+      ?.close()
+      .catch(() => undefined);
+    conns.set(h, await o.connect(resolveTarget(inv, h)));
+  };
+  const notes: string[] = [];
+  let restored = false;
+  let broken = false;
+  try {
+    await Promise.all([...topo.directors, topo.client].map(open));
+    const client = conns.get(topo.client) as Transport;
+    const readAll = async () =>
+      new Map(await Promise.all(topo.directors.map(async (h) => [h, await holdingOf(conns, h)] as const)));
+    const first = topo.instances[0] as DrillInstance;
+    const before = await readAll();
+    const holders = topo.directors.filter((h) => before.get(h)?.addresses.has(first.addresses[0] ?? ''));
+    if (holders.length !== 1)
+      throw new Error(
+        `${first.addresses[0]} is held by ${holders.length ? holders.join(' and ') : 'no director'}: fix that before a drill`,
+      );
+    const master = holders[0] as string;
+    const backup =
+      topo.directors
+        .filter((h) => h !== master)
+        .sort((a, b) => (topo.priority[b] ?? 0) - (topo.priority[a] ?? 0))[0] ?? '';
+    const neigh = async () => {
+      const r = await client.run(neighbourScript(topo.vips), { timeoutMs: 10_000 });
+      return parseNeighbours(r.stdout);
+    };
+    const n0 = await neigh();
+    const stopFile = `/tmp/lvs-deploy-drill.${process.pid}.stop`;
+    const bound = failoverBoundMs(o.mode, topo.advertInt, topo.priority[backup] ?? 100);
+    const holdMs = Math.max(bound + 4000, 5000);
+    const backMs = failBackBoundMs(topo.advertInt) + 4000;
+    const streamRun = client.run(
+      streamScript({ targets: topo.targets, stopFile, maxSecs: 180, rate: 10, long: o.long }),
+      { timeoutMs: 200_000 },
+    );
+    o.progress(`stream from ${topo.client}: 10 new connections/s and ${o.long} long-lived per VIP`);
+    await sleep(3000, o.signal);
+    const plan: BreakPlan = {
+      mode: o.mode,
+      daemon: topo.daemon,
+      interfaces: topo.all.map((i) => i.interface).filter((v, i, a) => a.indexOf(v) === i),
+      addresses: topo.all.flatMap((i) => i.addresses),
+      sshPort: resolveTarget(inv, master).port,
+      undoAfterSecs: o.mode === 'link' ? Math.ceil(holdMs / 1000) : Math.ceil((holdMs + backMs) / 1000) + 60,
+    };
+    const t0 = (await neigh()).clock ?? Date.now();
+    o.progress(
+      `${o.mode}: breaking ${master} (undo armed on the host, runs by itself in ${plan.undoAfterSecs} s)`,
+    );
+    broken = true;
+    const br = await (conns.get(master) as Transport).run(breakScript(plan), { timeoutMs: 20_000 });
+    if (!br.stdout.includes('==>drill:armed')) {
+      if (br.stdout.includes('==>drill:pending')) broken = false;
+      throw new Error(`could not break ${master}: ${(br.stdout + br.stderr).trim().split('\n').pop() ?? ''}`);
+    }
+    await sleep(holdMs, o.signal);
+    const views = async (silenced: string | undefined) => {
+      const got = await readAll();
+      return (addr: string): HolderView[] =>
+        topo.directors.map((h) => {
+          const g = got.get(h);
+          return {
+            host: h,
+            holds: g ? g.addresses.has(addr) : null,
+            ...(h === silenced ? { silenced: true } : {}),
+          };
+        });
+    };
+    const during = await views(o.mode === 'crash' ? master : undefined);
+    const n1 = await neigh();
+    let streamLog: ReturnType<typeof parseStream> | undefined;
+    const macOf = async (h: string, i: DrillInstance) => (await holdingOf(conns, h))?.macs.get(i.interface);
+    const phase = async (
+      name: PhaseReport['phase'],
+      from: string,
+      to: string,
+      win: [number, number],
+      view: (a: string) => HolderView[],
+      nb: Map<string, string>,
+      boundMs: number,
+    ) => {
+      const log = streamLog ?? { requests: [], long: [] };
+      return Promise.all(
+        topo.instances.map(async (i) => {
+          const targets = new Set(
+            topo.targets.filter((t) => i.addresses.includes(t.vip)).map((t) => `${t.vip},${t.port}`),
+          );
+          const out = measureOutage(
+            log.requests.filter((r) => targets.has(r.target)),
+            win[0],
+            win[1],
+          );
+          const hv = i.addresses.map((a) => judgeHolders(a, view(a)));
+          const holder = hv[0]?.holders[0];
+          const mac = holder ? await macOf(holder, i) : undefined;
+          return judgePhase({
+            phase: name,
+            from,
+            to,
+            outageMs: targets.size ? out.outageMs : null,
+            failedRequests: out.failed,
+            requests: out.requests,
+            longLived: longKept(
+              log.long.filter((l) => targets.has(l.target)),
+              win[1],
+            ),
+            boundMs,
+            holders: hv,
+            neighbours: i.addresses
+              .filter((a) => topo.vips.includes(a))
+              .map((a) => judgeNeighbour(a, n0.macs.get(a), nb.get(a), mac)),
+            measured: targets.size > 0,
+          });
+        }),
+      );
+    };
+    let back: { view: (a: string) => HolderView[]; n: Map<string, string>; t: number } | undefined;
+    const tBack = n1.clock ?? Date.now();
+    const restore = async () => {
+      if (o.mode === 'link') {
+        await open(master).catch(() => undefined);
+      }
+      const t = conns.get(master);
+      const r = t ? await t.run(restoreScript(), { timeoutMs: 60_000 }) : undefined;
+      restored = r?.stdout.includes('==>drill:restored') ?? false;
+    };
+    if (o.failBack && !o.signal?.aborted) {
+      o.progress(`fail-back: restoring ${master}`);
+      await restore();
+      await sleep(backMs, o.signal);
+      back = { view: await views(undefined), n: (await neigh()).macs, t: Date.now() };
+    }
+    await client.run(`${'touch'} ${stopFile}`, { timeoutMs: 10_000 });
+    const sr = await streamRun;
+    streamLog = parseStream(sr.stdout);
+    if (!streamLog.end) notes.push(`the stream did not finish: ${sr.stderr.trim().split('\n').pop() ?? ''}`);
+    if (!o.failBack) await restore();
+    const tEnd = streamLog.end ?? Date.now();
+    const fo = await phase(
+      'failover',
+      master,
+      backup,
+      [t0, o.failBack ? tBack : tEnd],
+      during,
+      n1.macs,
+      bound,
+    );
+    const fb = back
+      ? await phase(
+          'fail-back',
+          backup,
+          master,
+          [tBack, tEnd],
+          back.view,
+          back.n,
+          failBackBoundMs(topo.advertInt),
+        )
+      : undefined;
+    const instances = topo.instances.map((i, k) => ({
+      instance: i.name,
+      interface: i.interface,
+      virtualRouterId: i.virtualRouterId,
+      addresses: i.addresses,
+      phases: [fo[k], ...(fb ? [fb[k]] : [])].filter((p): p is PhaseReport => p !== undefined),
+    }));
+    if (!o.failBack)
+      notes.push(
+        `${master} was restored after the stream ended (the way back was not measured: --fail-back)`,
+      );
+    if (o.signal?.aborted) notes.push('interrupted: the MASTER was restored early');
+    const ok = restored && !o.signal?.aborted && instances.every((i) => i.phases.every((p) => p.ok));
+    return {
+      version: 1,
+      mode: o.mode,
+      inventory: inv.file,
+      master,
+      backup,
+      syncDaemon: !!inv.directors.sync_daemon,
+      instances,
+      restored,
+      notes,
+      ok,
+    };
+  } finally {
+    if (broken && !restored) {
+      // Best effort, on every director (the MASTER may not be known yet): a restore that fails
+      // here leaves the undo to the host's own timer.
+      for (const h of topo.directors) {
+        if (o.mode === 'link') await open(h).catch(() => undefined);
+        await conns
+          .get(h)
+          ?.run(restoreScript(), { timeoutMs: 60_000 })
+          .catch(() => undefined);
+      }
+    }
+    await Promise.all([...conns.values()].map((t) => t.close().catch(() => undefined)));
+  }
+}

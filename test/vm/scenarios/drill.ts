@@ -1,0 +1,98 @@
+// `drill failover` on the seed's keepalived pair, real IPVS: graceful, crash and link, each with
+// --fail-back so the MASTER is MASTER again afterwards; then the same crash with connection sync
+// on (a copy of the inventory with directors.sync_daemon, `up`, drill, `up` with the original).
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { DrillReport } from '../../../src/drill/run.js';
+import type { SeedContext, SeedScenario } from './index.js';
+
+function figures(seed: string, label: string, r: DrillReport): string {
+  const lines: string[] = [];
+  for (const i of r.instances)
+    for (const p of i.phases)
+      if (p.requests > 0)
+        lines.push(
+          `# drill ${seed} ${label} ${i.instance} ${p.phase}: outage ${p.outageMs ?? 'none-recovered'} ms, ${p.failedRequests}/${p.requests} requests failed, long-lived kept ${p.longLived.kept}/${p.longLived.total}, bound ${p.boundMs} ms (+${p.slackMs}) ${p.withinBound ? 'pass' : 'FAIL'}, holders ${p.holders.map((h) => h.detail).join('; ')}, neighbour moved ${p.neighbours.map((n) => String(n.moved)).join(',')}`,
+        );
+  return `${lines.join('\n')}\n`;
+}
+
+async function drill(ctx: SeedContext, mode: string, label: string, file = ctx.file): Promise<DrillReport> {
+  const r = await ctx.lvs(['drill', 'failover', file, '--mode', mode, '--fail-back', '--json']);
+  assert.ok(
+    r.stdout.trim().startsWith('{'),
+    `drill printed no report (exit ${r.code}): ${r.stdout}${r.stderr}`,
+  );
+  const report = JSON.parse(r.stdout) as DrillReport;
+  process.stdout.write(figures(ctx.seed, label, report));
+  assert.equal(report.version, 1);
+  assert.ok(report.restored, 'the drill restored the MASTER');
+  for (const i of report.instances)
+    for (const p of i.phases)
+      for (const h of p.holders) assert.ok(h.ok, `${p.phase} ${h.address}: ${h.detail}`);
+  return report;
+}
+
+const master = (ctx: SeedContext) => {
+  const v = ctx.inv().directors.vrrp;
+  return [...ctx.inv().directors.hosts].sort((a, b) => (v?.priority[b] ?? 0) - (v?.priority[a] ?? 0))[0];
+};
+
+export const scenario: SeedScenario = {
+  seeds: ['seed-002-dr-keepalived', 'seed-003-nat-keepalived'],
+  register: (ctx) => {
+    const results = new Map<string, DrillReport>();
+    for (const mode of ['graceful', 'crash', 'link']) {
+      test(`drill failover --mode ${mode} --fail-back: the BACKUP takes over within the bound and the MASTER comes back`, async () => {
+        const r = await drill(ctx, mode, `${mode} sync-off`);
+        results.set(mode, r);
+        assert.equal(r.master, master(ctx), 'the drill starts from the inventory MASTER');
+        const [fo, fb] = r.instances[0]?.phases ?? [];
+        assert.ok(fo && fb, 'failover and fail-back measured');
+        assert.ok(fo.withinBound, `failover outage ${fo.outageMs} ms over the ${fo.boundMs} ms bound`);
+        assert.ok(fo.failedRequests < fo.requests, 'the VIP answered during the drill');
+        assert.ok(
+          fo.neighbours.every((n) => n.moved !== false),
+          'the client follows the VIP to the BACKUP',
+        );
+        assert.ok(
+          fb.holders.every((h) => h.holders[0] === r.master),
+          'the MASTER holds the VIPs again',
+        );
+      });
+    }
+
+    test('drill with directors.sync_daemon: long-lived connections survive the crash of the MASTER', async () => {
+      const file = join(tmpdir(), `${ctx.seed}-sync.yaml`);
+      const iface = ctx.inv().directors.vrrp?.interface ?? 'eth0';
+      writeFileSync(
+        file,
+        readFileSync(ctx.file, 'utf8').replace(
+          /^ {2}manager: keepalived\n/m,
+          `  manager: keepalived\n  sync_daemon: { interface: ${iface} }\n`,
+        ),
+      );
+      const up = await ctx.lvs(['up', file]);
+      assert.equal(up.code, 0, up.stdout + up.stderr);
+      try {
+        // Connections are synced after their 3rd packet: let the BACKUP's daemon start first.
+        const r = await drill(ctx, 'crash', 'crash sync-on', file);
+        assert.ok(r.syncDaemon);
+        const fo = r.instances[0]?.phases[0];
+        const off = results.get('crash')?.instances[0]?.phases[0];
+        assert.ok(fo && off);
+        process.stdout.write(
+          `# drill ${ctx.seed} crash long-lived kept at failover: sync off ${off.longLived.kept}/${off.longLived.total}, sync on ${fo.longLived.kept}/${fo.longLived.total}\n`,
+        );
+        assert.ok(off.longLived.kept < off.longLived.total, 'without sync the long-lived connections break');
+        assert.ok(fo.longLived.kept >= 0.9 * fo.longLived.total, 'with sync ≥ 90 % survive');
+      } finally {
+        const back = await ctx.lvs(['up', ctx.file]);
+        assert.equal(back.code, 0, back.stdout + back.stderr);
+      }
+    });
+  },
+};
