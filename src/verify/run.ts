@@ -8,6 +8,7 @@ import { factQuery, factsScript } from '../facts/script.js';
 import type { Inventory } from '../inventory/types.js';
 import type { HostFacts } from '../model/facts.js';
 import type { DesiredHost } from '../model/types.js';
+import { vrrpClashChecks } from '../preflight/run.js';
 import { type Check, floatingChecks, hostChecks, judgeTraffic, type ServiceVerdict } from './checks.js';
 import { parseProbeOutput, probeScript, probesFor } from './probes.js';
 
@@ -110,6 +111,8 @@ export async function verify(
   const facts = new Map<string, HostFacts>();
   const checks: Check[] = [];
   o.progress(`reading ${managed.length} host(s)`);
+  // Listens a few advert intervals on each director, side by side with the reading.
+  const clashes = vrrpClashChecks(inv, { connect: o.connect });
   await Promise.all(
     managed.map(async (d) => {
       try {
@@ -128,6 +131,11 @@ export async function verify(
     }),
   );
   checks.push(...(await settledFloatingChecks(inv, desired, facts, o)));
+  checks.push(
+    ...(await clashes).filter(
+      (c) => c.check !== 'reach' || !checks.some((x) => x.host === c.host && x.check === 'reach'),
+    ),
+  );
   const specs = probesFor(inv);
   const from = inv.verify?.from ?? 'control';
   o.progress(

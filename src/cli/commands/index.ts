@@ -4,6 +4,7 @@ import { registerConverge } from './converge.js';
 import { registerDemo } from './demo.js';
 import { registerDrill } from './drill.js';
 import { registerLabCommand } from './lab.js';
+import { registerPreflight } from './preflight.js';
 import { registerRender } from './render.js';
 import { registerValidate } from './validate.js';
 import { registerVerify } from './verify.js';
@@ -13,6 +14,7 @@ export function registerCommands(program: Command): void {
   registerRender(program);
   registerConverge(program);
   registerVerify(program);
+  registerPreflight(program);
   registerLabCommand(program);
   registerDemo(program);
   registerDrill(program);

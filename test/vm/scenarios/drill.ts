@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DrillReport } from '../../../src/drill/run.js';
+import { vmHostExec } from '../../../src/lab/vm/index.js';
 import type { SeedContext, SeedScenario } from './index.js';
 
 function figures(seed: string, label: string, r: DrillReport): string {
@@ -45,6 +46,52 @@ export const scenario: SeedScenario = {
   seeds: ['seed-002-dr-keepalived', 'seed-003-nat-keepalived'],
   register: (ctx) => {
     const results = new Map<string, DrillReport>();
+    test('preflight names a foreign keepalived on the segment that uses our virtual_router_id', async () => {
+      const inv = ctx.inv();
+      const v = inv.directors.vrrp;
+      const client = inv.verify?.from ?? 'client';
+      assert.ok(v);
+      // A multicast keepalived on the client with our VRID and another VIP; priority 50, so it
+      // never outbids our MASTER. Its own pid files, stopped by PID afterwards.
+      const conf = `vrrp_instance FOREIGN {\n  state BACKUP\n  interface ${v.interface}\n  virtual_router_id ${v.virtual_router_id}\n  priority 50\n  advert_int 1\n  virtual_ipaddress {\n    192.0.2.77/32\n  }\n}\n`;
+      const start = await vmHostExec(
+        ctx.state(),
+        client,
+        `printf '%s' '${conf}' > /tmp/lvs-foreign.conf && setsid keepalived -n -l --vrrp -f /tmp/lvs-foreign.conf -p /tmp/lvs-foreign.pid -r /tmp/lvs-foreign-vrrp.pid </dev/null >/tmp/lvs-foreign.log 2>&1 & echo $!`,
+      );
+      const pid = Number(start.stdout.trim());
+      assert.ok(pid > 1, `foreign keepalived did not start: ${start.stdout}${start.stderr}`);
+      try {
+        await new Promise((r) => setTimeout(r, 5000)); // BACKUP → MASTER after 3 × advert_int + skew
+        const r = await ctx.lvs(['preflight', ctx.file, '--json']);
+        process.stdout.write(
+          `# preflight ${ctx.seed} with a foreign VRID ${v.virtual_router_id}: exit ${r.code}\n`,
+        );
+        assert.equal(r.code, 1, r.stdout + r.stderr);
+        const report = JSON.parse(r.stdout) as { version: number; checks: { ok: boolean; detail: string }[] };
+        assert.equal(report.version, 1);
+        const clash = report.checks.filter((c) => !c.ok);
+        const addr = inv.hosts[client]?.address ?? '';
+        assert.ok(
+          clash.some(
+            (c) =>
+              c.detail.includes(addr) &&
+              c.detail.includes(`virtual_router_id ${v.virtual_router_id}`) &&
+              c.detail.includes('192.0.2.77'),
+          ),
+          `the clash names the foreign source and its VIP: ${JSON.stringify(clash)}`,
+        );
+        process.stdout.write(`# preflight: ${clash[0]?.detail}\n`);
+      } finally {
+        await vmHostExec(
+          ctx.state(),
+          client,
+          `kill ${pid}; sleep 1; kill -0 ${pid} 2>/dev/null && kill -9 ${pid}; ip addr del 192.0.2.77/32 dev ${v.interface} 2>/dev/null; true`,
+        );
+      }
+      const clean = await ctx.lvs(['preflight', ctx.file]);
+      assert.equal(clean.code, 0, `with the foreign router gone preflight passes: ${clean.stdout}`);
+    });
     for (const mode of ['graceful', 'crash', 'link']) {
       test(`drill failover --mode ${mode} --fail-back: the BACKUP takes over within the bound and the MASTER comes back`, async () => {
         const r = await drill(ctx, mode, `${mode} sync-off`);
