@@ -84,7 +84,7 @@ export function judgeAdverts(
     ];
   return [...foreign.values()].map((a) => {
     const same = a.addresses.filter((x) => inst.addresses.includes(x));
-    const vips = `VIPs ${a.addresses.join(', ') || '(none)'}${same.length ? ` (ours too: ${same.join(', ')})` : ' (ours: ' + inst.addresses.join(', ') + ')'}`;
+    const vips = `VIPs ${a.addresses.join(', ') || '(none)'}${same.length ? ` (ours too: ${same.join(', ')})` : ` (ours: ${inst.addresses.join(', ')})`}`;
     return {
       host,
       check: 'vrrp-clash',
