@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { DRILL_MODES, type DrillMode } from '../../drill/judge.js';
 import { type DrillReport, drillFailover } from '../../drill/run.js';
+import { drillTopology } from '../../drill/topology.js';
 import { UsageError } from '../../errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import { expandInventory } from '../../roles/expand.js';
@@ -85,6 +86,7 @@ Example:
       const desired = expandInventory(inv);
       const long = Number(o.long);
       if (!Number.isInteger(long) || long < 0 || long > 100) throw new UsageError('--long: 0 to 100');
+      drillTopology(inv, desired, o.instance); // refuses an inventory without a VRRP pair, before asking
       await confirm(file, o.yes === true);
       const { SshTransport } = await import('../../connection/ssh.js');
       const abort = new AbortController();
