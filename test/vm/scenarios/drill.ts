@@ -83,10 +83,11 @@ export const scenario: SeedScenario = {
         );
         process.stdout.write(`# preflight: ${clash[0]?.detail}\n`);
       } finally {
+        // keepalived's parent stops its VRRP child on SIGTERM; under emulation that takes seconds.
         await vmHostExec(
           ctx.state(),
           client,
-          `kill ${pid}; sleep 1; kill -0 ${pid} 2>/dev/null && kill -9 ${pid}; ip addr del 192.0.2.77/32 dev ${v.interface} 2>/dev/null; true`,
+          `kill ${pid}; i=0; while [ $i -lt 100 ] && kill -0 ${pid} 2>/dev/null; do sleep 0.1; i=$((i+1)); done; c=$(cat /tmp/lvs-foreign-vrrp.pid 2>/dev/null); [ -n "$c" ] && kill "$c" 2>/dev/null; ip addr del 192.0.2.77/32 dev ${v.interface} 2>/dev/null; true`,
         );
       }
       const clean = await ctx.lvs(['preflight', ctx.file]);
