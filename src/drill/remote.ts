@@ -140,24 +140,41 @@ echo '==>drill:restored'
 }
 
 /** Addresses and links of a director, parsed by `parseHolding`. */
-export const HOLDING_SCRIPT = `${SCRIPT_PRELUDE}\nip -o addr show\nip -o link show\n`;
+export const HOLDING_SCRIPT = `${SCRIPT_PRELUDE}
+ip -o addr show
+ip -o link show
+if command -v ipvsadm >/dev/null 2>&1; then
+  ipvsadm -L --daemon 2>/dev/null | sed 's/^/syncd /'
+  ipvsadm -L -n -c 2>/dev/null | sed 's/^/conn /'
+fi
+`;
 
 export interface Holding {
   addresses: Set<string>;
   /** MAC per interface name. */
   macs: Map<string, string>;
+  /** IPVS sync daemons running: `master`, `backup`. */
+  syncDaemons: string[];
+  connections: { state: string; virtual: string }[];
 }
 
 export function parseHolding(out: string): Holding {
   const addresses = new Set<string>();
   const macs = new Map<string, string>();
+  const syncDaemons: string[] = [];
+  const connections: Holding['connections'] = [];
   for (const line of out.split('\n')) {
+    const d = /^syncd (master|backup) sync daemon/.exec(line);
+    if (d?.[1]) syncDaemons.push(d[1]);
+    // conn TCP 14:59  ESTABLISHED 192.168.100.30:45678 192.168.100.9:80 192.168.100.20:80
+    const c = /^conn \S+\s+\S+\s+(\S+)\s+\S+\s+(\S+)\s+\S+/.exec(line);
+    if (c?.[1] && c[2] && c[1] !== 'state') connections.push({ state: c[1], virtual: c[2] });
     const a = /^\d+:\s+(\S+)\s+inet6?\s+([^/\s]+)/.exec(line);
     if (a?.[2]) addresses.add(a[2]);
     const l = /^\d+:\s+([^:@\s]+)[@:].*link\/ether\s+([0-9a-f:]{17})/.exec(line);
     if (l?.[1] && l[2]) macs.set(l[1], l[2]);
   }
-  return { addresses, macs };
+  return { addresses, macs, syncDaemons, connections };
 }
 
 /** The client's neighbour entries for the VIPs and its clock (ms), parsed by `parseNeighbours`. */

@@ -50,6 +50,14 @@ export interface InstanceReport {
   phases: PhaseReport[];
 }
 
+export interface DirectorState {
+  host: string;
+  /** `master`, `backup`: the IPVS sync daemons the kernel runs (ipvsadm -L --daemon). */
+  syncDaemons: string[];
+  /** Connections to the stream's VIP:ports in its IPVS table (synced ones on the BACKUP). */
+  established: number;
+}
+
 export interface DrillReport {
   version: 1;
   mode: DrillMode;
@@ -57,6 +65,8 @@ export interface DrillReport {
   master: string;
   backup: string;
   syncDaemon: boolean;
+  /** Read just before the break: IPVS sync daemons running and ESTABLISHED entries for the VIPs. */
+  directors: DirectorState[];
   instances: InstanceReport[];
   /** The MASTER was restored (undo ran). */
   restored: boolean;
@@ -133,14 +143,29 @@ export async function drillFailover(
       { timeoutMs: 200_000 },
     );
     o.progress(`stream from ${topo.client}: 10 new connections/s and ${o.long} long-lived per VIP`);
-    await sleep(3000, o.signal);
+    // IPVS flushes sync messages at least every 2 s: give the BACKUP time to hear of the
+    // long-lived connections before the MASTER breaks.
+    await sleep(inv.directors.sync_daemon ? 5000 : 3000, o.signal);
+    const ready = await readAll();
+    const vipPorts = new Set(topo.targets.map((t) => `${t.vip}:${t.port}`));
+    const directors = topo.directors.map((h) => {
+      const g = ready.get(h);
+      return {
+        host: h,
+        syncDaemons: g?.syncDaemons ?? [],
+        established: g
+          ? g.connections.filter((c) => c.state === 'ESTABLISHED' && vipPorts.has(c.virtual)).length
+          : 0,
+      };
+    });
     const plan: BreakPlan = {
       mode: o.mode,
       daemon: topo.daemon,
       interfaces: topo.all.map((i) => i.interface).filter((v, i, a) => a.indexOf(v) === i),
       addresses: topo.all.flatMap((i) => i.addresses),
       sshPort: resolveTarget(inv, master).port,
-      undoAfterSecs: o.mode === 'link' ? Math.ceil(holdMs / 1000) : Math.ceil((holdMs + backMs) / 1000) + 60,
+      undoAfterSecs:
+        o.mode === 'link' ? Math.ceil(holdMs / 1000) + 10 : Math.ceil((holdMs + backMs) / 1000) + 60,
     };
     const t0 = (await neigh()).clock ?? Date.now();
     o.progress(
@@ -165,7 +190,7 @@ export async function drillFailover(
           };
         });
     };
-    const during = await views(o.mode === 'crash' ? master : undefined);
+    const during = await views(o.mode === 'graceful' ? undefined : master);
     const n1 = await neigh();
     let streamLog: ReturnType<typeof parseStream> | undefined;
     const macOf = async (h: string, i: DrillInstance) => (await holdingOf(conns, h))?.macs.get(i.interface);
@@ -215,13 +240,21 @@ export async function drillFailover(
     };
     let back: { view: (a: string) => HolderView[]; n: Map<string, string>; t: number } | undefined;
     const tBack = n1.clock ?? Date.now();
+    // In link mode the SSH connection may ride the link that is down: a new connection, retried
+    // until a while after the host's own timer has brought the link back.
     const restore = async () => {
-      if (o.mode === 'link') {
-        await open(master).catch(() => undefined);
+      const until = Date.now() + (plan.undoAfterSecs + 30) * 1000;
+      for (;;) {
+        try {
+          if (o.mode === 'link') await open(master);
+          const r = await (conns.get(master) as Transport).run(restoreScript(), { timeoutMs: 60_000 });
+          restored = r.stdout.includes('==>drill:restored');
+          return;
+        } catch (err) {
+          if (o.mode !== 'link' || Date.now() > until) throw err;
+          await sleep(2000);
+        }
       }
-      const t = conns.get(master);
-      const r = t ? await t.run(restoreScript(), { timeoutMs: 60_000 }) : undefined;
-      restored = r?.stdout.includes('==>drill:restored') ?? false;
     };
     if (o.failBack && !o.signal?.aborted) {
       o.progress(`fail-back: restoring ${master}`);
@@ -275,6 +308,7 @@ export async function drillFailover(
       master,
       backup,
       syncDaemon: !!inv.directors.sync_daemon,
+      directors,
       instances,
       restored,
       notes,

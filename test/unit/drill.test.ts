@@ -165,6 +165,19 @@ describe('drill: parsing the host and the stream', () => {
     assert.ok(h.addresses.has('192.168.100.9'));
     assert.equal(h.macs.get('ens224'), '52:54:00:aa:bb:cc');
   });
+  test('sync daemons and IPVS connection entries from ipvsadm', () => {
+    const h = parseHolding(`syncd master sync daemon (mcast=ens224, syncid=51)
+syncd backup sync daemon (mcast=ens224, syncid=51)
+conn IPVS connection entries
+conn pro expire state       source             virtual            destination
+conn TCP  14:59  ESTABLISHED 192.168.100.30:45678 192.168.100.9:80   192.168.100.20:80
+conn TCP  00:59  SYN_RECV    192.168.100.30:45679 192.168.100.9:80   192.168.100.21:80`);
+    assert.deepEqual(h.syncDaemons, ['master', 'backup']);
+    assert.deepEqual(h.connections, [
+      { state: 'ESTABLISHED', virtual: '192.168.100.9:80' },
+      { state: 'SYN_RECV', virtual: '192.168.100.9:80' },
+    ]);
+  });
   test('stream lines', () => {
     const s = parseStream(
       'start 1000\nreq 1000 192.0.2.9,80 ok\nreq 1100 192.0.2.9,80 fail connect\nlong 1 192.0.2.9,80 kept\nlong 2 192.0.2.9,80 broken 1500\nend 2000\n',

@@ -13,6 +13,10 @@ export function formatDrill(r: DrillReport): string {
   const out = [
     `drill failover (${r.mode}): MASTER ${r.master}, BACKUP ${r.backup}, sync daemon ${r.syncDaemon ? 'on' : 'off'}`,
   ];
+  for (const d of r.directors)
+    out.push(
+      `  ${d.host}: ${d.established} established connection(s) to the VIPs in its IPVS table, sync daemon ${d.syncDaemons.join('+') || 'none'}`,
+    );
   for (const i of r.instances) {
     out.push(
       `instance ${i.instance} (vrid ${i.virtualRouterId} on ${i.interface}): ${i.addresses.join(', ')}`,

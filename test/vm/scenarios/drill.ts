@@ -18,6 +18,9 @@ function figures(seed: string, label: string, r: DrillReport): string {
         lines.push(
           `# drill ${seed} ${label} ${i.instance} ${p.phase}: outage ${p.outageMs ?? 'none-recovered'} ms, ${p.failedRequests}/${p.requests} requests failed, long-lived kept ${p.longLived.kept}/${p.longLived.total}, bound ${p.boundMs} ms (+${p.slackMs}) ${p.withinBound ? 'pass' : 'FAIL'}, holders ${p.holders.map((h) => h.detail).join('; ')}, neighbour moved ${p.neighbours.map((n) => String(n.moved)).join(',')}`,
         );
+  lines.push(
+    `# drill ${seed} ${label} before the break: ${r.directors.map((d) => `${d.host} ${d.established} established, syncd ${d.syncDaemons.join('+') || 'none'}`).join('; ')}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
