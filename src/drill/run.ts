@@ -167,6 +167,15 @@ export async function drillFailover(
       undoAfterSecs:
         o.mode === 'link' ? Math.ceil(holdMs / 1000) + 10 : Math.ceil((holdMs + backMs) / 1000) + 60,
     };
+    if (inv.directors.sync_daemon) {
+      // keepalived switches the kernel's sync daemon only on a VRRP state change: after a reload
+      // that added lvs_sync_daemon the pair can run the wrong one, and nothing is synced.
+      const has = (h: string, d: string) => directors.find((x) => x.host === h)?.syncDaemons.includes(d);
+      if (!has(master, 'master'))
+        notes.push(`${master} is MASTER but runs no master sync daemon: no connection reaches the BACKUP`);
+      if (!has(backup, 'backup'))
+        notes.push(`${backup} is BACKUP but runs no backup sync daemon: it learns no connection`);
+    }
     const t0 = (await neigh()).clock ?? Date.now();
     o.progress(
       `${o.mode}: breaking ${master} (undo armed on the host, runs by itself in ${plan.undoAfterSecs} s)`,

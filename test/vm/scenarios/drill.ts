@@ -129,8 +129,18 @@ export const scenario: SeedScenario = {
       const up = await ctx.lvs(['up', file]);
       assert.equal(up.code, 0, up.stdout + up.stderr);
       try {
-        // Connections are synced after their 3rd packet: let the BACKUP's daemon start first.
+        // keepalived switches the kernel's sync daemons on VRRP state changes: one graceful drill
+        // moves both directors through them after the reload that turned sync on.
+        const g = await drill(ctx, 'graceful', 'graceful sync-on', file);
+        process.stdout.write(
+          `# drill ${ctx.seed} after the up that added sync_daemon: ${g.notes.join('; ') || 'sync daemons as expected'}\n`,
+        );
         const r = await drill(ctx, 'crash', 'crash sync-on', file);
+        assert.deepEqual(
+          r.notes.filter((n) => n.includes('sync daemon')),
+          [],
+          'the MASTER runs the master sync daemon, the BACKUP the backup one',
+        );
         assert.ok(r.syncDaemon);
         const fo = r.instances[0]?.phases[0];
         const off = results.get('crash')?.instances[0]?.phases[0];
