@@ -276,3 +276,18 @@ describe('drill: the CLI refuses before contacting a host', () => {
     assert.match(r.stderr, /pass --yes/);
   });
 });
+
+describe('connection sync', () => {
+  test('keepalived runs the master and the backup sync daemon on every director (no VRRP instance named)', async () => {
+    process.env.LVS_VRRP_PASS ??= 'k33pal1v';
+    const { loadInventory } = await import('../../src/inventory/load.js');
+    const { expandInventory } = await import('../../src/roles/expand.js');
+    const inv = await loadInventory(join(ROOT, 'test', 'fixtures', 'keepalived-features.yaml'));
+    for (const host of inv.directors.hosts) {
+      const conf = expandInventory(inv)
+        .get(host)
+        ?.files.find((f) => f.path.endsWith('keepalived.conf'))?.content;
+      assert.match(conf ?? '', /^ {2}lvs_sync_daemon eth1 id \d+$/m, `${host}: ${conf}`);
+    }
+  });
+});
