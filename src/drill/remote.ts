@@ -33,6 +33,8 @@ export interface BreakPlan {
   sshPort: number;
   /** The timer runs the undo after this many seconds. */
   undoAfterSecs: number;
+  /** Where the undo and its timer live (tests point it elsewhere); default DRILL_DIR. */
+  dir?: string;
 }
 
 const q = quote;
@@ -71,7 +73,7 @@ ${arp}`;
 
 /** The undo file's text for a mode (run with sh, so it carries its own PATH and systemd test). */
 export function undoText(p: BreakPlan): string {
-  const head = `${PATH_LINE}\n${DETECT_SYSTEMD}\nD=${q(DRILL_DIR)}`;
+  const head = `${PATH_LINE}\n${DETECT_SYSTEMD}\nD=${q(p.dir ?? DRILL_DIR)}`;
   if (p.mode === 'graceful') return `${head}\n${startDaemon(p.daemon)}\n`;
   if (p.mode === 'crash')
     return `${head}
@@ -117,7 +119,7 @@ export function breakScript(p: BreakPlan): string {
       : '';
   return `${SCRIPT_PRELUDE}
 ${DETECT_SYSTEMD}
-D=${q(DRILL_DIR)}
+D=${q(p.dir ?? DRILL_DIR)}
 mkdir -p "$D"
 if [ -f "$D/undo.sh" ] || [ -f "$D/undo.run" ]; then echo '==>drill:pending an earlier drill has not been undone yet'; exit 3; fi
 ${crashNeeds}printf '%s\\n' ${q(undoText(p))} > "$D/undo.sh"
@@ -130,9 +132,9 @@ echo "==>drill:armed $(date +%s%3N)"
 }
 
 /** Undo now (idempotent: does nothing when the timer already did), and disarm the timer. */
-export function restoreScript(): string {
+export function restoreScript(dir = DRILL_DIR): string {
   return `${SCRIPT_PRELUDE}
-D=${q(DRILL_DIR)}
+D=${q(dir)}
 if [ -f "$D/timer.pid" ]; then kill "$(cat "$D/timer.pid")" 2>/dev/null; rm -f "$D/timer.pid"; fi
 if mv "$D/undo.sh" "$D/undo.run" 2>/dev/null; then sh "$D/undo.run" > "$D/undo.log" 2>&1; rm -f "$D/undo.run"; fi
 echo '==>drill:restored'
