@@ -112,6 +112,7 @@ export async function drillFailover(
   const notes: string[] = [];
   let restored = false;
   let broken = false;
+  const stopFile = `/tmp/lvs-deploy-drill.${process.pid}.stop`;
   try {
     await Promise.all([...topo.directors, topo.client].map(open));
     const client = conns.get(topo.client) as Transport;
@@ -134,7 +135,6 @@ export async function drillFailover(
       return parseNeighbours(r.stdout);
     };
     const n0 = await neigh();
-    const stopFile = `/tmp/lvs-deploy-drill.${process.pid}.stop`;
     const bound = failoverBoundMs(o.mode, topo.advertInt, topo.priority[backup] ?? 100);
     const holdMs = Math.max(bound + 4000, 5000);
     const backMs = failBackBoundMs(topo.advertInt) + 4000;
@@ -271,7 +271,7 @@ export async function drillFailover(
       await sleep(backMs, o.signal);
       back = { view: await views(undefined), n: (await neigh()).macs, t: Date.now() };
     }
-    await client.run(`${'touch'} ${stopFile}`, { timeoutMs: 10_000 });
+    await client.run(`touch ${stopFile}`, { timeoutMs: 10_000 });
     const sr = await streamRun;
     streamLog = parseStream(sr.stdout);
     if (!streamLog.end) notes.push(`the stream did not finish: ${sr.stderr.trim().split('\n').pop() ?? ''}`);
@@ -324,6 +324,11 @@ export async function drillFailover(
       ok,
     };
   } finally {
+    // The stream stops at this file (else it would run on for minutes after an error).
+    await conns
+      .get(topo.client)
+      ?.run(`touch ${stopFile}`, { timeoutMs: 10_000 })
+      .catch(() => undefined);
     if (broken && !restored) {
       // Best effort, on every director (the MASTER may not be known yet): a restore that fails
       // here leaves the undo to the host's own timer.
