@@ -11,11 +11,6 @@ import {
   failBackBoundMs,
   failoverBoundMs,
   type HolderView,
-  judgeHolders,
-  judgeNeighbour,
-  judgePhase,
-  longKept,
-  measureOutage,
   type PhaseReport,
 } from './judge.js';
 import {
@@ -28,8 +23,11 @@ import {
   parseNeighbours,
   restoreScript,
 } from './remote.js';
+import { type DrillReport, phaseReports } from './report.js';
 import { parseStream, streamScript } from './stream.js';
 import { type DrillInstance, drillTopology } from './topology.js';
+
+export type { DirectorState, DrillReport, InstanceReport } from './report.js';
 
 export interface DrillOptions {
   mode: DrillMode;
@@ -40,38 +38,6 @@ export interface DrillOptions {
   connect: (t: SshTarget) => Promise<Transport>;
   progress: (line: string) => void;
   signal?: AbortSignal;
-}
-
-export interface InstanceReport {
-  instance: string;
-  interface: string;
-  virtualRouterId: number;
-  addresses: string[];
-  phases: PhaseReport[];
-}
-
-export interface DirectorState {
-  host: string;
-  /** `master`, `backup`: the IPVS sync daemons the kernel runs (ipvsadm -L --daemon). */
-  syncDaemons: string[];
-  /** Connections to the stream's VIP:ports in its IPVS table (synced ones on the BACKUP). */
-  established: number;
-}
-
-export interface DrillReport {
-  version: 1;
-  mode: DrillMode;
-  inventory: string;
-  master: string;
-  backup: string;
-  syncDaemon: boolean;
-  /** Read just before the break: IPVS sync daemons running and ESTABLISHED entries for the VIPs. */
-  directors: DirectorState[];
-  instances: InstanceReport[];
-  /** The MASTER was restored (undo ran). */
-  restored: boolean;
-  notes: string[];
-  ok: boolean;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -203,50 +169,25 @@ export async function drillFailover(
     const n1 = await neigh();
     let streamLog: ReturnType<typeof parseStream> | undefined;
     const macOf = async (h: string, i: DrillInstance) => (await holdingOf(conns, h))?.macs.get(i.interface);
-    const phase = async (
+    const phase = (
       name: PhaseReport['phase'],
       from: string,
       to: string,
       win: [number, number],
       view: (a: string) => HolderView[],
-      nb: Map<string, string>,
+      after: Map<string, string>,
       boundMs: number,
-    ) => {
-      const log = streamLog ?? { requests: [], long: [] };
-      return Promise.all(
-        topo.instances.map(async (i) => {
-          const targets = new Set(
-            topo.targets.filter((t) => i.addresses.includes(t.vip)).map((t) => `${t.vip},${t.port}`),
-          );
-          const out = measureOutage(
-            log.requests.filter((r) => targets.has(r.target)),
-            win[0],
-            win[1],
-          );
-          const hv = i.addresses.map((a) => judgeHolders(a, view(a)));
-          const holder = hv[0]?.holders[0];
-          const mac = holder ? await macOf(holder, i) : undefined;
-          return judgePhase({
-            phase: name,
-            from,
-            to,
-            outageMs: targets.size ? out.outageMs : null,
-            failedRequests: out.failed,
-            requests: out.requests,
-            longLived: longKept(
-              log.long.filter((l) => targets.has(l.target)),
-              win[1],
-            ),
-            boundMs,
-            holders: hv,
-            neighbours: i.addresses
-              .filter((a) => topo.vips.includes(a))
-              .map((a) => judgeNeighbour(a, n0.macs.get(a), nb.get(a), mac)),
-            measured: targets.size > 0,
-          });
-        }),
-      );
-    };
+    ) =>
+      phaseReports(topo, streamLog ?? { requests: [], long: [] }, macOf, {
+        name,
+        from,
+        to,
+        win,
+        view,
+        before: n0.macs,
+        after,
+        boundMs,
+      });
     let back: { view: (a: string) => HolderView[]; n: Map<string, string>; t: number } | undefined;
     const tBack = n1.clock ?? Date.now();
     // In link mode the SSH connection may ride the link that is down: a new connection, retried
