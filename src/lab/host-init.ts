@@ -60,7 +60,9 @@ for my $spec (@ARGV) {
 }
 sub serve {
   my ($c) = @_; my $req = ''; my $cs = IO::Select->new($c);
-  while ($cs->can_read(2)) {
+  # 15 s between reads: a drill's long-lived connections go quiet for a whole VRRP takeover
+  # (~4 s, plus the client's retransmission back-off) and must find the server still waiting.
+  while ($cs->can_read(15)) {
     my $n = sysread($c, $req, 4096, length $req); last if !$n;
     last if $req =~ /\r?\n\r?\n/ || length $req > 65536;
   }
