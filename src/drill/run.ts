@@ -4,6 +4,7 @@
 // and if all of that fails, by the timer on the host.
 import { resolveTarget, type SshTarget } from '../connection/target.js';
 import type { Transport } from '../connection/transport.js';
+import { LvsError } from '../errors.js';
 import type { Inventory } from '../inventory/types.js';
 import type { DesiredHost } from '../model/types.js';
 import {
@@ -28,6 +29,13 @@ import { parseStream, streamScript } from './stream.js';
 import { type DrillInstance, drillTopology } from './topology.js';
 
 export type { DirectorState, DrillReport, InstanceReport } from './report.js';
+
+/** The drill could not start or break the MASTER (what it changed is undone). Exit 1. */
+export class DrillError extends LvsError {
+  constructor(message: string) {
+    super('drill', `drill: ${message}`, 1);
+  }
+}
 
 export interface DrillOptions {
   mode: DrillMode;
@@ -88,7 +96,7 @@ export async function drillFailover(
     const before = await readAll();
     const holders = topo.directors.filter((h) => before.get(h)?.addresses.has(first.addresses[0] ?? ''));
     if (holders.length !== 1)
-      throw new Error(
+      throw new DrillError(
         `${first.addresses[0]} is held by ${holders.length ? holders.join(' and ') : 'no director'}: fix that before a drill`,
       );
     const master = holders[0] as string;
@@ -150,7 +158,9 @@ export async function drillFailover(
     const br = await (conns.get(master) as Transport).run(breakScript(plan), { timeoutMs: 20_000 });
     if (!br.stdout.includes('==>drill:armed')) {
       if (br.stdout.includes('==>drill:pending')) broken = false;
-      throw new Error(`could not break ${master}: ${(br.stdout + br.stderr).trim().split('\n').pop() ?? ''}`);
+      throw new DrillError(
+        `could not break ${master}: ${(br.stdout + br.stderr).trim().split('\n').pop() ?? ''}`,
+      );
     }
     await sleep(holdMs, o.signal);
     const views = async (silenced: string | undefined) => {
