@@ -145,10 +145,14 @@ echo '==>drill:restored'
 export const HOLDING_SCRIPT = `${SCRIPT_PRELUDE}
 ip -o addr show
 ip -o link show
-if command -v ipvsadm >/dev/null 2>&1; then
-  ipvsadm -L --daemon 2>/dev/null | sed 's/^/syncd /'
-  ipvsadm -L -n -c 2>/dev/null | sed 's/^/conn /'
-fi
+if command -v ipvsadm >/dev/null 2>&1; then ipvsadm -L --daemon 2>/dev/null | sed 's/^/syncd /'; fi
+`;
+
+/**
+ * HOLDING_SCRIPT plus the ESTABLISHED IPVS entries (read once, before the break: with sync on and
+ * persistence the table runs to thousands of lines, too slow to list on every read).
+ */
+export const HOLDING_AND_CONNS_SCRIPT = `${HOLDING_SCRIPT}if command -v ipvsadm >/dev/null 2>&1; then ipvsadm -L -n -c 2>/dev/null | awk '$3 == "ESTABLISHED" {print "conn", $0}'; fi
 `;
 
 export interface Holding {

@@ -17,6 +17,7 @@ import {
 import {
   type BreakPlan,
   breakScript,
+  HOLDING_AND_CONNS_SCRIPT,
   HOLDING_SCRIPT,
   type Holding,
   neighbourScript,
@@ -58,11 +59,15 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-async function holdingOf(conns: Map<string, Transport>, host: string): Promise<Holding | null> {
+async function holdingOf(
+  conns: Map<string, Transport>,
+  host: string,
+  script = HOLDING_SCRIPT,
+): Promise<Holding | null> {
   const t = conns.get(host);
   if (!t) return null;
   try {
-    const r = await t.run(HOLDING_SCRIPT, { timeoutMs: 5000 });
+    const r = await t.run(script, { timeoutMs: 20_000 });
     return r.code === 0 ? parseHolding(r.stdout) : null;
   } catch {
     return null;
@@ -90,8 +95,10 @@ export async function drillFailover(
   try {
     await Promise.all([...topo.directors, topo.client].map(open));
     const client = conns.get(topo.client) as Transport;
-    const readAll = async () =>
-      new Map(await Promise.all(topo.directors.map(async (h) => [h, await holdingOf(conns, h)] as const)));
+    const readAll = async (script = HOLDING_SCRIPT) =>
+      new Map(
+        await Promise.all(topo.directors.map(async (h) => [h, await holdingOf(conns, h, script)] as const)),
+      );
     const first = topo.instances[0] as DrillInstance;
     const before = await readAll();
     const holders = topo.directors.filter((h) => before.get(h)?.addresses.has(first.addresses[0] ?? ''));
@@ -120,7 +127,7 @@ export async function drillFailover(
     // IPVS flushes sync messages at least every 2 s: give the BACKUP time to hear of the
     // long-lived connections before the MASTER breaks.
     await sleep(inv.directors.sync_daemon ? 5000 : 3000, o.signal);
-    const ready = await readAll();
+    const ready = await readAll(HOLDING_AND_CONNS_SCRIPT);
     const vipPorts = new Set(topo.targets.map((t) => `${t.vip}:${t.port}`));
     const directors = topo.directors.map((h) => {
       const g = ready.get(h);

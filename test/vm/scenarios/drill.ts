@@ -16,7 +16,7 @@ function figures(seed: string, label: string, r: DrillReport): string {
     for (const p of i.phases)
       if (p.requests > 0)
         lines.push(
-          `# drill ${seed} ${label} ${i.instance} ${p.phase}: outage ${p.outageMs ?? 'none-recovered'} ms, ${p.failedRequests}/${p.requests} requests failed, long-lived kept ${p.longLived.kept}/${p.longLived.total}, bound ${p.boundMs} ms (+${p.slackMs}) ${p.withinBound ? 'pass' : 'FAIL'}, holders ${p.holders.map((h) => h.detail).join('; ')}, neighbour moved ${p.neighbours.map((n) => String(n.moved)).join(',')}`,
+          `# drill ${seed} ${label} ${i.instance} ${p.phase}: outage ${p.outageMs ?? 'none-recovered'} ms, ${p.failedRequests}/${p.requests} requests failed, long-lived kept ${p.longLived.kept}/${p.longLived.total}, bound ${p.boundMs} ms (+${p.slackMs}) ${p.withinBound ? 'pass' : 'FAIL'}, holders ${p.holders.map((h) => h.detail).join('; ')}, neighbour ${p.neighbours.map((n) => `${n.before ?? '-'} → ${n.after ?? '-'} (new holder ${n.expected ?? '-'}): moved ${n.moved}`).join(', ')}`,
         );
   lines.push(
     `# drill ${seed} ${label} before the break: ${r.directors.map((d) => `${d.host} ${d.established} established, syncd ${d.syncDaemons.join('+') || 'none'}`).join('; ')}`,
@@ -60,7 +60,7 @@ export const scenario: SeedScenario = {
       const start = await vmHostExec(
         ctx.state(),
         client,
-        `printf '%s' '${conf}' > /tmp/lvs-foreign.conf && setsid keepalived -n -l --vrrp -f /tmp/lvs-foreign.conf -p /tmp/lvs-foreign.pid -r /tmp/lvs-foreign-vrrp.pid </dev/null >/tmp/lvs-foreign.log 2>&1 & echo $!`,
+        `printf '%s' '${conf}' > /tmp/lvs-foreign.conf; setsid keepalived -n -l --vrrp -f /tmp/lvs-foreign.conf -p /tmp/lvs-foreign.pid -r /tmp/lvs-foreign-vrrp.pid </dev/null >/tmp/lvs-foreign.log 2>&1 & echo $!`,
       );
       const pid = Number(start.stdout.trim());
       assert.ok(pid > 1, `foreign keepalived did not start: ${start.stdout}${start.stderr}`);
@@ -90,7 +90,7 @@ export const scenario: SeedScenario = {
         await vmHostExec(
           ctx.state(),
           client,
-          `kill ${pid}; i=0; while [ $i -lt 100 ] && kill -0 ${pid} 2>/dev/null; do sleep 0.1; i=$((i+1)); done; c=$(cat /tmp/lvs-foreign-vrrp.pid 2>/dev/null); [ -n "$c" ] && kill "$c" 2>/dev/null; ip addr del 192.0.2.77/32 dev ${v.interface} 2>/dev/null; true`,
+          `c=$(cat /tmp/lvs-foreign-vrrp.pid 2>/dev/null); kill ${pid} $c 2>/dev/null; i=0; while [ $i -lt 100 ] && kill -0 ${pid} $c 2>/dev/null; do sleep 0.1; i=$((i+1)); done; for p in ${pid} $c; do kill -0 $p 2>/dev/null && kill -9 $p; done; ip addr del 192.0.2.77/32 dev ${v.interface} 2>/dev/null; true`,
         );
       }
       const clean = await ctx.lvs(['preflight', ctx.file]);
