@@ -95,9 +95,13 @@ export async function drillFailover(
   try {
     await Promise.all([...topo.directors, topo.client].map(open));
     const client = conns.get(topo.client) as Transport;
-    const readAll = async (script = HOLDING_SCRIPT) =>
+    const readAll = async (script = HOLDING_SCRIPT, skip?: string) =>
       new Map(
-        await Promise.all(topo.directors.map(async (h) => [h, await holdingOf(conns, h, script)] as const)),
+        await Promise.all(
+          topo.directors.map(
+            async (h) => [h, h === skip ? null : await holdingOf(conns, h, script)] as const,
+          ),
+        ),
       );
     const first = topo.instances[0] as DrillInstance;
     const before = await readAll();
@@ -170,8 +174,8 @@ export async function drillFailover(
       );
     }
     await sleep(holdMs, o.signal);
-    const views = async (silenced: string | undefined) => {
-      const got = await readAll();
+    const views = async (silenced: string | undefined, unread?: string) => {
+      const got = await readAll(HOLDING_SCRIPT, unread);
       return (addr: string): HolderView[] =>
         topo.directors.map((h) => {
           const g = got.get(h);
@@ -182,8 +186,13 @@ export async function drillFailover(
           };
         });
     };
-    const during = await views(o.mode === 'graceful' ? undefined : master);
+    // The client first (a quick read); in link mode the MASTER is not read at all: its SSH may
+    // ride the downed link, and waiting on it would outlast the host's timer.
     const n1 = await neigh();
+    const during = await views(
+      o.mode === 'graceful' ? undefined : master,
+      o.mode === 'link' ? master : undefined,
+    );
     let streamLog: ReturnType<typeof parseStream> | undefined;
     const macOf = async (h: string, i: DrillInstance) => (await holdingOf(conns, h))?.macs.get(i.interface);
     const phase = (
