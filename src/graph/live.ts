@@ -11,7 +11,7 @@ const worse = (a: NodeState | undefined, b: NodeState): NodeState =>
 
 function directorLive(r: StatusReport, name: string): { lines: string[]; state: NodeState } {
   const d = r.directors.find((x) => x.director === name);
-  if (!d || !d.reachable) return { lines: ['live: unreachable'], state: 'bad' };
+  if (!d?.reachable) return { lines: ['live: unreachable'], state: 'bad' };
   const lines: string[] = [];
   let state: NodeState = 'ok';
   for (const i of r.instances.filter((x) => x.director === name)) {

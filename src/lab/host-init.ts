@@ -64,7 +64,10 @@ for my $spec (@ARGV) {
 }
 sub serve {
   my ($c) = @_; my $req = ''; my $cs = IO::Select->new($c);
-  while ($cs->can_read(2)) {
+  # A client that sent nothing gets the name after 2 s (raw TCP); one that has begun a request
+  # gets 15 s between reads: a drill's long-lived connections go quiet for a whole VRRP
+  # takeover (~4 s, plus the client's retransmission back-off) and must find the server waiting.
+  while ($cs->can_read(length $req ? 15 : 2)) {
     my $n = sysread($c, $req, 4096, length $req); last if !$n;
     last if $req =~ /\r?\n\r?\n/ || length $req > 65536;
   }

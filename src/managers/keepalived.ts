@@ -123,9 +123,10 @@ export function keepalivedContext(inv: Inventory, hostName: string): KeepalivedC
     ...(v.notification_email_from ? { notification_email_from: v.notification_email_from } : {}),
     ...smtpServer(v.smtp_server),
     ...(v.smtp_connect_timeout !== undefined ? { smtp_connect_timeout: v.smtp_connect_timeout } : {}),
-    ...(d.sync_daemon
-      ? { sync_daemon: { interface: d.sync_daemon.interface, instance: 'VI_1', id: d.sync_daemon.id } }
-      : {}),
+    // No VRRP instance named: keepalived (≥ 2.1) then runs the kernel's master AND backup sync
+    // daemons on every director all the time, so connections are synced both ways (fail-back
+    // keeps them too) and a reload cannot leave a director with the wrong one (keepalived #1819).
+    ...(d.sync_daemon ? { sync_daemon: { interface: d.sync_daemon.interface, id: d.sync_daemon.id } } : {}),
     ...(gw ? { sync_group: { name: 'VG_1', members: ['VI_1', 'VI_2'] } } : {}),
     instances,
     virtual_servers: inv.services.map(virtualServer),

@@ -126,9 +126,7 @@ export const templateContexts = {
       .optional(),
     smtp_port: z.int().min(1).max(65535).optional(),
     smtp_connect_timeout: z.int().min(1).optional(),
-    sync_daemon: z
-      .strictObject({ interface: ifname, instance: word, id: z.int().min(0).max(255) })
-      .optional(),
+    sync_daemon: z.strictObject({ interface: ifname, id: z.int().min(0).max(255) }).optional(),
     sync_group: z.strictObject({ name: word, members: z.array(word).min(2) }).optional(),
     instances: z.array(vrrpInstance).min(1),
     virtual_servers: z.array(virtualServer),

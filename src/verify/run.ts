@@ -8,6 +8,7 @@ import { factQuery, factsScript } from '../facts/script.js';
 import type { Inventory } from '../inventory/types.js';
 import type { HostFacts } from '../model/facts.js';
 import type { DesiredHost } from '../model/types.js';
+import { vrrpClashChecks } from '../preflight/run.js';
 import { type Check, floatingChecks, hostChecks, judgeTraffic, type ServiceVerdict } from './checks.js';
 import { parseProbeOutput, probeScript, probesFor } from './probes.js';
 
@@ -123,6 +124,8 @@ export async function verify(
   const facts = new Map<string, HostFacts>();
   const checks: Check[] = [];
   o.progress(`reading ${managed.length} host(s)`);
+  // Listens a few advert intervals on each director, side by side with the reading.
+  const clashes = vrrpClashChecks(inv, { connect: o.connect });
   await Promise.all(
     managed.map(async (d) => {
       try {
@@ -143,6 +146,11 @@ export async function verify(
   // Who holds a VRRP address can only be judged with every director read.
   if (inv.directors.hosts.every((h) => managed.some((d) => d.host === h)))
     checks.push(...(await settledFloatingChecks(inv, desired, facts, o)));
+  checks.push(
+    ...(await clashes).filter(
+      (c) => c.check !== 'reach' || !checks.some((x) => x.host === c.host && x.check === 'reach'),
+    ),
+  );
   const specs = probesFor(inv).filter((s) => o.services === undefined || o.services.includes(s.service.name));
   const from = inv.verify?.from ?? 'control';
   const noIpvs = withoutIpvs(desired, facts);

@@ -19,6 +19,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   init: async () => (await import('./init.js')).registerInit,
   graph: async () => (await import('./graph.js')).registerGraph,
   import: async () => (await import('./import.js')).registerImport,
+  preflight: async () => (await import('./preflight.js')).registerPreflight,
+  drill: async () => (await import('./drill.js')).registerDrill,
 };
 
 /** The command a command line names: its first word that is not an option. */
