@@ -46,7 +46,8 @@ const master = (ctx: SeedContext) => {
 };
 
 export const scenario: SeedScenario = {
-  seeds: ['seed-002-dr-keepalived', 'seed-003-nat-keepalived'],
+  // Seed 003 (NAT pair) is not yet proven under the drill: it joins when it has been run.
+  seeds: ['seed-002-dr-keepalived'],
   register: (ctx) => {
     const results = new Map<string, DrillReport>();
     test('preflight names a foreign keepalived on the segment that uses our virtual_router_id', async () => {
