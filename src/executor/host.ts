@@ -3,6 +3,7 @@
 
 import type { Transport } from '../connection/transport.js';
 import { LvsError } from '../errors.js';
+import { type Drain, drainNotes } from '../facts/operator.js';
 import { parseFacts, splitSections } from '../facts/parse.js';
 import { type FactQuery, factQuery, factsScript, OWNED_FILE, STATE_FILE } from '../facts/script.js';
 import type { Inventory } from '../inventory/types.js';
@@ -28,6 +29,8 @@ export interface HostResult {
   rolledBack?: boolean;
   durationMs: number;
   roundTrips: number;
+  /** What the operator set that `up` keeps, e.g. "web1 drained by operator since …". */
+  notes?: string[];
 }
 
 export interface HostJob {
@@ -38,7 +41,13 @@ export interface HostJob {
   /** Tests only: make apply step N fail after it ran (see buildApplyScript). */
   failAfterStep?: number;
   debug: boolean;
-  expand: (os: 'debian' | 'rhel') => DesiredHost;
+  /** The host's desired state for that OS, with the operator's drains applied (none: as inventoried). */
+  expand: (os: 'debian' | 'rhel', drains?: Drain[]) => DesiredHost;
+  /**
+   * Directors: the drains to converge to, given those read from the director (default: keep
+   * them; `up --enable-drained` clears them; `drain`/`enable` pass the new set).
+   */
+  drains?: (onHost: Drain[]) => Drain[];
   stage: (stage: string) => void;
 }
 
@@ -77,9 +86,11 @@ function applyFailure(out: string, changes: Change[]): string {
 
 export async function runHost(t: Transport, job: HostJob, started: number): Promise<HostResult> {
   const base = { host: job.desired.host, durationMs: 0, roundTrips: 0 };
+  let notes: string[] | undefined;
   const finish = (r: Omit<HostResult, 'durationMs' | 'roundTrips' | 'host'>): HostResult => ({
     ...base,
     ...r,
+    ...(notes ? { notes } : {}),
     durationMs: Date.now() - started,
     roundTrips: t.stats.execs,
   });
@@ -91,6 +102,16 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
     desired = job.expand('rhel');
     query = factQuery(desired);
     facts = await gather(t, query);
+  }
+  if (job.mode !== 'down' && desired.kinds.includes('director')) {
+    // A drain is durable: the weights and operator.json come from what the director holds.
+    const drains = job.drains ? job.drains(facts.drains) : facts.drains;
+    if (drains.length > 0) {
+      desired = job.expand(facts.os.family === 'rhel' ? 'rhel' : 'debian', drains);
+      query = factQuery(desired);
+      facts = await gather(t, query);
+      notes = drainNotes(drains);
+    }
   }
   const plan = planFor(job, desired, facts);
   const descriptions = plan.changes.map(describeChange);

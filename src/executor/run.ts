@@ -3,6 +3,7 @@
 import { SshError } from '../connection/errors.js';
 import { resolveTarget, type SshTarget } from '../connection/target.js';
 import type { Transport } from '../connection/transport.js';
+import type { Drain } from '../facts/operator.js';
 import type { Inventory } from '../inventory/types.js';
 import { managerOf } from '../managers/index.js';
 import type { DesiredHost } from '../model/types.js';
@@ -24,7 +25,9 @@ export interface RunOptions {
   debug: boolean;
   reporter: Reporter;
   connect: (target: SshTarget) => Promise<Transport>;
-  expand: (host: string, os: 'debian' | 'rhel') => DesiredHost;
+  expand: (host: string, os: 'debian' | 'rhel', drains?: Drain[]) => DesiredHost;
+  /** Directors: the drains to converge to, given the director's own (see HostJob.drains). */
+  drains?: (onHost: Drain[]) => Drain[];
   /** Set when the user interrupted: hosts not yet started are skipped. */
   interrupted: () => boolean;
 }
@@ -75,7 +78,8 @@ async function oneHost(inv: Inventory, d: DesiredHost, o: RunOptions): Promise<H
         drainSeconds: o.drainSeconds,
         ...(o.failAfterStep !== undefined ? { failAfterStep: o.failAfterStep } : {}),
         debug: o.debug,
-        expand: (os) => o.expand(d.host, os),
+        expand: (os, drains) => o.expand(d.host, os, drains),
+        ...(o.drains ? { drains: o.drains } : {}),
         stage: (s) => o.reporter.stage(d.host, s),
       },
       started,

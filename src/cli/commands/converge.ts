@@ -1,11 +1,12 @@
 // up, plan and down share one runner: load → expand → run every host → report → exit code.
 import { type Command, Option } from '@commander-js/extra-typings';
+import { expandDrained } from '../../drain/operator.js';
 import { UsageError } from '../../errors.js';
 import type { HostResult, Mode } from '../../executor/host.js';
 import { type Reporter, runAll } from '../../executor/run.js';
 import { loadInventory } from '../../inventory/load.js';
 import type { DesiredHost } from '../../model/types.js';
-import { expandHost, expandInventory } from '../../roles/expand.js';
+import { expandInventory } from '../../roles/expand.js';
 import { withoutIpvs } from '../../roles/without-ipvs.js';
 import { JsonReporter } from '../output/json.js';
 import { LineReporter } from '../output/lines.js';
@@ -18,6 +19,7 @@ export interface ConvergeOptions {
   detailedExitcode?: boolean;
   withoutIpvs?: boolean;
   failAfterStep?: string;
+  enableDrained?: boolean;
 }
 
 function positiveInt(text: string, flag: string, min = 1): number {
@@ -92,7 +94,8 @@ export async function converge(
       debug,
       reporter,
       connect: (target) => SshTransport.connect(target),
-      expand: (host, os) => strip(expandHost(inv, host, { os })),
+      expand: (host, os, drains) => strip(expandDrained(inv, host, os, drains ?? [])),
+      ...(opts.enableDrained ? { drains: () => [] } : {}),
       interrupted: () => interrupted,
     });
     await reporter.settle?.();
@@ -158,6 +161,7 @@ export function registerConverge(program: Command): void {
         'how long a removed real server may drain (weight 0) before it is deleted',
         '10',
       )
+      .option('--enable-drained', 'up: put back every real server an operator drained (clears operator.json)')
       .option('--detailed-exitcode', 'plan: exit 3 when changes are pending (0: none)')
       .addOption(
         new Option('--without-ipvs', 'benchmarks only: leave out IPVS modules, sysctls and table').hideHelp(),

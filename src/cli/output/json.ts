@@ -14,6 +14,7 @@ export class JsonReporter implements Reporter {
       changes: r.changes,
       ...(r.error ? { error: r.error } : {}),
       ...(r.rolledBack ? { rolled_back: true } : {}),
+      ...(r.notes ? { notes: r.notes } : {}),
       duration_ms: r.durationMs,
       round_trips: r.roundTrips,
     }));

@@ -1,0 +1,53 @@
+// operator.json on a director: the drains an operator set (`lvs-deploy drain`). Read by the
+// facts section `operator`, written as a file `up` owns. Fixed contract: docs/operator-state.md.
+export const OPERATOR_FILE = '/var/lib/lvs-deploy/operator.json';
+
+export interface Drain {
+  /** The service's name in the inventory. */
+  service: string;
+  /** The real server as the inventory names it: its `host`, else its address. */
+  real_server: string;
+  /** ISO 8601. */
+  since: string;
+  /** `<user>@<control host>`. */
+  by: string;
+}
+
+export interface OperatorState {
+  version: 1;
+  drains: Drain[];
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/** Parse operator.json; missing (undefined/empty) = no drains. Throws on anything else unreadable. */
+export function parseOperator(text: string | undefined): Drain[] {
+  if (text === undefined || text.trim() === '') return [];
+  const data = JSON.parse(text) as { version?: unknown; drains?: unknown };
+  if (data.version !== 1) throw new Error(`operator.json: unknown version ${String(data.version)}`);
+  if (!Array.isArray(data.drains)) throw new Error('operator.json: "drains" is not a list');
+  return data.drains.map((d: Record<string, unknown>, i) => {
+    if (!isString(d.service) || !isString(d.real_server) || !isString(d.since) || !isString(d.by))
+      throw new Error(`operator.json: drains[${i}] needs service, real_server, since and by`);
+    return { service: d.service, real_server: d.real_server, since: d.since, by: d.by };
+  });
+}
+
+export const drainKey = (d: Pick<Drain, 'service' | 'real_server'>) => `${d.service}\u0000${d.real_server}`;
+
+export function sortDrains(drains: Drain[]): Drain[] {
+  return [...drains].sort((a, b) => drainKey(a).localeCompare(drainKey(b)));
+}
+
+/** Byte-stable rendering: `up` rewrites it identically, so a converged director plans nothing. */
+export function renderOperator(drains: Drain[]): string {
+  const state: OperatorState = { version: 1, drains: sortDrains(drains) };
+  return `${JSON.stringify(state, null, 2)}\n`;
+}
+
+/** "web1 drained by operator since <time>" lines for plan/up reports. */
+export function drainNotes(drains: Drain[]): string[] {
+  return sortDrains(drains).map(
+    (d) => `${d.real_server} drained by operator since ${d.since} (service ${d.service}, by ${d.by})`,
+  );
+}
