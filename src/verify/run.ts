@@ -22,7 +22,7 @@ export interface VerifyOptions {
   progress: (line: string) => void;
 }
 
-function runLocal(script: string): Promise<RunResult> {
+export function runLocal(script: string): Promise<RunResult> {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn('sh', ['-s'], { stdio: ['pipe', 'pipe', 'pipe'] });
