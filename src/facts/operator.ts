@@ -36,7 +36,9 @@ export function parseOperator(text: string | undefined): Drain[] {
 export const drainKey = (d: Pick<Drain, 'service' | 'real_server'>) => `${d.service}\u0000${d.real_server}`;
 
 export function sortDrains(drains: Drain[]): Drain[] {
-  return [...drains].sort((a, b) => drainKey(a).localeCompare(drainKey(b)));
+  // Plain code-unit order (not the locale's): the file must render the same on every machine.
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return [...drains].sort((a, b) => cmp(a.service, b.service) || cmp(a.real_server, b.real_server));
 }
 
 /** Byte-stable rendering: `up` rewrites it identically, so a converged director plans nothing. */
