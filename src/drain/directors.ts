@@ -103,11 +103,17 @@ export class Directors {
    * Converge every director to `drains`, all at once. All-or-nothing: when one fails (it rolls
    * itself back), the others are put back to the drains they had; returns the failures.
    */
-  async converge(drains: Drain[]): Promise<{ failed: HostResult[]; changed: HostResult[] }> {
+  async converge(
+    drains: Drain[],
+  ): Promise<{ failed: HostResult[]; notRestored: HostResult[]; changed: HostResult[] }> {
     const results = await Promise.all(this.names.map((n) => this.#run(n, 'up', () => drains)));
     const failed = results.filter((r) => r.status === 'failed' || r.status === 'unreachable');
-    if (failed.length > 0) await this.restore(results.filter((r) => !failed.includes(r)).map((r) => r.host));
-    return { failed, changed: results.filter((r) => r.status === 'changed') };
+    let notRestored: HostResult[] = [];
+    if (failed.length > 0) {
+      const back = await this.restore(results.filter((r) => !failed.includes(r)).map((r) => r.host));
+      notRestored = back.filter((r) => r.status === 'failed' || r.status === 'unreachable');
+    }
+    return { failed, notRestored, changed: results.filter((r) => r.status === 'changed') };
   }
 
   /** Put these directors back to the drains they had before the command. */

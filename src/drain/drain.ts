@@ -81,11 +81,18 @@ export async function drainOrEnable(
       );
   }
   mark(`${action} ${target.name} (${names.join(', ')}) on ${dirs.names.join(', ')}`);
-  const { failed, changed } = await dirs.converge(drains);
+  const { failed, notRestored, changed } = await dirs.converge(drains);
   if (failed.length > 0) {
-    const others = dirs.names.filter((n) => !failed.some((f) => f.host === n));
+    const stuck = notRestored.map((r) => r.host);
+    const back = dirs.names.filter((n) => !failed.some((f) => f.host === n) && !stuck.includes(n));
+    const others = [
+      ...(back.length > 0 ? [`${back.join(', ')} put back`] : []),
+      ...notRestored.map(
+        (r) => `${r.host} could NOT be put back (${r.error ?? r.status}): run lvs-deploy up`,
+      ),
+    ];
     throw new DrainError(
-      `${action} ${target.name} failed on ${failed.map((f) => `${f.host} (${f.error ?? f.status})`).join(', ')}; ${others.length > 0 ? `${others.join(', ')} put back` : 'nothing changed'}`,
+      `${action} ${target.name} failed on ${failed.map((f) => `${f.host} (${f.error ?? f.status})`).join(', ')}; ${others.length > 0 ? others.join('; ') : 'nothing changed'}`,
     );
   }
   for (const r of changed) mark(`[${r.host}] ${r.changes.join('; ')}`);

@@ -101,6 +101,7 @@ async function waitAnswered(dirs: Directors, name: string, deadline: number, o: 
     if (answered) return;
     if (Date.now() > deadline)
       throw new DrainError(`${name}: no probe through the VIP was answered by it within the health timeout`);
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
