@@ -178,7 +178,7 @@ function registerRoll(ctx: SeedContext): void {
     // Each real server answered through the VIP before the next batch began.
     const events = report.timeline.map((e) => e.event);
     report.batches.forEach((batch, i) => {
-      const answered = events.findIndex((e) => e === `${batch[0]}: answered through the VIP`);
+      const answered = events.indexOf(`${batch[0]}: answered through the VIP`);
       const next = events.findIndex((e) => e.startsWith(`batch ${i + 2}/`));
       assert.ok(answered >= 0, `${batch[0]} never answered`);
       if (next >= 0) assert.ok(answered < next, `${batch[0]} answered after batch ${i + 2} began`);
