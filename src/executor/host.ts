@@ -7,6 +7,7 @@ import { parseFacts, splitSections } from '../facts/parse.js';
 import { type FactQuery, factQuery, factsScript, OWNED_FILE, STATE_FILE } from '../facts/script.js';
 import type { Inventory } from '../inventory/types.js';
 import type { HostFacts } from '../model/facts.js';
+import { type Drain, drainNotes } from '../model/operator.js';
 import type { DesiredHost } from '../model/types.js';
 import { type Change, describeChange } from '../planner/changes.js';
 import { planDown } from '../planner/down.js';
@@ -29,6 +30,8 @@ export interface HostResult {
   rolledBack?: boolean;
   durationMs: number;
   roundTrips: number;
+  /** What the operator set that `up` keeps, e.g. "web1 drained by operator since …". */
+  notes?: string[];
 }
 
 export interface HostJob {
@@ -39,7 +42,13 @@ export interface HostJob {
   /** Tests only: make apply step N fail after it ran (see buildApplyScript). */
   failAfterStep?: number;
   debug: boolean;
-  expand: (os: 'debian' | 'rhel') => DesiredHost;
+  /** The host's desired state for that OS, with the operator's drains applied (none: as inventoried). */
+  expand: (os: 'debian' | 'rhel', drains?: Drain[]) => DesiredHost;
+  /**
+   * Directors: the drains to converge to, given those read from the director (default: keep
+   * them; `up --enable-drained` clears them; `drain`/`enable` pass the new set).
+   */
+  drains?: (onHost: Drain[]) => Drain[];
   stage: (stage: string) => void;
   /** This run's identity on the hosts' lock (one per run; a fresh one when absent). */
   owner?: RunOwner;
@@ -89,9 +98,11 @@ function applyFailure(out: string, changes: Change[]): string {
 
 export async function runHost(t: Transport, job: HostJob, started: number): Promise<HostResult> {
   const base = { host: job.desired.host, durationMs: 0, roundTrips: 0 };
+  let notes: string[] | undefined;
   const finish = (r: Omit<HostResult, 'durationMs' | 'roundTrips' | 'host'>): HostResult => ({
     ...base,
     ...r,
+    ...(notes ? { notes } : {}),
     durationMs: Date.now() - started,
     roundTrips: t.stats.execs,
   });
@@ -104,7 +115,18 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
     query = factQuery(desired);
     seen = await gather(t, query);
   }
-  const facts = seen.facts;
+  let facts = seen.facts;
+  if (job.mode !== 'down' && desired.kinds.includes('director')) {
+    // A drain is durable: the weights and operator.json come from what the director holds.
+    const drains = job.drains ? job.drains(facts.drains) : facts.drains;
+    if (drains.length > 0) {
+      desired = job.expand(facts.os.family === 'rhel' ? 'rhel' : 'debian', drains);
+      query = factQuery(desired);
+      seen = await gather(t, query);
+      facts = seen.facts;
+      notes = drainNotes(drains);
+    }
+  }
   const plan = planFor(job, desired, facts);
   const descriptions = plan.changes.map(describeChange);
   if (plan.blockers.length > 0)

@@ -5,6 +5,7 @@ import { resolveTarget, type SshTarget } from '../connection/target.js';
 import type { Transport } from '../connection/transport.js';
 import type { Inventory } from '../inventory/types.js';
 import { managerOf } from '../managers/index.js';
+import type { Drain } from '../model/operator.js';
 import type { DesiredHost } from '../model/types.js';
 import { type HostResult, type Mode, runHost } from './host.js';
 import { newOwner, type RunOwner } from './lock.js';
@@ -25,7 +26,9 @@ export interface RunOptions {
   debug: boolean;
   reporter: Reporter;
   connect: (target: SshTarget) => Promise<Transport>;
-  expand: (host: string, os: 'debian' | 'rhel') => DesiredHost;
+  expand: (host: string, os: 'debian' | 'rhel', drains?: Drain[]) => DesiredHost;
+  /** Directors: the drains to converge to, given the director's own (see HostJob.drains). */
+  drains?: (onHost: Drain[]) => Drain[];
   /** Set when the user interrupted: hosts not yet started are skipped. */
   interrupted: () => boolean;
   /** This run's identity in the hosts' locks; set by runAll when absent. */
@@ -83,7 +86,8 @@ async function oneHost(
         drainSeconds: o.drainSeconds,
         ...(o.failAfterStep !== undefined ? { failAfterStep: o.failAfterStep } : {}),
         debug: o.debug,
-        expand: (os) => o.expand(d.host, os),
+        expand: (os, drains) => o.expand(d.host, os, drains),
+        ...(o.drains ? { drains: o.drains } : {}),
         stage: (s) => o.reporter.stage(d.host, s),
         owner: o.owner,
         ...(beforeApply ? { beforeApply } : {}),

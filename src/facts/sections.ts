@@ -8,6 +8,7 @@
 import { quote } from '../connection/shell.js';
 import type { HostFacts } from '../model/facts.js';
 import { parseRules } from '../model/ipvs.js';
+import { OPERATOR_FILE, parseOperator } from '../model/operator.js';
 import { type DesiredDaemon, FIREWALL_TABLE } from '../model/types.js';
 import { type FactQuery, FIREWALL_LOADED, OWNED_FILE, STATE_FILE, sysctlPath } from './query.js';
 import {
@@ -178,6 +179,20 @@ ${daemonLines(q.daemons)}`,
     if [ -r ${FIREWALL_LOADED} ]; then while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\n' "$lvs_l"; done < ${FIREWALL_LOADED}; else echo '!none'; fi
   fi`,
     parse: (get) => ({ firewall: parseFirewall(get('nft'), get('nft-loaded')) }),
+  },
+  {
+    // Directors only: the operator's drains (see model/operator.ts); absent file = no drains.
+    ids: ['operator'],
+    script: (q) => `  echo '==>lvs:operator'
+  if ${q.ipvs ? 'true' : 'false'} && [ -r ${OPERATOR_FILE} ]; then while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\\n' "$lvs_l"; done < ${OPERATOR_FILE}; fi`,
+    parse: (get, errors) => {
+      try {
+        return { drains: parseOperator(get('operator')) };
+      } catch (err) {
+        errors.push(`cannot parse ${OPERATOR_FILE}: ${(err as Error).message}`);
+        return { drains: [] };
+      }
+    },
   },
   {
     ids: ['state'],

@@ -3,7 +3,7 @@
 import type { PathKey } from '../inventory/locate.js';
 import type { RawInventory } from '../inventory/schema.js';
 import type { Inventory } from '../inventory/types.js';
-import type { DesiredDaemon, IpvsDest, IpvsService } from '../model/types.js';
+import type { DesiredDaemon } from '../model/types.js';
 import type { TemplateContext, TemplateName } from '../templates/contexts.js';
 import type { DaemonName, ManagerName } from './names.js';
 
@@ -22,13 +22,6 @@ export type InventoryRule = (inv: RawInventory, out: InventoryProblem[]) => void
 export type ManagerTemplates = {
   [T in TemplateName]?: (inv: Inventory, host: string) => TemplateContext<T>;
 };
-
-/** Day 2: a real server's weight as the operator set it (drain = weight 0). */
-export interface WeightChange {
-  service: IpvsService;
-  dest: IpvsDest;
-  weight: number;
-}
 
 /** Day 2: one real server's health as the manager's checker sees it. */
 export interface RealServerHealth {
@@ -64,13 +57,10 @@ export interface ManagerModule {
   templates: ManagerTemplates;
   /** `--without-ipvs` (kernels without IPVS): the daemon as it must run there. */
   withoutIpvs?: (d: DesiredDaemon) => DesiredDaemon;
-  /**
-   * Day 2, not implemented yet (drain/enable). The commands that set a real server's weight
-   * durably: live, and in whatever the manager persists (rules file, daemon config), so a
-   * reload, a reboot or the next `up` keeps the operator's weight. Argument vectors, one per
-   * command, run in order; each word is quoted when the script is built.
-   */
-  setWeight?: (change: WeightChange) => string[][];
+  // No setWeight hook: a drain is desired state (src/drain/operator.ts sets the drained real
+  // server's weight to 0 before the roles expand), so each manager carries it through its own
+  // templates and table — and `drain` reuses the apply script instead of a second way to change
+  // a host. What differs by manager after the change is `programsIpvs` (read the kernel back).
   /**
    * Day 2, not implemented yet (status/roll). How to read each real server's health as the
    * manager's checker sees it: a command (argument vector) whose output `parse` reads.

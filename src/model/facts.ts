@@ -1,4 +1,5 @@
 // What one host looks like right now, as read by the facts script in one round trip.
+import type { Drain } from './operator.js';
 import type { DesiredAddress, DesiredRoute, DesiredRule, IpvsService, OsFamily } from './types.js';
 
 export interface FileFact {
@@ -69,6 +70,11 @@ export interface HostFacts {
    * null when not read (not a director, or no nft).
    */
   firewall: { live: string | null; loaded: string | null } | null;
+  /**
+   * Drains the operator set on this director (/var/lib/lvs-deploy/operator.json); [] when the
+   * file is missing or the host is not a director.
+   */
+  drains: Drain[];
   /** The address this SSH session comes from, as the host sees it ($SSH_CONNECTION); '' if unknown. */
   sshClient: string;
   /** Sections that could not be parsed: reported, never guessed. */

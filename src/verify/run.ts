@@ -34,7 +34,7 @@ function withoutIpvs(desired: Map<string, DesiredHost>, facts: Map<string, HostF
     .map(([h]) => h);
 }
 
-function runLocal(script: string): Promise<RunResult> {
+export function runLocal(script: string): Promise<RunResult> {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn('sh', ['-s'], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -126,6 +126,7 @@ function converged(d: DesiredHost): HostFacts {
       addresses: d.addresses,
       files: d.files.map((f) => ({ path: f.path, hadOriginal: false })),
     },
+    drains: [],
     firewall: d.firewall ? { live: 'table inet lvs_deploy {}', loaded: 'table inet lvs_deploy {}' } : null,
     sshClient: '',
     errors: [],

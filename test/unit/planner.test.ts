@@ -87,6 +87,7 @@ function converged(d: DesiredHost): HostFacts {
       files: d.files.map((f) => ({ path: f.path, hadOriginal: false })),
     },
     firewall: d.firewall ? { live: 'table inet lvs_deploy {}', loaded: 'table inet lvs_deploy {}' } : null,
+    drains: [],
     sshClient: '',
     errors: [],
   };

@@ -1,11 +1,12 @@
 // up, plan and down share one runner: load → expand → run every host → report → exit code.
 import { type Command, Option } from '@commander-js/extra-typings';
+import { expandDrained } from '../../drain/operator.js';
 import { UsageError } from '../../errors.js';
 import type { HostResult, Mode } from '../../executor/host.js';
 import { type Reporter, runAll } from '../../executor/run.js';
 import { loadInventory } from '../../inventory/load.js';
 import type { DesiredHost } from '../../model/types.js';
-import { expandHost, expandInventory, secretValues } from '../../roles/expand.js';
+import { expandInventory, secretValues } from '../../roles/expand.js';
 import { withoutIpvs } from '../../roles/without-ipvs.js';
 import { JsonReporter } from '../output/json.js';
 import { LineReporter } from '../output/lines.js';
@@ -20,6 +21,7 @@ export interface ConvergeOptions {
   withoutIpvs?: boolean;
   failAfterStep?: string;
   connectTimeout?: string;
+  enableDrained?: boolean;
 }
 
 function positiveInt(text: string, flag: string, min = 1): number {
@@ -104,7 +106,8 @@ export async function converge(
       debug,
       reporter,
       connect: (target) => SshTransport.connect(target),
-      expand: (host, os) => strip(expandHost(inv, host, { os })),
+      expand: (host, os, drains) => strip(expandDrained(inv, host, os, drains ?? [])),
+      ...(opts.enableDrained ? { drains: () => [] } : {}),
       interrupted: () => interrupted,
     });
     await reporter.settle?.();
@@ -180,6 +183,7 @@ export function registerConverge(program: Command): void {
         '--connect-timeout <seconds>',
         "SSH connect timeout, overriding the inventory's ssh.connect_timeout",
       )
+      .option('--enable-drained', 'up: put back every real server an operator drained (clears operator.json)')
       .addOption(
         new Option('--without-ipvs', 'benchmarks only: leave out IPVS modules, sysctls and table').hideHelp(),
       )

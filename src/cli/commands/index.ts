@@ -21,6 +21,9 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   import: async () => (await import('./import.js')).registerImport,
   preflight: async () => (await import('./preflight.js')).registerPreflight,
   drill: async () => (await import('./drill.js')).registerDrill,
+  drain: async () => (await import('./drain.js')).registerDrain,
+  enable: async () => (await import('./drain.js')).registerDrain,
+  roll: async () => (await import('./roll.js')).registerRoll,
 };
 
 /** The command a command line names: its first word that is not an option. */

@@ -47,6 +47,8 @@ export function recap(results: HostResult[], mode: Mode): string[] {
       `${r.host.padEnd(width)} : ok=${count('ok') + count('changed')} changed=${changed} unreachable=${count('unreachable')} failed=${count('failed')}  ${(r.durationMs / 1000).toFixed(1)}s`,
     );
   }
+  // Operator drains `up` keeps, once per host: "[lb1] web1 drained by operator since …".
+  for (const r of results) for (const n of r.notes ?? []) out.push(`[${r.host}] ${n}`);
   return out;
 }
 

@@ -85,6 +85,7 @@ export class JsonReporter implements Reporter {
         disruption: list.length > 0 ? worstClass(list.map(changeClass)) : null,
         ...(r.error ? { error: r.error } : {}),
         ...(r.rolledBack ? { rolled_back: true } : {}),
+        ...(r.notes ? { notes: r.notes } : {}),
         duration_ms: r.durationMs,
         round_trips: r.roundTrips,
         phases_ms: phases(this.#stages.get(r.host) ?? [], this.#ends.get(r.host) ?? end),
