@@ -209,7 +209,7 @@ describe('status', () => {
   test('an unreadable operator.json and an unreachable director are said, not guessed', () => {
     assert.match(
       parseStatus(LB1.replace('==>lvs:operator\n', '==>lvs:operator\n{"version":2}\n')).errors.join(),
-      /unsupported version 2/,
+      /version 2/,
     );
     const desired = expandHost(inv, 'lb2');
     const r = buildReport(inv, [
