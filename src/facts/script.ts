@@ -23,7 +23,9 @@ export function factsFunction(q: FactQuery): string {
 }
 lvs_facts() {
 ${indent(DETECT_SYSTEMD)}
-${SECTIONS.map((section) => section.script(q)).join('\n')}
+${SECTIONS.map((section) => section.script(q))
+  .filter((s) => s !== '')
+  .join('\n')}
   echo '==>lvs:end'
 }`;
 }

@@ -5,6 +5,7 @@ import type { InventoryProblem } from '../managers/types.js';
 import type { PathKey } from './locate.js';
 import { cidrContains, ipFamily, ipToBigInt, parseCidr } from './net.js';
 import type { RawInventory, RawService } from './schema.js';
+import { groupRules, tunableRules } from './site-rules.js';
 
 export type RuleProblem = InventoryProblem;
 
@@ -413,6 +414,8 @@ const CHECKS: Check[] = [
   firewallRules,
   (inv, out) => manager(inv.directors.manager).serviceRules?.(inv, out),
   probes,
+  tunableRules,
+  groupRules,
 ];
 
 export function checkRules(inv: RawInventory): RuleProblem[] {

@@ -142,6 +142,15 @@ export interface DesiredHost {
   floatingAddresses: DesiredAddress[];
   /** Directors with `directors.firewall`: the nftables table lvs-deploy owns. */
   firewall?: DesiredFirewall;
+  /** Directors with `directors.ipvs_timeouts`: `ipvsadm --set` values (0: leave as it is). */
+  ipvsTimeouts?: IpvsTimeouts;
+}
+
+/** IPVS connection timeouts in seconds, as `ipvsadm --set tcp tcpfin udp` takes them. */
+export interface IpvsTimeouts {
+  tcp: number;
+  tcpfin: number;
+  udp: number;
 }
 
 /** The one nftables table `up` writes, replaced whole with `nft -f` (never other tables). */

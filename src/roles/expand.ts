@@ -17,6 +17,7 @@ import type {
 import { FIREWALL_FILE } from '../model/types.js';
 import { evaluateCondition, renderExpression } from '../templates/render.js';
 import { type RoleContext, roleContext } from './context.js';
+import { inventorySysctls } from './inventory-data.js';
 import { type LoadedRole, loadRoles } from './load.js';
 import { Merger } from './merge.js';
 import type { Repeat, Role } from './schema.js';
@@ -254,6 +255,9 @@ export function expandHost(inv: Inventory, hostName: string, opts: ExpandOptions
   const m = new Merger();
   const scopes = roles.map((lr) => roleScope(lr, ctx, os));
   for (const [i, lr] of roles.entries()) collect(lr, scopes[i] ?? {}, os, m);
+  // The inventory's own tunables win over what a role sets (the operator chose them).
+  for (const [key, value] of Object.entries(inventorySysctls(inv, hostName, ctx.kinds)))
+    m.sysctls.set(key, { value, role: 'inventory' });
   const view = m.view();
   for (const [i, lr] of roles.entries())
     collectFiles(lr, { ...scopes[i], desired: view }, os, m, inv, ctx, view);
@@ -294,6 +298,7 @@ export function expandHost(inv: Inventory, hostName: string, opts: ExpandOptions
           },
         }
       : {}),
+    ...(ctx.ipvs_timeouts ? { ipvsTimeouts: ctx.ipvs_timeouts } : {}),
   };
 }
 

@@ -48,6 +48,7 @@ const shared: Builders = {
   'lvs-deploy-net.service.njk': () => ({ script: NET_SCRIPT }),
   'firewall.nft.njk': (ctx, _d, inv) => firewallContext(inv, ctx.host.name),
   'lvs-deploy-firewall.service.njk': () => ({ table: FIREWALL_TABLE, file: FIREWALL_FILE }),
+  'lvs-deploy-ipvs-timeouts.service.njk': (ctx) => ctx.ipvs_timeouts || { tcp: 0, tcpfin: 0, udp: 0 },
 };
 
 /** The context builder of a template: shared, else the manager module's that owns it. */

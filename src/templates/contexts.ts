@@ -213,6 +213,11 @@ export const templateContexts = {
     table: z.literal('inet lvs_deploy'),
     file: z.string().regex(/^\/[A-Za-z0-9_./-]+$/),
   }),
+  'lvs-deploy-ipvs-timeouts.service.njk': z.strictObject({
+    tcp: z.int().min(0),
+    tcpfin: z.int().min(0),
+    udp: z.int().min(0),
+  }),
 } as const;
 
 export type TemplateName = keyof typeof templateContexts;
