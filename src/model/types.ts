@@ -50,6 +50,8 @@ export interface DesiredFile {
   secret: boolean;
   /** Template it came from (for reports). */
   template?: string;
+  /** The site template file used instead of the shipped one (or a site role's own); absent: shipped. */
+  source?: string;
 }
 
 export interface DesiredAddress {
@@ -83,7 +85,8 @@ export interface DesiredLink {
 
 /** A daemon `up` runs and keeps running. */
 export interface DesiredDaemon {
-  name: DaemonName;
+  /** A manager's daemon (DaemonName) or a site role's. */
+  name: DaemonName | (string & {});
   /** systemd unit name when PID 1 is systemd. */
   unit: string;
   /** Command line used when there is no systemd (lab hosts, containers). */

@@ -246,3 +246,36 @@ export function checkContext(name: TemplateName, ctx: unknown): { data?: unknown
     }),
   };
 }
+
+// A site role's own template (docs/roles.md "What a template sees"): the host, its groups and
+// vars, the VIPs and services it serves, and the host's merged desired state.
+const vipItem = z.strictObject({ address: addr, cidr, family: z.union([z.literal(4), z.literal(6)]) });
+export const siteContextSchema = z.strictObject({
+  host: z.strictObject({ name: z.string(), address: addr }),
+  inventory: z.string(),
+  os: z.enum(['debian', 'rhel']),
+  kinds: z.array(z.enum(['director', 'realserver', 'client'])),
+  groups: z.array(z.string()),
+  vars: z.record(z.string(), z.unknown()),
+  /** Services this host is a real server of: the address and port it must answer on. */
+  services: z.array(
+    z.strictObject({
+      name: z.string(),
+      vip: addr,
+      protocol: z.enum(['tcp', 'udp', 'sctp', 'fwmark']),
+      port: z.int().min(0).max(65535),
+      forwarding: z.enum(['nat', 'dr', 'tun']),
+    }),
+  ),
+  dr_vips: z.array(vipItem),
+  tun_vips: z.array(vipItem),
+  desired: z.strictObject({
+    sysctls: z.array(z.strictObject({ key: z.string(), value: z.string() })),
+    modules: z.array(z.string()),
+    links: z.array(z.unknown()),
+    addresses: z.array(z.unknown()),
+    routes: z.array(z.unknown()),
+    rules: z.array(z.unknown()),
+  }),
+});
+export type SiteContext = z.input<typeof siteContextSchema>;

@@ -6,6 +6,7 @@ import { type Reporter, runAll } from '../../executor/run.js';
 import { loadInventory } from '../../inventory/load.js';
 import type { DesiredHost } from '../../model/types.js';
 import { expandHost, expandInventory } from '../../roles/expand.js';
+import { resolveLimit } from '../../roles/inventory-data.js';
 import { withoutIpvs } from '../../roles/without-ipvs.js';
 import { JsonReporter } from '../output/json.js';
 import { LineReporter } from '../output/lines.js';
@@ -67,10 +68,10 @@ export async function converge(
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    const unknown = wanted.filter((w) => !(w in inv.hosts));
+    const { hosts: names, unknown } = resolveLimit(inv, wanted);
     if (unknown.length > 0)
-      throw new UsageError(`--limit: unknown host(s) ${unknown.join(', ')} (not in ${file})`);
-    hosts = hosts.filter((h) => wanted.includes(h.host));
+      throw new UsageError(`--limit: unknown host(s) or group(s) ${unknown.join(', ')} (not in ${file})`);
+    hosts = hosts.filter((h) => names.includes(h.host));
   }
   let interrupted = false;
   const onSigint = () => {
@@ -151,7 +152,10 @@ export function registerConverge(program: Command): void {
       .description(spec.description)
       .argument('[inventory]', 'inventory file', 'inventory.yaml')
       .option('-c, --concurrency <n>', 'hosts in flight at once', '32')
-      .option('-l, --limit <hosts>', 'only these hosts (comma-separated names from the inventory)')
+      .option(
+        '-l, --limit <hosts>',
+        'only these hosts (comma-separated host or group names from the inventory)',
+      )
       .option('--json', "print one JSON document with every host's result")
       .option(
         '--drain-timeout <seconds>',
