@@ -30,7 +30,7 @@ describe('a site role on real sshd hosts (netns lab)', {
       host,
       [
         'sysctl -n net.ipv4.tcp_keepalive_time net.ipv4.conf.all.arp_ignore',
-        'ls /etc/site-hello /usr/local/sbin /etc/sysctl.d 2>/dev/null',
+        'ls /etc/site-hello.txt /usr/local/sbin /etc/sysctl.d 2>/dev/null',
         'if [ -f /run/site-hello.pid ] && kill -0 "$(cat /run/site-hello.pid)" 2>/dev/null; then echo running; else echo stopped; fi',
       ].join('; '),
     );
@@ -73,10 +73,10 @@ describe('a site role on real sshd hosts (netns lab)', {
     assert.equal(r.hosts.web1?.status, 'changed');
     assert.equal(await sh('web1', 'sysctl -n net.ipv4.tcp_keepalive_time'), '600');
     assert.equal(
-      await sh('web1', 'cat /etc/site-hello/index.txt'),
+      await sh('web1', 'cat /etc/site-hello.txt'),
       'hello from the web group — web1 (10.81.0.21) serves www on 10.81.0.100:8080',
     );
-    assert.match(await sh('web2', 'cat /etc/site-hello/index.txt'), /^hello from web2's own vars — web2 /);
+    assert.match(await sh('web2', 'cat /etc/site-hello.txt'), /^hello from web2's own vars — web2 /);
     assert.match(
       await sh('web1', 'cat /etc/sysctl.d/90-lvs-deploy.conf'),
       /^# Site override of the shipped/m,

@@ -40,7 +40,7 @@ const ROLE = `format: 1
 name: site-hello
 applies_to: { groups: [web] }
 files:
-  - { path: /etc/site-hello/index.txt, template: site-hello.txt.njk, mode: "0644" }
+  - { path: /etc/site-hello.txt, template: site-hello.txt.njk, mode: "0644" }
 `;
 
 describe('site roles', () => {
@@ -62,7 +62,7 @@ describe('site roles', () => {
 
   test('templates read the host, its services and vars: the host’s own win over its group’s', async () => {
     const inv = await loadInventory(join(FIXTURE, 'inventory.yaml'));
-    const page = (h: string) => expandHost(inv, h).files.find((f) => f.path === '/etc/site-hello/index.txt');
+    const page = (h: string) => expandHost(inv, h).files.find((f) => f.path === '/etc/site-hello.txt');
     assert.equal(
       page('web1')?.content,
       'hello from the web group — web1 (10.81.0.21) serves www on 10.81.0.100:8080\n',
@@ -163,7 +163,7 @@ describe('site role errors name the site file, line and column', () => {
     );
     assert.match(
       msg,
-      /site-hello\.yaml:5:50: files\[0\]\.template: no template "nope\.njk" \(shipped: .*site directories: \S*templates/,
+      /site-hello\.yaml:5:44: files\[0\]\.template: no template "nope\.njk" \(shipped: .*site directories: \S*templates/,
     );
   });
 
