@@ -10,6 +10,7 @@ import { InventoryError, RenderError } from '../../src/errors.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { expandHost } from '../../src/roles/expand.js';
 import { resolveLimit } from '../../src/roles/inventory-data.js';
+import { cli } from '../helpers/cli.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'site-lab');
 const tmp = mkdtempSync(join(tmpdir(), 'lvs-site-roles-'));
@@ -130,6 +131,18 @@ describe('site role errors name the site file, line and column', () => {
       msg,
       /^roles\/site-hello\.yaml:6:1: packagez: unknown key "packagez"$|site-hello\.yaml:6:1: packagez: unknown key "packagez"$/,
     );
+  });
+
+  test('validate and plan report a site role error as one line, exit 2, before any host', async () => {
+    const file = variant({ 'roles/site-hello.yaml': ROLE.replace('[web]', '[web, db]') });
+    for (const cmd of ['validate', 'plan']) {
+      const r = await cli([cmd, file]);
+      assert.equal(r.code, 2, `${cmd}: ${r.stdout}${r.stderr}`);
+      assert.match(
+        r.stderr.trim(),
+        /^\S+\/roles\/site-hello\.yaml:3:29: applies_to\.groups\[1\]: unknown group "db" \(not in the groups of \S+\)$/,
+      );
+    }
   });
 
   test('an unknown group in applies_to', async () => {
