@@ -55,7 +55,7 @@ describe('a site role on real sshd hosts (netns lab)', {
     const changes = r.hosts.web1?.changes ?? [];
     for (const want of [
       /^sysctl net\.ipv4\.tcp_keepalive_time: \d+ → 600$/,
-      /^file create \/etc\/site-hello\/index\.txt$/,
+      /^file create \/etc\/site-hello\.txt$/,
       /^file create \/usr\/local\/sbin\/site-hello$/,
       /^service start site-hello$/,
     ])
@@ -69,7 +69,7 @@ describe('a site role on real sshd hosts (netns lab)', {
 
   test('up applies them: the sysctl is live, the page names the host, the daemon runs', async () => {
     const r = await json('up');
-    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.code, 0, `${r.stderr}\n${JSON.stringify(r.hosts, null, 1)}`);
     assert.equal(r.hosts.web1?.status, 'changed');
     assert.equal(await sh('web1', 'sysctl -n net.ipv4.tcp_keepalive_time'), '600');
     assert.equal(
@@ -124,7 +124,7 @@ describe('inventories/site-nginx: nginx on the real servers (netns lab)', {
   });
 
   test('up --limit web starts nginx serving each host its own page; a second up changes nothing; down stops it', async () => {
-    const up = await cliInLab(state.controlNs, env(), ['up', NGINX, '--limit', 'web']);
+    const up = await cliInLab(state.controlNs, env(), ['up', NGINX, '--limit', 'web', '--json']);
     assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
     for (const [h, addr] of [
       ['web1', '192.168.100.20'],
