@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadInventory } from '../../src/inventory/load.js';
+import { responderPidFile } from '../../src/lab/host-init.js';
 import { hostExec, labDown, labEnv, labUp } from '../../src/lab/netns.js';
 import type { LabState } from '../../src/lab/state.js';
 import { cliInLab, ROOT } from '../helpers/cli.js';
@@ -118,6 +119,8 @@ describe('inventories/site-nginx: nginx on the real servers (netns lab)', {
   before(async () => {
     process.env.LVS_VRRP_PASS = 'k33pal1v';
     state = (await labUp(await loadInventory(NGINX))).state;
+    // nginx serves port 80 here: stop the lab's identity responders (started by the lab, by PID).
+    for (const h of ['web1', 'web2']) await sh(h, `kill "$(cat ${responderPidFile(h)})"`);
   });
   after(async () => {
     await labDown('site-nginx');
