@@ -2,13 +2,15 @@
 // refusals with the reason at FILE:LINE:COL) and directors.ipvs_timeouts (`ipvsadm --set`: planned
 // against the live values, recorded, put back by `down`, restored at boot by a unit).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { InventoryError } from '../../src/errors.js';
 import { nextState } from '../../src/executor/state.js';
 import { stepFor } from '../../src/executor/steps.js';
+import { factsFunction } from '../../src/facts/script.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { emptyState, type HostFacts } from '../../src/model/facts.js';
 import { parseTimeouts } from '../../src/model/ipvs.js';
@@ -114,6 +116,27 @@ describe('inventory tunables', () => {
     assert.deepEqual(unit?.notify, ['daemon-reload', 'enable-lvs-deploy-ipvs-timeouts']);
     assert.equal(expandHost(inv, 'web1').ipvsTimeouts, undefined);
     assert.equal(withoutIpvs(lb1).ipvsTimeouts, undefined);
+  });
+});
+
+describe('reading time sysctls', () => {
+  test('the facts script reads a jiffies sysctl whole (a byte-wise read gets "7" for 7200)', () => {
+    const key = 'net.ipv4.tcp_keepalive_time';
+    const path = '/proc/sys/net/ipv4/tcp_keepalive_time';
+    const q = {
+      sysctls: [],
+      files: [],
+      packages: [],
+      modules: [],
+      daemons: [],
+      ipvs: false,
+      rules: false,
+      firewall: false,
+    };
+    const out = execFileSync('sh', ['-c', `${factsFunction(q)}\nlvs_sysctl ${key} ${path}`], {
+      encoding: 'utf8',
+    });
+    assert.equal(out, `${key}=${readFileSync(path, 'utf8').trim()}\n`);
   });
 });
 
