@@ -45,6 +45,9 @@ export function nextState(inventory: string, d: DesiredHost, f: HostFacts, chang
       .filter((x) => x.path.startsWith('/etc/systemd/system/'))
       .map((x) => x.path.split('/').pop() ?? ''),
     ...(d.firewall ? { firewall: true } : {}),
+    ...(d.ipvsTimeouts && (prev.ipvsTimeouts ?? f.ipvsTimeouts)
+      ? { ipvsTimeouts: prev.ipvsTimeouts ?? f.ipvsTimeouts ?? undefined }
+      : {}),
   };
 }
 

@@ -257,6 +257,11 @@ export function stepFor(c: Change, n: number, o: StepOptions): Step {
       return ipvsStep(c, o);
     case 'firewall':
       return firewallStep(c, n);
+    case 'ipvs-timeouts': {
+      const set = (t: { tcp: number; tcpfin: number; udp: number }) =>
+        ipvsadm(['--set', String(t.tcp), String(t.tcpfin), String(t.udp)]);
+      return { run: set(c.after), undo: c.before ? set(c.before) : '', secret: false };
+    }
     case 'daemon':
       if (c.action === 'start')
         return { run: daemonStart(c.daemon), undo: daemonStop(c.daemon), secret: false };

@@ -21,6 +21,8 @@ export interface FactQuery {
   rules: boolean;
   /** Read the nftables table lvs-deploy owns (also read whenever `up` loaded it before). */
   firewall: boolean;
+  /** Read the IPVS timeouts (directors with directors.ipvs_timeouts, or whose timeouts `up` set). */
+  ipvsTimeouts?: boolean;
 }
 
 /** What to read on a host to plan (and verify) its desired state. */
@@ -35,6 +37,7 @@ export function factQuery(d: DesiredHost): FactQuery {
     ipvs: d.kinds.includes('director'),
     rules: d.rules.length > 0,
     firewall: d.firewall !== undefined,
+    ...(d.ipvsTimeouts ? { ipvsTimeouts: true } : {}),
   };
 }
 

@@ -19,11 +19,21 @@ export {
 export function factsFunction(q: FactQuery): string {
   return `lvs_sysctl() {
   # dash's read returns non-zero on /proc files even when it read the value: ignore its status.
-  if [ -r "$2" ]; then lvs_v=; read -r lvs_v < "$2" 2>/dev/null; printf '%s=%s\\n' "$1" "$lvs_v"; else printf '%s!\\n' "$1"; fi
+  # Time sysctls (jiffies handlers: tcp_keepalive_time, nf_conntrack_*_timeout_*) answer no read
+  # past offset 0, so a byte-wise read gets only the first digit ("7" for 7200): cat those.
+  if [ -r "$2" ]; then
+    case "$1" in
+      *time*|*intvl*) lvs_v=$(cat "$2" 2>/dev/null) ;;
+      *) lvs_v=; read -r lvs_v < "$2" 2>/dev/null ;;
+    esac
+    printf '%s=%s\\n' "$1" "$lvs_v"
+  else printf '%s!\\n' "$1"; fi
 }
 lvs_facts() {
 ${indent(DETECT_SYSTEMD)}
-${SECTIONS.map((section) => section.script(q)).join('\n')}
+${SECTIONS.map((section) => section.script(q))
+  .filter((s) => s !== '')
+  .join('\n')}
   echo '==>lvs:end'
 }`;
 }

@@ -7,7 +7,7 @@
 // shell builtins, and all managed files are read by one `stat` and one `awk`.
 import { quote } from '../connection/shell.js';
 import type { HostFacts } from '../model/facts.js';
-import { parseRules } from '../model/ipvs.js';
+import { parseRules, parseTimeouts } from '../model/ipvs.js';
 import { OPERATOR_FILE, parseOperator } from '../model/operator.js';
 import { type DesiredDaemon, FIREWALL_TABLE } from '../model/types.js';
 import { type FactQuery, FIREWALL_LOADED, OWNED_FILE, STATE_FILE, sysctlPath } from './query.js';
@@ -153,6 +153,19 @@ ${q.packages.length === 0 ? '' : packagesQuery(q.packages)}`,
     parse: (get) => {
       const text = get('ipvs') ?? '!none';
       return { ipvs: text.trim() === '!none' ? null : parseRules(text).services };
+    },
+  },
+  {
+    // Only when asked (ipvs_timeouts): one more exec on a director that does not need it is not free.
+    ids: ['ipvs-timeouts'],
+    script: (q) =>
+      q.ipvsTimeouts
+        ? `  echo '==>lvs:ipvs-timeouts'
+  if [ -e /proc/net/ip_vs ] && command -v ipvsadm >/dev/null 2>&1; then ipvsadm -L --timeout; else echo '!none'; fi`
+        : '',
+    parse: (get) => {
+      const text = get('ipvs-timeouts');
+      return text === undefined ? {} : { ipvsTimeouts: parseTimeouts(text) };
     },
   },
   {

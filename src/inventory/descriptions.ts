@@ -242,4 +242,49 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
     'How many requests to send; enough to see every real server answer. Default: 10.',
     20,
   ),
+  'hosts.*.sysctls': d(
+    "This host's own network tunables (same keys as directors.sysctls); they win over directors.sysctls and real_servers_sysctls. Default: none.",
+    { 'net.ipv4.vs.conn_reuse_mode': 0 },
+  ),
+  'hosts.*.vars': d(
+    "Values this host's site role templates read as vars.NAME (plain data); they win over its groups' vars. Default: none.",
+    { site_title: 'Shop' },
+  ),
+  'directors.sysctls': d(
+    'Network tunables for every director: keys under net.ipv4.vs.*, net.ipv6.vs.*, net.ipv4.conf.*, net.ipv6.conf.*, net.netfilter.nf_conntrack_* and a short allow-list (others are refused with the reason); they win over the shipped roles. Default: none.',
+    { 'net.ipv4.vs.conn_reuse_mode': 0, 'net.ipv4.vs.sloppy_tcp': 1 },
+  ),
+  'directors.ipvs_timeouts': d(
+    "IPVS connection timeouts in seconds (ipvsadm --set tcp tcpfin udp): set live, restored at boot, put back by down; an absent one is left as it is. Default: the kernel's (900 120 300).",
+    { tcp: 7200, tcpfin: 60, udp: 120 },
+  ),
+  'directors.ipvs_timeouts.tcp': d(
+    'Timeout of established TCP connections, seconds. Default: left as it is.',
+    7200,
+  ),
+  'directors.ipvs_timeouts.tcpfin': d(
+    'Timeout of TCP connections after FIN, seconds. Default: left as it is.',
+    60,
+  ),
+  'directors.ipvs_timeouts.udp': d('Timeout of UDP flows, seconds. Default: left as it is.', 120),
+  real_servers_sysctls: d(
+    'Network tunables for every real server (same keys as directors.sysctls). Default: none.',
+    { 'net.ipv4.conf.all.rp_filter': 0 },
+  ),
+  groups: d(
+    "Named sets of hosts, for --limit and a site role's applies_to.groups: a list of host names, or { hosts, vars } whose vars its hosts' templates read. Default: none.",
+    { web: ['web1', 'web2'] },
+  ),
+  'groups.*.hosts': d('The host names in the group.', ['web1', 'web2']),
+  'groups.*.vars': d("Values the group's hosts' site role templates read as vars.NAME. Default: none.", {
+    port: 80,
+  }),
+  roles_path: d(
+    'Directories of site roles (docs/roles.md), relative to the inventory file, applied beside the shipped roles. Default: none.',
+    ['./roles'],
+  ),
+  templates_path: d(
+    "Directories searched for templates before the shipped ones, relative to the inventory file: a site role's templates, or one named like a shipped template to replace it. Default: ./templates when it exists.",
+    ['./templates'],
+  ),
 };

@@ -48,9 +48,22 @@ function describe(node: unknown, path: string): void {
 
 /** The JSON Schema of an inventory file, as `lvs-deploy schema` prints it: draft-07, what yaml-language-server reads best. */
 export function inventoryJsonSchema(): Json {
-  const generated = z.toJSONSchema(inventorySchema, { io: 'input', target: 'draft-7' }) as Json;
+  const generated = z.toJSONSchema(inventorySchema, {
+    io: 'input',
+    target: 'draft-7',
+    unrepresentable: 'any',
+  }) as Json;
   undocumented.length = 0;
   describe(generated, '');
+  // groups.NAME is read through a preprocess (a list is the short form of { hosts }), which the
+  // generator cannot see: offer editors both forms.
+  const groups = (generated.properties as Record<string, Json> | undefined)?.groups as Json | undefined;
+  const long = groups?.additionalProperties as Json | undefined;
+  const hostsList = (long?.properties as Record<string, Json> | undefined)?.hosts;
+  if (groups && long && hostsList) {
+    const { description: _d, examples: _e, ...list } = hostsList;
+    groups.additionalProperties = { anyOf: [list, long] };
+  }
   const { $schema, ...rest } = generated;
   return { $schema, title: 'lvs-deploy inventory', description: TOP, ...rest };
 }

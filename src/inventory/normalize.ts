@@ -1,5 +1,6 @@
 // Raw (schema-checked) inventory → the typed Inventory later stages use: SSH settings merged per
 // host, real-server addresses resolved, secrets read. Secret problems are reported with their path.
+import { resolve } from 'node:path';
 import type { Forwarding } from '../model/types.js';
 import type { PathKey } from './locate.js';
 import { ipFamily } from './net.js';
@@ -118,6 +119,12 @@ export function normalize(raw: RawInventory, opts: Options): Result {
     },
     services: services(raw),
     ...(raw.verify ? { verify: raw.verify } : {}),
+    ...(raw.real_servers_sysctls ? { real_servers_sysctls: raw.real_servers_sysctls } : {}),
+    groups: Object.fromEntries(
+      Object.entries(raw.groups ?? {}).map(([n, g]) => [n, { hosts: g.hosts, vars: g.vars }]),
+    ),
+    roles_path: (raw.roles_path ?? []).map((p) => resolve(opts.baseDir, p)),
+    templates_path: (raw.templates_path ?? ['./templates']).map((p) => resolve(opts.baseDir, p)),
   };
   return { inventory, problems };
 }

@@ -6,6 +6,7 @@ import type { PathKey } from './locate.js';
 import { cidrContains, ipFamily, ipToBigInt, parseCidr } from './net.js';
 import { drVipOnDirectorSubnet } from './rules-vip.js';
 import type { RawInventory, RawService } from './schema.js';
+import { groupRules, tunableRules } from './site-rules.js';
 
 export type RuleProblem = InventoryProblem;
 
@@ -415,6 +416,8 @@ const CHECKS: Check[] = [
   (inv, out) => manager(inv.directors.manager).serviceRules?.(inv, out),
   probes,
   drVipOnDirectorSubnet,
+  tunableRules,
+  groupRules,
 ];
 
 export function checkRules(inv: RawInventory): RuleProblem[] {

@@ -114,10 +114,55 @@ const sshOverride = z.strictObject({
   connect_timeout: sshFields.connect_timeout.optional(),
 });
 
+// Tunables the inventory may set (rules.ts checks the key against the allow-list, with the reason).
+const sysctlMap = z.record(
+  z.string().regex(/^[a-z0-9_]+(\.[A-Za-z0-9_-]+)+$/, {
+    error: 'not a sysctl key (e.g. net.ipv4.vs.conn_reuse_mode)',
+  }),
+  z.union([
+    z
+      .string()
+      .regex(/^[A-Za-z0-9 ._:/-]+$/, { error: 'not a sysctl value (letters, digits, spaces, ._:/-)' }),
+    z.int().transform(String),
+  ]),
+);
+
+// Site role variables: plain YAML data (no tags, no functions), read by templates; a value reaching
+// a shell goes through the `sh` filter.
+const VAR_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+type PlainValue = string | number | boolean | PlainValue[] | { [k: string]: PlainValue };
+const isPlain = (v: unknown): v is PlainValue =>
+  (typeof v === 'string' && !v.includes('\0')) ||
+  (typeof v === 'number' && Number.isFinite(v)) ||
+  typeof v === 'boolean' ||
+  (Array.isArray(v) && v.every(isPlain)) ||
+  (v !== null &&
+    typeof v === 'object' &&
+    Object.getPrototypeOf(v) === Object.prototype &&
+    Object.entries(v).every(([k, x]) => VAR_NAME_RE.test(k) && isPlain(x)));
+const plainValue = z.custom<PlainValue>(isPlain, {
+  error:
+    'not plain data (a string, number, true/false, or a list or mapping of them; names: letters, digits, _)',
+});
+export const varsMap = z.record(
+  z.string().regex(VAR_NAME_RE, { error: 'not a variable name (letters, digits, _)' }),
+  plainValue,
+);
+
 const host = z.strictObject({
   address: ip,
   interfaces: z.record(ifname, z.array(cidr).min(1)).optional(),
   ssh: sshOverride.optional(),
+  sysctls: sysctlMap
+    .optional()
+    .describe(
+      "This host's own network tunables; they win over directors.sysctls and real_servers_sysctls. Default: none. Example: { net.ipv4.vs.conn_reuse_mode: 0 }",
+    ),
+  vars: varsMap
+    .optional()
+    .describe(
+      "Values this host's site role templates read as vars.NAME; they win over its groups' vars. Default: none. Example: { site_title: Shop }",
+    ),
 });
 
 const vrrp = z.strictObject({
@@ -157,6 +202,24 @@ const directors = z.strictObject({
       masquerade: z.strictObject({ interface: ifname, sources: z.array(cidr).optional() }).optional(),
     })
     .optional(),
+  sysctls: sysctlMap
+    .optional()
+    .describe(
+      'Network tunables for every director (net.ipv4.vs.*, net.ipv4.conf.*, net.netfilter.nf_conntrack_* and a few more); they win over the shipped roles. Default: none. Example: { net.ipv4.vs.conn_reuse_mode: 0, net.ipv4.vs.sloppy_tcp: 1 }',
+    ),
+  ipvs_timeouts: z
+    .strictObject({
+      tcp: z.int().min(1).max(2147483).optional(),
+      tcpfin: z.int().min(1).max(2147483).optional(),
+      udp: z.int().min(1).max(2147483).optional(),
+    })
+    .refine((t) => t.tcp !== undefined || t.tcpfin !== undefined || t.udp !== undefined, {
+      error: 'empty: give at least one of tcp, tcpfin, udp (seconds)',
+    })
+    .optional()
+    .describe(
+      "IPVS connection timeouts in seconds (ipvsadm --set tcp tcpfin udp), set live, restored at boot, put back by down; an absent one is left as it is. Default: the kernel's (900 120 300). Example: { tcp: 7200, tcpfin: 60, udp: 120 }",
+    ),
 });
 
 const forwarding = z.enum(['nat', 'dr', 'tun']);
@@ -228,6 +291,35 @@ export const inventorySchema = z.strictObject({
   verify: z
     .strictObject({ from: name('host name').default('control'), probes: z.array(probe).default([]) })
     .optional(),
+  real_servers_sysctls: sysctlMap
+    .optional()
+    .describe(
+      'Network tunables for every real server (same keys as directors.sysctls). Default: none. Example: { net.ipv4.conf.all.rp_filter: 0 }',
+    ),
+  groups: z
+    .record(
+      name('group name'),
+      z.preprocess(
+        (g) => (Array.isArray(g) ? { hosts: g } : g),
+        z.strictObject({ hosts: z.array(name('host name')).min(1), vars: varsMap.default({}) }),
+      ),
+    )
+    .optional()
+    .describe(
+      "Named sets of hosts, for --limit and a site role's applies_to.groups; the long form carries vars its hosts' templates read. Default: none. Example: { web: [web1, web2] } or { web: { hosts: [web1], vars: { port: 80 } } }",
+    ),
+  roles_path: z
+    .array(path)
+    .optional()
+    .describe(
+      'Directories of site roles (docs/roles.md), relative to the inventory file; applied beside the shipped roles. Default: none. Example: [./roles]',
+    ),
+  templates_path: z
+    .array(path)
+    .optional()
+    .describe(
+      "Directories searched for templates before the shipped ones, relative to the inventory file: a site role's templates, or one named like a shipped template to replace it. Default: [./templates] when it exists. Example: [./templates]",
+    ),
 });
 
 export type RawInventory = z.output<typeof inventorySchema>;

@@ -52,7 +52,25 @@ export type VirtualService = Omit<RawService, 'real_servers'> & {
 export type Probe = NonNullable<RawInventory['verify']>['probes'][number];
 export type VerifySettings = NonNullable<RawInventory['verify']>;
 
-export type Inventory = Omit<RawInventory, 'name' | 'hosts' | 'directors' | 'services'> & {
+/** A site role template's plain data (inventory `vars`). */
+export type Vars = NonNullable<RawHost['vars']>;
+
+/** A group: its hosts and the vars its hosts' site role templates read. */
+export interface Group {
+  hosts: string[];
+  vars: Vars;
+}
+
+export type Inventory = Omit<
+  RawInventory,
+  'name' | 'hosts' | 'directors' | 'services' | 'groups' | 'roles_path' | 'templates_path'
+> & {
+  /** Groups, in the long form (optional: inventories built in code may leave them out). */
+  groups?: Record<string, Group>;
+  /** Site role directories, absolute. */
+  roles_path?: string[];
+  /** Site template directories, absolute, searched before the shipped templates/. */
+  templates_path?: string[];
   /** Absolute path of the file it was loaded from. */
   file: string;
   name: string;

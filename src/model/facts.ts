@@ -1,6 +1,14 @@
 // What one host looks like right now, as read by the facts script in one round trip.
+
 import type { Drain } from './operator.js';
-import type { DesiredAddress, DesiredRoute, DesiredRule, IpvsService, OsFamily } from './types.js';
+import type {
+  DesiredAddress,
+  DesiredRoute,
+  DesiredRule,
+  IpvsService,
+  IpvsTimeouts,
+  OsFamily,
+} from './types.js';
 
 export interface FileFact {
   content: string;
@@ -44,6 +52,8 @@ export interface HostState {
   units: string[];
   /** `up` loaded the nftables table `inet lvs_deploy` (directors.firewall). */
   firewall?: boolean;
+  /** IPVS timeouts found before `up` first set directors.ipvs_timeouts (put back by `down`). */
+  ipvsTimeouts?: IpvsTimeouts;
 }
 
 export interface HostFacts {
@@ -75,6 +85,8 @@ export interface HostFacts {
    * file is missing or the host is not a director.
    */
   drains: Drain[];
+  /** `ipvsadm -L --timeout` now; null when not read or IPVS is not loaded. */
+  ipvsTimeouts?: IpvsTimeouts | null;
   /** The address this SSH session comes from, as the host sees it ($SSH_CONNECTION); '' if unknown. */
   sshClient: string;
   /** Sections that could not be parsed: reported, never guessed. */

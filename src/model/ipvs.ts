@@ -1,6 +1,6 @@
 // The IPVS table in `ipvsadm -S -n` form: format (rules file, plan output), parse (facts),
 // and normalise so that what we wrote and what the kernel prints compare equal.
-import type { Forwarding, IpvsDest, IpvsService, Protocol } from './types.js';
+import type { Forwarding, IpvsDest, IpvsService, IpvsTimeouts, Protocol } from './types.js';
 
 const PROTO_FLAG: Record<Protocol, string> = { tcp: '-t', udp: '-u', sctp: '--sctp-service' };
 const FWD_FLAG: Record<Forwarding, string> = { nat: '-m', dr: '-g', tun: '-i' };
@@ -192,4 +192,10 @@ function destFrom(rest: string[]): IpvsDest | undefined {
     forwarding: FLAG_FWD[fwd ?? '-g'] ?? 'dr',
     weight: Number(option(rest, '-w') ?? 1),
   };
+}
+
+/** `ipvsadm -L --timeout`: "Timeout (tcp tcpfin udp): 900 120 300"; null when absent. */
+export function parseTimeouts(text: string): IpvsTimeouts | null {
+  const m = /Timeout \(tcp tcpfin udp\):\s*(\d+)\s+(\d+)\s+(\d+)/.exec(text);
+  return m ? { tcp: Number(m[1]), tcpfin: Number(m[2]), udp: Number(m[3]) } : null;
 }

@@ -50,6 +50,8 @@ export interface DesiredFile {
   secret: boolean;
   /** Template it came from (for reports). */
   template?: string;
+  /** The site template file used instead of the shipped one (or a site role's own); absent: shipped. */
+  source?: string;
 }
 
 export interface DesiredAddress {
@@ -83,7 +85,8 @@ export interface DesiredLink {
 
 /** A daemon `up` runs and keeps running. */
 export interface DesiredDaemon {
-  name: DaemonName;
+  /** A manager's daemon (DaemonName) or a site role's. */
+  name: DaemonName | (string & {});
   /** systemd unit name when PID 1 is systemd. */
   unit: string;
   /** Command line used when there is no systemd (lab hosts, containers). */
@@ -142,6 +145,15 @@ export interface DesiredHost {
   floatingAddresses: DesiredAddress[];
   /** Directors with `directors.firewall`: the nftables table lvs-deploy owns. */
   firewall?: DesiredFirewall;
+  /** Directors with `directors.ipvs_timeouts`: `ipvsadm --set` values (0: leave as it is). */
+  ipvsTimeouts?: IpvsTimeouts;
+}
+
+/** IPVS connection timeouts in seconds, as `ipvsadm --set tcp tcpfin udp` takes them. */
+export interface IpvsTimeouts {
+  tcp: number;
+  tcpfin: number;
+  udp: number;
 }
 
 /** The one nftables table `up` writes, replaced whole with `nft -f` (never other tables). */

@@ -12,6 +12,7 @@ import {
   type Handler,
   type IpvsDest,
   type IpvsService,
+  type IpvsTimeouts,
 } from '../model/types.js';
 
 export type Change =
@@ -48,12 +49,16 @@ export type Change =
     }
   | { kind: 'firewall'; action: 'load'; path: string; reason: string }
   | { kind: 'firewall'; action: 'remove' }
+  | { kind: 'ipvs-timeouts'; before: IpvsTimeouts | null; after: IpvsTimeouts }
   | { kind: 'daemon'; action: 'start' | 'stop' | 'enable'; daemon: DesiredDaemon }
   | { kind: 'handler'; handler: Handler; daemon?: DesiredDaemon };
 
 function route(r: DesiredRoute): string {
   return `${r.dst}${r.via ? ` via ${r.via}` : ''}${r.dev ? ` dev ${r.dev}` : ''}${r.table ? ` table ${r.table}` : ''}`;
 }
+
+const timeouts = (t: IpvsTimeouts) =>
+  [t.tcp, t.tcpfin, t.udp].map((v) => (v === 0 ? '-' : String(v))).join(' ');
 
 /** One line, for plans and reports. */
 export function describeChange(c: Change): string {
@@ -90,6 +95,8 @@ export function describeChange(c: Change): string {
       return c.action === 'load'
         ? `firewall load table ${FIREWALL_TABLE} from ${c.path} (${c.reason})`
         : `firewall remove table ${FIREWALL_TABLE}`;
+    case 'ipvs-timeouts':
+      return `ipvs timeouts (tcp tcpfin udp): ${c.before ? timeouts(c.before) : '(unknown)'} → ${timeouts(c.after)}`;
     case 'daemon':
       return `service ${c.action} ${c.daemon.name}`;
     case 'handler':

@@ -19,6 +19,8 @@ export function changeClass(c: Change): DisruptionClass {
     case 'file':
     case 'sysctl':
     case 'firewall':
+    // ipvsadm --set: new timeouts apply to connections as their state changes; none is cut.
+    case 'ipvs-timeouts':
       return 'live';
     case 'link':
       return c.action === 'down' ? 'breaking' : 'live';

@@ -18,6 +18,8 @@ export function planDown(host: string, f: HostFacts, daemons: DesiredDaemon[]): 
     if (live) out.push({ kind: 'ipvs-service', action: 'remove', service: live });
   }
   if (s.firewall && f.firewall?.live) out.push({ kind: 'firewall', action: 'remove' });
+  if (s.ipvsTimeouts)
+    out.push({ kind: 'ipvs-timeouts', before: f.ipvsTimeouts ?? null, after: s.ipvsTimeouts });
   const addrs = new Set(f.addresses.map((a) => `${a.dev} ${a.cidr}`));
   for (const a of s.addresses)
     if (addrs.has(`${a.dev} ${a.cidr}`)) out.push({ kind: 'address', action: 'remove', address: a });

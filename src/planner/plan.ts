@@ -158,6 +158,23 @@ function planFirewall(d: DesiredHost, f: HostFacts, changedFiles: string[], out:
   if (reason) out.push({ kind: 'firewall', action: 'load', path: d.firewall.path, reason });
 }
 
+/**
+ * directors.ipvs_timeouts: set when a wanted (non-zero) value differs from the live one; once the
+ * inventory no longer asks, put back the values `up` found (recorded in the host's state).
+ */
+export function planIpvsTimeouts(d: DesiredHost, f: HostFacts, out: Change[]): void {
+  const live = f.ipvsTimeouts ?? null;
+  const want = d.ipvsTimeouts;
+  if (want) {
+    const keys = ['tcp', 'tcpfin', 'udp'] as const;
+    if (!live || keys.some((k) => want[k] !== 0 && want[k] !== live[k]))
+      out.push({ kind: 'ipvs-timeouts', before: live, after: want });
+    return;
+  }
+  const original = f.state?.ipvsTimeouts;
+  if (original) out.push({ kind: 'ipvs-timeouts', before: live, after: original });
+}
+
 /** `policy: drop` must not cut the SSH session `up` runs in (the address the host sees us from). */
 function lockout(d: DesiredHost, f: HostFacts): string | undefined {
   const fw = d.firewall;
@@ -189,6 +206,7 @@ export function planHost(d: DesiredHost, f: HostFacts): HostPlan {
   planSysctls(d, f, out);
   planNetwork(d, f, out);
   if (d.ipvsStatic) out.push(...planIpvs(d.ipvs, f.ipvs ?? [], f.state?.ipvs ?? []));
+  planIpvsTimeouts(d, f, out);
   // Before the daemons: keepalived must find VRRP accepted when it starts.
   planFirewall(d, f, changedFiles, out);
   planDaemons(d, f, changedFiles, out);

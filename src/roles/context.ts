@@ -3,10 +3,18 @@
 // uses) are made here, in TypeScript, so roles stay declarative.
 import { RenderError } from '../errors.js';
 import { cidrContains, ipFamily, parseCidr } from '../inventory/net.js';
-import type { Directors, Inventory } from '../inventory/types.js';
+import type { Directors, Inventory, Vars } from '../inventory/types.js';
 import { managerOf } from '../managers/index.js';
-import type { DesiredAddress, Forwarding, HostKind, IpvsService, OsFamily } from '../model/types.js';
+import type {
+  DesiredAddress,
+  Forwarding,
+  HostKind,
+  IpvsService,
+  IpvsTimeouts,
+  OsFamily,
+} from '../model/types.js';
 import { floatingCidr, hostCidrs, hostPrefix, vipDevice } from './addresses.js';
+import { hostGroups, hostVars, ipvsTimeouts } from './inventory-data.js';
 import { ipvsTable } from './ipvs-table.js';
 
 export interface VipItem {
@@ -44,6 +52,12 @@ export interface RoleContext {
   vrrp_auth: boolean;
   /** Director with directors.firewall: the nftables table lvs-deploy owns. */
   firewall: boolean;
+  /** Director with directors.ipvs_timeouts: the `ipvsadm --set` values (0: leave). */
+  ipvs_timeouts: IpvsTimeouts | false;
+  /** Inventory groups this host is in. */
+  groups: string[];
+  /** Inventory vars: its groups', then its own (site role templates read them). */
+  vars: Vars;
   [key: string]: unknown;
 }
 
@@ -133,5 +147,8 @@ export function roleContext(inv: Inventory, hostName: string, os: OsFamily): Rol
     nat_gateway: forwardings.includes('nat') ? natGateway(inv, h.address) : false,
     vrrp_auth: vrrp && d.vrrp?.auth_pass !== undefined,
     firewall: isDirector && d.firewall !== undefined,
+    ipvs_timeouts: ipvsTimeouts(inv, kinds),
+    groups: hostGroups(inv, hostName),
+    vars: hostVars(inv, hostName),
   };
 }

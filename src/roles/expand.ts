@@ -17,9 +17,11 @@ import type {
 import { FIREWALL_FILE } from '../model/types.js';
 import { evaluateCondition, renderExpression } from '../templates/render.js';
 import { type RoleContext, roleContext } from './context.js';
-import { type LoadedRole, loadRoles } from './load.js';
+import { inventorySysctls } from './inventory-data.js';
+import type { LoadedRole } from './load.js';
 import { Merger } from './merge.js';
 import type { Repeat, Role } from './schema.js';
+import { appliesToHost, rolesFor } from './site.js';
 import { type DesiredView, renderFor } from './template-data.js';
 
 export interface ExpandOptions {
@@ -77,7 +79,8 @@ function applies(role: Role, ctx: RoleContext): boolean {
   const a = role.applies_to;
   if (a.when !== undefined && !evaluateCondition(a.when, ctx, `role ${role.name}: applies_to.when`))
     return false;
-  return a.kinds.some(
+  if (!appliesToHost(a, ctx)) return false;
+  return (a.kinds ?? ctx.kinds).some(
     (k) =>
       ctx.kinds.includes(k) &&
       (k !== 'director' || a.manager === undefined || a.manager === ctx.manager) &&
@@ -205,9 +208,11 @@ function collectFiles(
     expandList(entries, base, scope, lr.where, (e, s, at) => {
       const path = str(e.path, s, at('path'));
       if (!path.startsWith('/')) throw new RenderError(`${at('path')}: "${path}" is not an absolute path`);
+      const { content, source } = renderFor(e.template, ctx, view, inv, at('template'));
       const file: DesiredFile = {
         path,
-        content: renderFor(e.template, ctx, view, inv, at('template')),
+        content,
+        ...(source ? { source } : {}),
         mode: e.mode,
         owner: e.owner,
         group: e.group,
@@ -248,12 +253,15 @@ function emptyHost(ctx: RoleContext, kinds: HostKind[]): DesiredHost {
 export function expandHost(inv: Inventory, hostName: string, opts: ExpandOptions = {}): DesiredHost {
   const os = opts.os ?? 'debian';
   const ctx = roleContext(inv, hostName, os);
-  const roles = (opts.roles ?? loadRoles()).filter((lr) => applies(lr.role, ctx));
+  const roles = (opts.roles ?? rolesFor(inv)).filter((lr) => applies(lr.role, ctx));
   const out = emptyHost(ctx, ctx.kinds);
   if (roles.length === 0) return out;
   const m = new Merger();
   const scopes = roles.map((lr) => roleScope(lr, ctx, os));
   for (const [i, lr] of roles.entries()) collect(lr, scopes[i] ?? {}, os, m);
+  // The inventory's own tunables win over what a role sets (the operator chose them).
+  for (const [key, value] of Object.entries(inventorySysctls(inv, hostName, ctx.kinds)))
+    m.sysctls.set(key, { value, role: 'inventory' });
   const view = m.view();
   for (const [i, lr] of roles.entries())
     collectFiles(lr, { ...scopes[i], desired: view }, os, m, inv, ctx, view);
@@ -294,12 +302,13 @@ export function expandHost(inv: Inventory, hostName: string, opts: ExpandOptions
           },
         }
       : {}),
+    ...(ctx.ipvs_timeouts ? { ipvsTimeouts: ctx.ipvs_timeouts } : {}),
   };
 }
 
 /** Every host of the inventory (clients included, with nothing to do), in inventory order. */
 export function expandInventory(inv: Inventory, opts: ExpandOptions = {}): Map<string, DesiredHost> {
-  const roles = opts.roles ?? loadRoles();
+  const roles = opts.roles ?? rolesFor(inv);
   return new Map(Object.keys(inv.hosts).map((name) => [name, expandHost(inv, name, { ...opts, roles })]));
 }
 

@@ -47,6 +47,13 @@ export function parseRole(text: string, file: string): LoadedRole {
 }
 
 let cache: LoadedRole[] | undefined;
+const siteCache = new Map<string, LoadedRole[]>();
+
+/** A path as messages show it: relative to the working directory when below it. */
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
 
 /** Every role in roles/, sorted by file name (so `common` comes first). Cached per process. */
 export function loadRoles(dir: string = ROLES_DIR): LoadedRole[] {
@@ -67,4 +74,46 @@ export function loadRoles(dir: string = ROLES_DIR): LoadedRole[] {
   });
   if (dir === ROLES_DIR) cache = roles;
   return roles;
+}
+
+/**
+ * The site roles of `roles_path` (absolute directories), in directory then file-name order. A site
+ * role may not take a shipped role's name (it would silently replace the LVS itself): override a
+ * shipped role's template instead.
+ */
+export function loadSiteRoles(dirs: string[], inventoryFile: string): LoadedRole[] {
+  const shipped = new Set(loadRoles().map((lr) => lr.role.name));
+  const seen = new Map<string, string>();
+  return dirs.flatMap((dir) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.yaml'));
+    } catch {
+      throw new RenderError(`${shownPath(inventoryFile)}: roles_path: no directory ${dir}`);
+    }
+    const key = dir;
+    const cached = siteCache.get(key);
+    const roles =
+      cached ??
+      names.sort().map((n) => {
+        const path = join(dir, n);
+        const loaded = parseRole(readFileSync(path, 'utf8'), shownPath(path));
+        if (`${loaded.role.name}.yaml` !== n)
+          throw new RenderError(
+            `${loaded.where(['name'])}: role "${loaded.role.name}" must live in ${loaded.role.name}.yaml`,
+          );
+        return loaded;
+      });
+    siteCache.set(key, roles);
+    for (const lr of roles) {
+      if (shipped.has(lr.role.name))
+        throw new RenderError(
+          `${lr.where(['name'])}: "${lr.role.name}" is a shipped role; give the site role its own name (to change a shipped file, override its template: docs/roles.md)`,
+        );
+      const other = seen.get(lr.role.name);
+      if (other) throw new RenderError(`${lr.where(['name'])}: role "${lr.role.name}" is also in ${other}`);
+      seen.set(lr.role.name, lr.file);
+    }
+    return roles;
+  });
 }

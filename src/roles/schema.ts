@@ -57,8 +57,13 @@ export const handlerEntry = z.strictObject({
   action: z.enum(['reload', 'restart', 'daemon-reload', 'sysctl-system', 'enable']),
   target: expr.optional(),
 });
+// The managers' own daemons, or a site role's (any plain name).
+const daemonName = z.union([
+  z.enum(DAEMON_NAMES),
+  z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, { error: 'not a daemon name (lowercase, digits, ._-)' }),
+]);
 export const daemonEntry = z.strictObject({
-  name: z.enum(DAEMON_NAMES),
+  name: daemonName,
   unit: expr,
   command: z.array(expr).min(1),
   pidfile: expr,
@@ -79,16 +84,34 @@ const osSection = z.strictObject({
   files: z.array(fileEntry).default([]),
 });
 
+const hostOrGroup = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { error: 'not a host or group name' });
+
+/** The role format version (docs/roles.md); a later format bumps it and this loader refuses what it cannot read. */
+export const ROLE_FORMAT = 1;
+
 export const roleSchema = z.strictObject({
+  format: z.literal(ROLE_FORMAT, { error: `this lvs-deploy reads role format ${ROLE_FORMAT}` }).optional(),
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   description: z.string().optional(),
-  applies_to: z.strictObject({
-    kinds: z.array(z.enum(['director', 'realserver'])).min(1),
-    manager: z.enum(MANAGER_NAMES).optional(),
-    forwarding: z.enum(['nat', 'dr', 'tun']).optional(),
-    /** And only when this expression over the role context is true (e.g. `firewall`). */
-    when: cond.optional(),
-  }),
+  applies_to: z
+    .strictObject({
+      kinds: z
+        .array(z.enum(['director', 'realserver']))
+        .min(1)
+        .optional(),
+      manager: z.enum(MANAGER_NAMES).optional(),
+      forwarding: z.enum(['nat', 'dr', 'tun']).optional(),
+      /** And only to these inventory hosts / members of these inventory groups. */
+      hosts: z.array(hostOrGroup).min(1).optional(),
+      groups: z.array(hostOrGroup).min(1).optional(),
+      /** And only when this expression over the role context is true (e.g. `firewall`). */
+      when: cond.optional(),
+    })
+    .refine((a) => a.kinds !== undefined || a.hosts !== undefined || a.groups !== undefined, {
+      error: 'say which hosts: kinds, hosts or groups',
+    }),
   /** Named values computed once per host, in order; later entries may use earlier ones. */
   vars: z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), expr).default({}),
   packages: z.array(packageEntry).default([]),

@@ -30,6 +30,7 @@ export function withoutIpvs(d: DesiredHost): DesiredHost {
     ),
     ipvs: [],
     ipvsStatic: false,
+    ipvsTimeouts: undefined,
     // A daemon that needs IPVS runs the way its manager module says (keepalived: VRRP only).
     daemons: d.daemons.map((x) => managerOfDaemon(x.name)?.withoutIpvs?.(x) ?? x),
   };

@@ -211,6 +211,11 @@ export const templateContexts = {
     table: z.literal('inet lvs_deploy'),
     file: z.string().regex(/^\/[A-Za-z0-9_./-]+$/),
   }),
+  'lvs-deploy-ipvs-timeouts.service.njk': z.strictObject({
+    tcp: z.int().min(0),
+    tcpfin: z.int().min(0),
+    udp: z.int().min(0),
+  }),
 } as const;
 
 export type TemplateName = keyof typeof templateContexts;
@@ -239,3 +244,36 @@ export function checkContext(name: TemplateName, ctx: unknown): { data?: unknown
     }),
   };
 }
+
+// A site role's own template (docs/roles.md "What a template sees"): the host, its groups and
+// vars, the VIPs and services it serves, and the host's merged desired state.
+const vipItem = z.strictObject({ address: addr, cidr, family: z.union([z.literal(4), z.literal(6)]) });
+export const siteContextSchema = z.strictObject({
+  host: z.strictObject({ name: z.string(), address: addr }),
+  inventory: z.string(),
+  os: z.enum(['debian', 'rhel']),
+  kinds: z.array(z.enum(['director', 'realserver', 'client'])),
+  groups: z.array(z.string()),
+  vars: z.record(z.string(), z.unknown()),
+  /** Services this host is a real server of: the address and port it must answer on. */
+  services: z.array(
+    z.strictObject({
+      name: z.string(),
+      vip: addr,
+      protocol: z.enum(['tcp', 'udp', 'sctp', 'fwmark']),
+      port: z.int().min(0).max(65535),
+      forwarding: z.enum(['nat', 'dr', 'tun']),
+    }),
+  ),
+  dr_vips: z.array(vipItem),
+  tun_vips: z.array(vipItem),
+  desired: z.strictObject({
+    sysctls: z.array(z.strictObject({ key: z.string(), value: z.string() })),
+    modules: z.array(z.string()),
+    links: z.array(z.unknown()),
+    addresses: z.array(z.unknown()),
+    routes: z.array(z.unknown()),
+    rules: z.array(z.unknown()),
+  }),
+});
+export type SiteContext = z.input<typeof siteContextSchema>;

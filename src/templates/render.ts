@@ -1,12 +1,20 @@
 // The only module that imports nunjucks. Renders our own templates/ (never user-supplied template
 // text) and the small expressions roles are written in. Every failure is a RenderError that names
 // the template (or role field) and, where the context is at fault, the key.
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import nunjucks from 'nunjucks';
 import { quote } from '../connection/shell.js';
 import { RenderError } from '../errors.js';
 import { Secret } from '../inventory/secrets.js';
-import { checkContext, isTemplateName, type TemplateContext, type TemplateName } from './contexts.js';
+import {
+  checkContext,
+  isTemplateName,
+  type SiteContext,
+  siteContextSchema,
+  type TemplateContext,
+  type TemplateName,
+} from './contexts.js';
 
 /** The package root: `<root>/src/templates` under tsx, `<root>/dist/cli` in the bundle (scripts/bundle.mjs): two levels up either way. */
 export function packageDir(): string {
@@ -24,19 +32,55 @@ export function shQuote(value: unknown): string {
   return quote(String(value));
 }
 
-let env: nunjucks.Environment | undefined;
+// One environment per search path: the site's template directories (an inventory's
+// templates_path) come before the shipped templates/, so a site file of the same name wins.
+const envs = new Map<string, nunjucks.Environment>();
 
-function environment(): nunjucks.Environment {
-  if (env) return env;
-  env = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATES_DIR, { noCache: false }), {
-    autoescape: false,
-    throwOnUndefined: true,
-    trimBlocks: true,
-    lstripBlocks: true,
-  });
+function environment(siteDirs: readonly string[] = []): nunjucks.Environment {
+  const key = siteDirs.join('\0');
+  const had = envs.get(key);
+  if (had) return had;
+  const env = new nunjucks.Environment(
+    new nunjucks.FileSystemLoader([...siteDirs, TEMPLATES_DIR], { noCache: false }),
+    { autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: true },
+  );
   env.addFilter('sh', shQuote);
   env.addGlobal('managed', MANAGED);
+  envs.set(key, env);
   return env;
+}
+
+/** The site file that `name` resolves to (first of `siteDirs` holding it), or undefined: shipped. */
+export function siteTemplate(name: string, siteDirs: readonly string[]): string | undefined {
+  for (const dir of siteDirs) {
+    const path = join(dir, name);
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+/**
+ * Render a site role's own template (not one of ours) against the site context, checked first.
+ * `shown` names the file in messages.
+ */
+export function renderSiteTemplate(
+  name: string,
+  context: SiteContext,
+  siteDirs: readonly string[],
+  shown: string,
+): string {
+  const r = siteContextSchema.safeParse(context);
+  if (!r.success)
+    throw new RenderError(
+      `${shown}: bad render context: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  try {
+    return environment(siteDirs).render(name, r.data as object);
+  } catch (err) {
+    throw new RenderError(
+      `${shown}: ${firstLine(err)} (context keys: ${Object.keys(context).sort().join(', ')})`,
+    );
+  }
 }
 
 function firstLine(err: unknown): string {
@@ -49,41 +93,56 @@ function firstLine(err: unknown): string {
 }
 
 /**
- * Rendered files by template and context. Most hosts of a fleet share a context (every DR real
- * server of a VIP gets the same sysctl.d file and boot unit): render each distinct one once. The
- * key holds secrets' values (a Secret serialises masked, and two secrets must not share an entry);
- * it lives as long as the process, like the inventory that already holds them.
+ * Rendered files by template, site directories and context. Most hosts of a fleet share a context
+ * (every DR real server of a VIP gets the same sysctl.d file and boot unit): render each distinct
+ * one once. The key holds secrets' values (a Secret serialises masked, and two secrets must not
+ * share an entry); it lives as long as the process, like the inventory that already holds them.
  */
 const rendered = new Map<string, string>();
 
-function contextKey(name: string, context: object): string {
-  return `${name}\0${JSON.stringify(context, function (this: Record<string, unknown>, key, value) {
-    const raw = this[key];
-    return raw instanceof Secret ? { secret: raw.reveal() } : value;
-  })}`;
+function contextKey(name: string, context: object, siteDirs: readonly string[]): string {
+  return `${name}\0${siteDirs.join('\0')}\0${JSON.stringify(
+    context,
+    function (this: Record<string, unknown>, key, value) {
+      const raw = this[key];
+      return raw instanceof Secret ? { secret: raw.reveal() } : value;
+    },
+  )}`;
 }
 
-/** Render `templates/<name>` against its validated context. */
-export function renderTemplate<T extends TemplateName>(name: T, context: TemplateContext<T>): string {
-  const key = contextKey(name, context);
+/**
+ * Render `templates/<name>` against its validated context; a site file of the same name in
+ * `siteDirs` replaces the shipped one and gets the same validated context.
+ */
+export function renderTemplate<T extends TemplateName>(
+  name: T,
+  context: TemplateContext<T>,
+  siteDirs: readonly string[] = [],
+): string {
+  const key = contextKey(name, context, siteDirs);
   const hit = rendered.get(key);
   if (hit !== undefined) return hit;
-  const text = renderFresh(name, context);
+  const text = renderFresh(name, context, siteDirs);
   rendered.set(key, text);
   return text;
 }
 
-function renderFresh<T extends TemplateName>(name: T, context: TemplateContext<T>): string {
+function renderFresh<T extends TemplateName>(
+  name: T,
+  context: TemplateContext<T>,
+  siteDirs: readonly string[],
+): string {
   if (!isTemplateName(name)) throw new RenderError(`templates/${String(name)}: no such template`);
+  const shown = siteTemplate(name, siteDirs) ?? `templates/${name}`;
   const { data, problems } = checkContext(name, context);
   if (problems.length > 0) {
-    throw new RenderError(`templates/${name}: bad render context: ${problems.join('; ')}`);
+    throw new RenderError(`${shown}: bad render context: ${problems.join('; ')}`);
   }
   try {
-    return environment().render(name, data as object);
+    return environment(siteDirs).render(name, data as object);
   } catch (err) {
     throw new RenderError(
-      `templates/${name}: ${firstLine(err)} (context keys: ${Object.keys(context).sort().join(', ')})`,
+      `${shown}: ${firstLine(err)} (context keys: ${Object.keys(context).sort().join(', ')})`,
     );
   }
 }

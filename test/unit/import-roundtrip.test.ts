@@ -67,8 +67,12 @@ function realServerSide(inv: Inventory, hosts: Map<string, DesiredHost>): Record
   return out;
 }
 
+// dr-tunables sets sysctls and IPVS timeouts on the hosts themselves: no keepalived.conf,
+// ldirectord.cf or rules file carries them, so an import from files cannot bring them back (a live
+// import notes the non-default net.ipv4.vs.* values it finds).
+const FROM_FILES_ONLY_PARTLY = new Set(['dr-tunables.yaml']);
 const inventories = readdirSync(join(ROOT, 'inventories'))
-  .filter((n) => n.endsWith('.yaml'))
+  .filter((n) => n.endsWith('.yaml') && !FROM_FILES_ONLY_PARTLY.has(n))
   .sort();
 
 describe('import round trip on every example inventory', () => {

@@ -390,6 +390,7 @@ describe('render errors', () => {
         'director-ipvsadm',
         'director-keepalived',
         'director-ldirectord',
+        'director-tunables',
         'realserver-dr',
         'realserver-nat',
         'realserver-tun',

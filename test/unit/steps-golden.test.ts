@@ -44,6 +44,7 @@ describe('apply steps per change kind (test/golden/steps)', () => {
       'ipvs-service',
       'ipvs-dest',
       'firewall',
+      'ipvs-timeouts',
       'daemon',
       'handler',
     ] satisfies Change['kind'][];

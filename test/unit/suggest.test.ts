@@ -27,7 +27,13 @@ test('a word near no key gets no guess, and prototype names are plain words', ()
 });
 
 test('the allowed keys come from the schema, through lists and mappings of names', () => {
-  assert.deepEqual(keysOf(schemaAt(inventorySchema, ['hosts', 'web1'])), ['address', 'interfaces', 'ssh']);
+  assert.deepEqual(keysOf(schemaAt(inventorySchema, ['hosts', 'web1'])), [
+    'address',
+    'interfaces',
+    'ssh',
+    'sysctls',
+    'vars',
+  ]);
   assert.deepEqual(keysOf(schemaAt(inventorySchema, ['services', 3, 'persistence'])), ['timeout', 'netmask']);
   assert.equal(
     unknownKeyMessage(inventorySchema, ['directors', 'nat_gateway'], 'adress'),

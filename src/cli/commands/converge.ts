@@ -172,7 +172,10 @@ export function registerConverge(program: Command): void {
       .description(spec.description)
       .argument('[inventory]', 'inventory file', 'inventory.yaml')
       .option('-c, --concurrency <n>', 'hosts in flight at once', '32')
-      .option('-l, --limit <hosts>', 'only these hosts (comma-separated names from the inventory)')
+      .option(
+        '-l, --limit <hosts>',
+        'only these hosts (comma-separated host or group names from the inventory)',
+      )
       .option('--json', "print one JSON document with every host's result (shape: docs/json.md)")
       .option(
         '--drain-timeout <seconds>',

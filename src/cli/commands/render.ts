@@ -1,6 +1,6 @@
 // `lvs-deploy render`: what `up` would install on each host, computed locally (no SSH).
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { UsageError } from '../../errors.js';
 import { loadInventory } from '../../inventory/load.js';
@@ -30,6 +30,12 @@ function section(title: string, lines: string[]): string {
 }
 
 /** The human report for one host. File contents of secret files are masked. */
+/** A site template's path, relative to the working directory when below it. */
+function shownSource(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
 export function formatHost(d: DesiredHost, secrets: string[], written?: Map<string, string>): string {
   let out = `=== ${d.host} (${d.address}) — ${d.kinds.join(', ')}${d.roles.length ? `; roles: ${d.roles.join(', ')}` : ''}\n`;
   if (d.kinds.length === 1 && d.kinds[0] === 'client') return `${out}nothing to install (client only)\n\n`;
@@ -40,6 +46,11 @@ export function formatHost(d: DesiredHost, secrets: string[], written?: Map<stri
       ...(f.secret ? ['secret'] : []),
       ...(f.validate ? [`validate: ${f.validate}`] : []),
       ...(f.notify.length ? [`notify: ${f.notify.join(', ')}`] : []),
+      ...(f.source
+        ? [`template: ${shownSource(f.source)} (site)`]
+        : f.template
+          ? [`template: templates/${f.template}`]
+          : []),
     ];
     out += `--- ${f.path} (${extra.join(', ')})\n`;
     const to = written?.get(f.path);

@@ -1,5 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { loadInventory } from '../../inventory/load.js';
+import { expandInventory } from '../../roles/expand.js';
 
 export function registerValidate(program: Command): void {
   program
@@ -10,7 +11,7 @@ export function registerValidate(program: Command): void {
       'after',
       `
 Every problem is printed at once, one line each, as FILE:LINE:COL: field: what is wrong.
-Secrets named in the inventory ({ env: NAME } / { file: PATH }) must be readable.
+Secrets named in the inventory ({ env: NAME } / { file: PATH }) must be readable.\nSite roles (roles_path) are loaded and rendered for every host, so their errors show too.
 Exit code 0 when valid, 2 when not.
 
 Example:
@@ -18,6 +19,8 @@ Example:
     )
     .action(async (file) => {
       const inv = await loadInventory(file);
+      // Site roles and templates are the inventory's too: their errors (FILE:LINE:COL) show here.
+      if ((inv.roles_path ?? []).length > 0) expandInventory(inv);
       const dirs = inv.directors.hosts.length;
       const rs = new Set(inv.services.flatMap((s) => s.real_servers.map((r) => r.address))).size;
       process.stdout.write(
