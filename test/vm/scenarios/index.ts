@@ -30,9 +30,15 @@ export interface SeedScenario {
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/**
+ * LVS_VM_SCENARIOS=drain,drill (file names without .ts) loads only those scenarios — for a
+ * developer iterating on one scenario; CI leaves it unset and runs them all.
+ */
 export async function loadScenarios(): Promise<SeedScenario[]> {
+  const only = process.env.LVS_VM_SCENARIOS?.split(',').map((s) => `${s.trim()}.ts`);
   const files = readdirSync(here)
     .filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.endsWith('.test.ts'))
+    .filter((f) => !only || only.includes(f))
     .sort();
   const mods = await Promise.all(
     files.map((f) => import(join(here, f)) as Promise<{ scenario?: SeedScenario }>),
