@@ -145,15 +145,21 @@ export function sh(strings: TemplateStringsArray, ...values: readonly ShellValue
   return ShellFragment.of(out);
 }
 
-/** Joins fragments with newlines (one command per line). */
-export function lines(fragments: readonly ShellFragment[]): ShellFragment {
+/** Joins fragments with `separator` (trusted shell text; default: one command per line). */
+export function lines(fragments: readonly ShellFragment[], separator = '\n'): ShellFragment {
   const out: (string | Secret)[] = [];
   fragments.forEach((f, i) => {
-    if (i > 0) out.push('\n');
+    if (i > 0) out.push(separator);
     out.push(...f.parts);
   });
   return ShellFragment.of(out);
 }
+
+/** Trusted shell text written in our own source (a constant snippet), spliced unchanged by `sh`. */
+export const raw = (text: string): ShellFragment => ShellFragment.raw(text);
+
+/** Nothing: the `''` of a conditional part (a plain `''` would become an empty quoted word). */
+export const NOTHING = ShellFragment.raw('');
 
 export interface RenderedScript {
   /** Sent to the host. Contains secrets: never log it. */

@@ -8,7 +8,7 @@
 //   facts read: another run changed the host after this run's plan was made, so the plan is stale.
 // Together: a plan is applied only to the host it was computed from, whatever the interleaving.
 import { hostname } from 'node:os';
-import { quote } from '../connection/shell.js';
+import { type ShellFragment, sh } from '../connection/shell.js';
 import { STATE_DIR } from '../facts/script.js';
 
 export const LOCK_LINK = `${STATE_DIR}/run.lock`;
@@ -54,22 +54,22 @@ if [ -r ${LAST_RUN_FILE} ]; then lvs_l=; read -r lvs_l < ${LAST_RUN_FILE}; print
  * naming its holder; check the last run is the one the facts saw, or exit 92 naming it.
  * A lock whose remote shell is gone (host rebooted mid-apply, shell killed) is stale: taken over.
  */
-export function acquireLock(owner: RunOwner, lastRunSeen: string): string {
-  return `  mkdir -p ${STATE_DIR} || exit 90
-  if ! ln -s "$$ "${quote(ownerLine(owner))} ${LOCK_LINK} 2>/dev/null; then
+export function acquireLock(owner: RunOwner, lastRunSeen: string): ShellFragment {
+  return sh`  mkdir -p ${STATE_DIR} || exit 90
+  if ! ln -s "$$ "${ownerLine(owner)} ${LOCK_LINK} 2>/dev/null; then
     lvs_held=$(readlink ${LOCK_LINK} 2>/dev/null)
     if [ -n "$lvs_held" ] && kill -0 "\${lvs_held%% *}" 2>/dev/null; then echo '==>lvs:locked'; printf '%s\\n' "\${lvs_held#* }"; exit ${EXIT_LOCKED}; fi
     [ "$(readlink ${LOCK_LINK} 2>/dev/null)" = "$lvs_held" ] && rm -f ${LOCK_LINK}
-    if ! ln -s "$$ "${quote(ownerLine(owner))} ${LOCK_LINK} 2>/dev/null; then echo '==>lvs:locked'; readlink ${LOCK_LINK} | sed 's/^[0-9]* //'; exit ${EXIT_LOCKED}; fi
+    if ! ln -s "$$ "${ownerLine(owner)} ${LOCK_LINK} 2>/dev/null; then echo '==>lvs:locked'; readlink ${LOCK_LINK} | sed 's/^[0-9]* //'; exit ${EXIT_LOCKED}; fi
   fi
   lvs_seen=
   [ -r ${LAST_RUN_FILE} ] && read -r lvs_seen < ${LAST_RUN_FILE}
-  if [ "$lvs_seen" != ${quote(lastRunSeen)} ]; then rm -f ${LOCK_LINK}; echo '==>lvs:moved'; printf '%s\\n' "$lvs_seen"; exit ${EXIT_MOVED}; fi`;
+  if [ "$lvs_seen" != ${lastRunSeen} ]; then rm -f ${LOCK_LINK}; echo '==>lvs:moved'; printf '%s\\n' "$lvs_seen"; exit ${EXIT_MOVED}; fi`;
 }
 
 /** sh run after the apply (applied or rolled back): record this run, then release the lock. */
-export function releaseLock(owner: RunOwner): string {
-  return `  printf '%s\\n' ${quote(ownerLine(owner))} > ${LAST_RUN_FILE}.tmp && mv -f ${LAST_RUN_FILE}.tmp ${LAST_RUN_FILE}
+export function releaseLock(owner: RunOwner): ShellFragment {
+  return sh`  printf '%s\\n' ${ownerLine(owner)} > ${LAST_RUN_FILE}.tmp && mv -f ${LAST_RUN_FILE}.tmp ${LAST_RUN_FILE}
   rm -f ${LOCK_LINK}`;
 }
 

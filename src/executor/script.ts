@@ -3,7 +3,16 @@
 // post-check). It survives a dropped SSH connection: HUP/PIPE are ignored and output goes to a
 // log first. The whole script is one function called on its last line, so a truncated transfer
 // runs nothing. Undo entries are small files sourced newest first; writing them starts no program.
-import { DETECT_SYSTEMD, indent, quote, SCRIPT_PRELUDE } from '../connection/shell.js';
+import {
+  DETECT_SYSTEMD,
+  indent,
+  lines,
+  NOTHING,
+  raw,
+  SCRIPT_PRELUDE,
+  type ShellFragment,
+  sh,
+} from '../connection/shell.js';
 import { type FactQuery, factsFunction, OWNED_FILE, STATE_DIR } from '../facts/script.js';
 import type { Change } from '../planner/changes.js';
 import { acquireLock, LOCK_LINK, ownerLine, type RunOwner, releaseLock } from './lock.js';
@@ -22,7 +31,7 @@ export const BACKUP_DIR = `${STATE_DIR}/backup`;
 
 // lvs_drain waits for the real server's ESTABLISHED connections (ActiveConn) to end: closed ones
 // in TIME_WAIT (InActConn) linger for minutes and lose nothing when the server is deleted.
-const HELPERS = `lvs_drain() {
+const HELPERS = sh`lvs_drain() {
   dest=$1; secs=$2; shift 2; i=0
   # A handshake that began before weight 0 is SYN_RECV (counted inactive) for a moment: let it
   # become established (and so counted) before the first look.
@@ -51,13 +60,13 @@ lvs_rollback() {
 
 // The undo is recorded BEFORE its step runs: a step that fails half-way is undone too (every
 // undo is safe to run whether or not its step got that far).
-function stepBlock(step: Step, n: number, text: string): string {
-  const undo = step.undo ? `printf '%s\\n' ${quote(step.undo)} > "$BK/undo.${n}"` : ':';
+function stepBlock(step: Step, n: number, text: ShellFragment): ShellFragment {
+  const undo = step.undo ? sh`printf '%s\\n' ${step.undo} > "$BK/undo.${n}"` : raw(':');
   const last = step.undoLast
-    ? `\n  printf '%s\\n' ${quote(step.undoLast)} > "$BK/undo-last.$lvs_last"; lvs_last=$((lvs_last+1))`
-    : '';
+    ? sh`\n  printf '%s\\n' ${step.undoLast} > "$BK/undo-last.$lvs_last"; lvs_last=$((lvs_last+1))`
+    : NOTHING;
   // Not inside an `if`: POSIX shells ignore `set -e` in a tested compound command.
-  return `  echo '==>lvs:step ${n}'
+  return sh`  echo '==>lvs:step ${n}'
   ${undo}${last}
   (
 set -e
@@ -85,32 +94,32 @@ export function buildApplyScript(
   const all = [...steps, ...record];
   // Fault injection: tests check the host rolls back to exactly its old state whatever step fails.
   const body = (s: Step, i: number) =>
-    i === opts.failAfterStep ? `${s.run}\necho 'injected fault (--fail-after-step)' >&2; false` : s.run;
+    raw(i === opts.failAfterStep ? `${s.run}\necho 'injected fault (--fail-after-step)' >&2; false` : s.run);
   const render = (masked: boolean) =>
-    all
-      .map((s, i) =>
-        stepBlock(s, i, masked && s.secret ? '  : "*** step with a secret, masked ***"' : body(s, i)),
-      )
-      .join('\n');
+    lines(
+      all.map((s, i) =>
+        stepBlock(s, i, masked && s.secret ? raw('  : "*** step with a secret, masked ***"') : body(s, i)),
+      ),
+    ).render();
   const bk = `${BACKUP_DIR}/${opts.runId}`;
-  const head = `${SCRIPT_PRELUDE}
+  const head = sh`${raw(SCRIPT_PRELUDE)}
 ${factsFunction(facts)}
 ${HELPERS}
 lvs_main() {
-${indent(DETECT_SYSTEMD)}
+${raw(indent(DETECT_SYSTEMD))}
   lvs_last=0
   lvs_owned='|'
   if [ -r ${OWNED_FILE} ]; then while read -r lvs_kind lvs_a lvs_b; do lvs_owned="$lvs_owned$lvs_a|"; done < ${OWNED_FILE}; fi
   mkdir "$BK/files" || return 1
   if [ -e /proc/net/ip_vs ] && command -v ipvsadm >/dev/null 2>&1; then ipvsadm -S -n > "$BK/ipvs.rules" 2>/dev/null || true; fi
-`;
-  const tail = `
+`.render();
+  const tail = sh`
   echo '==>lvs:applied'
 }
 lvs_run() {
   trap '' HUP PIPE
   LVS_STATE=${STATE_DIR}
-  BK=${quote(bk)}
+  BK=${bk}
 ${acquireLock(opts.owner, opts.lastRunSeen)}
   mkdir -p "$BK" || { rm -f ${LOCK_LINK}; exit 90; }
   lvs_main > "$BK/log" 2>&1
@@ -123,7 +132,7 @@ ${releaseLock(opts.owner)}
   exit "$rc"
 }
 lvs_run
-`;
+`.render();
   return {
     raw: head + render(false) + tail,
     masked: head + render(true) + tail,
@@ -137,18 +146,18 @@ lvs_run
  * has changed the host since that apply (its undo would revert the other run's work).
  */
 export function buildUndoScript(runId: string, steps: number, owner?: RunOwner): string {
-  return `${SCRIPT_PRELUDE}
+  return sh`${raw(SCRIPT_PRELUDE)}
 ${HELPERS}
 lvs_undo() {
   trap '' HUP PIPE
-${indent(DETECT_SYSTEMD)}
+${raw(indent(DETECT_SYSTEMD))}
   LVS_STATE=${STATE_DIR}
-  BK=${quote(`${BACKUP_DIR}/${runId}`)}
-${owner ? acquireLock(owner, ownerLine(owner)) : ''}
+  BK=${`${BACKUP_DIR}/${runId}`}
+${owner ? acquireLock(owner, ownerLine(owner)) : NOTHING}
   lvs_undo_all ${steps - 1} > "$BK/undo.log" 2>&1
-${owner ? releaseLock(owner) : ''}
+${owner ? releaseLock(owner) : NOTHING}
   echo '==>lvs:rolled-back'
 }
 lvs_undo
-`;
+`.render();
 }

@@ -1,7 +1,15 @@
 // The facts script: ONE POSIX sh function that prints every fact the planner needs, in sections
 // marked `==>lvs:<id>` (sections.ts: each section's script and parser). It changes nothing on the
 // host (it never loads a module or starts ipvsadm on a kernel where IPVS is not loaded yet).
-import { DETECT_SYSTEMD, indent, SCRIPT_PRELUDE } from '../connection/shell.js';
+import {
+  DETECT_SYSTEMD,
+  indent,
+  lines,
+  raw,
+  renderScript,
+  type ShellFragment,
+  sh,
+} from '../connection/shell.js';
 import type { FactQuery } from './query.js';
 import { SECTIONS } from './sections.js';
 
@@ -16,8 +24,8 @@ export {
 } from './query.js';
 
 /** The function `lvs_facts`; call it to print all sections. */
-export function factsFunction(q: FactQuery): string {
-  return `lvs_sysctl() {
+export function factsFunction(q: FactQuery): ShellFragment {
+  return sh`lvs_sysctl() {
   # dash's read returns non-zero on /proc files even when it read the value: ignore its status.
   # Time sysctls (jiffies handlers: tcp_keepalive_time, nf_conntrack_*_timeout_*) answer no read
   # past offset 0, so a byte-wise read gets only the first digit ("7" for 7200): cat those.
@@ -30,15 +38,13 @@ export function factsFunction(q: FactQuery): string {
   else printf '%s!\\n' "$1"; fi
 }
 lvs_facts() {
-${indent(DETECT_SYSTEMD)}
-${SECTIONS.map((section) => section.script(q))
-  .filter((s) => s !== '')
-  .join('\n')}
+${raw(indent(DETECT_SYSTEMD))}
+${lines(SECTIONS.map((section) => section.script(q)).filter((s) => s.render() !== ''))}
   echo '==>lvs:end'
 }`;
 }
 
 /** A standalone facts round trip. */
 export function factsScript(q: FactQuery): string {
-  return `${SCRIPT_PRELUDE}\n${factsFunction(q)}\nlvs_facts\n`;
+  return renderScript(sh`${factsFunction(q)}\nlvs_facts\n`, { strict: false }).script;
 }

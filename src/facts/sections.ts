@@ -5,7 +5,7 @@
 // Written to start as few programs as possible: under emulation (the VM lab) or on a busy
 // director every exec costs 50–300 ms, so sysctls, pid files and the owned list are read with
 // shell builtins, and all managed files are read by one `stat` and one `awk`.
-import { quote } from '../connection/shell.js';
+import { lines, NOTHING, raw, type ShellFragment, sh } from '../connection/shell.js';
 import type { HostFacts } from '../model/facts.js';
 import { parseRules, parseTimeouts } from '../model/ipvs.js';
 import { OPERATOR_FILE, parseOperator } from '../model/operator.js';
@@ -27,34 +27,32 @@ import {
 export interface FactSection {
   /** The markers it prints, its own first (a section may print a sub-section, like nft-loaded). */
   ids: string[];
-  /** Shell lines of `lvs_facts` (two-space indent). */
-  script(q: FactQuery): string;
+  /** Shell lines of `lvs_facts` (two-space indent); empty when the section is not asked for. */
+  script(q: FactQuery): ShellFragment;
   /** The text after each of its markers (undefined: not printed) → its part of HostFacts. */
   parse(get: (id: string) => string | undefined, errors: string[]): Partial<HostFacts>;
 }
 
-const words = (list: string[]) => list.map(quote).join(' ');
-
-function daemonLines(daemons: DesiredDaemon[]): string {
-  return daemons
-    .map(
-      (d) => `  if [ "$lvs_systemd" = yes ]; then
-    printf '%s %s %s\\n' ${quote(d.name)} "$(systemctl is-active ${quote(d.unit)} 2>/dev/null)" "$(systemctl is-enabled ${quote(d.unit)} 2>/dev/null)"
-  elif lvs_pid=; [ -r ${quote(d.pidfile)} ] && { read -r lvs_pid < ${quote(d.pidfile)}; kill -0 "$lvs_pid" 2>/dev/null; }; then
-    printf '%s active %s\\n' ${quote(d.name)} "$lvs_pid"
+function daemonLines(daemons: DesiredDaemon[]): ShellFragment {
+  return lines(
+    daemons.map(
+      (d) => sh`  if [ "$lvs_systemd" = yes ]; then
+    printf '%s %s %s\\n' ${d.name} "$(systemctl is-active ${d.unit} 2>/dev/null)" "$(systemctl is-enabled ${d.unit} 2>/dev/null)"
+  elif lvs_pid=; [ -r ${d.pidfile} ] && { read -r lvs_pid < ${d.pidfile}; kill -0 "$lvs_pid" 2>/dev/null; }; then
+    printf '%s active %s\\n' ${d.name} "$lvs_pid"
   else
-    printf '%s inactive -\\n' ${quote(d.name)}
+    printf '%s inactive -\\n' ${d.name}
   fi`,
-    )
-    .join('\n');
+    ),
+  );
 }
 
 // Without names dpkg-query would list every installed package: only ask about ours.
-function packagesQuery(packages: string[]): string {
-  return `  if command -v dpkg-query >/dev/null 2>&1; then
-    dpkg-query -W -f='\${Package} \${db:Status-Abbrev}\\n' ${words(packages)} 2>/dev/null
+function packagesQuery(packages: string[]): ShellFragment {
+  return sh`  if command -v dpkg-query >/dev/null 2>&1; then
+    dpkg-query -W -f='\${Package} \${db:Status-Abbrev}\\n' ${packages} 2>/dev/null
   elif command -v rpm >/dev/null 2>&1; then
-    rpm -q --qf '%{NAME} ii\\n' ${words(packages)} 2>/dev/null | grep ' ii$'
+    rpm -q --qf '%{NAME} ii\\n' ${packages} 2>/dev/null | grep ' ii$'
   fi`;
 }
 
@@ -63,34 +61,34 @@ const yes = (text: string | undefined) => (text ?? '').trim() === 'yes';
 export const SECTIONS: FactSection[] = [
   {
     ids: ['os'],
-    script: () => `  echo '==>lvs:os'
+    script: () => sh`  echo '==>lvs:os'
   ( . /etc/os-release 2>/dev/null; printf '%s|%s|%s\\n' "\${ID:-}" "\${ID_LIKE:-}" "\${VERSION_ID:-}" )`,
     parse: (get) => ({ os: parseOs(get('os')) }),
   },
   {
     ids: ['init'],
-    script: () => `  echo '==>lvs:init'
+    script: () => sh`  echo '==>lvs:init'
   echo "$lvs_systemd"`,
     parse: (get) => ({ systemd: yes(get('init')) }),
   },
   {
     ids: ['ipvs-available'],
-    script: (q) => `  echo '==>lvs:ipvs-available'
-  ${q.ipvs ? 'if [ -e /proc/net/ip_vs ] || modprobe -n -q ip_vs 2>/dev/null; then echo yes; else echo no; fi' : 'echo no'}`,
+    script: (q) => sh`  echo '==>lvs:ipvs-available'
+  ${raw(q.ipvs ? 'if [ -e /proc/net/ip_vs ] || modprobe -n -q ip_vs 2>/dev/null; then echo yes; else echo no; fi' : 'echo no')}`,
     parse: (get) => ({ ipvsAvailable: yes(get('ipvs-available')) }),
   },
   {
     // Also reads the owned list: owned sysctls not asked for are printed here, owned files not
     // asked for are left in "$@" for the files section (so `down` finds everything `up` wrote).
     ids: ['sysctl'],
-    script: (q) => `  echo '==>lvs:sysctl'
-${q.sysctls.map((k) => `  lvs_sysctl ${quote(k)} ${quote(sysctlPath(k))}`).join('\n')}
+    script: (q) => sh`  echo '==>lvs:sysctl'
+${lines(q.sysctls.map((k) => sh`  lvs_sysctl ${k} ${sysctlPath(k)}`))}
   set --
   if [ -r ${OWNED_FILE} ]; then
     while read -r lvs_kind lvs_a lvs_b; do
       case "$lvs_kind" in
-        sysctl) case ${quote(` ${q.sysctls.join(' ')} `)} in *" $lvs_a "*) ;; *) lvs_sysctl "$lvs_a" "$lvs_b" ;; esac ;;
-        file) case ${quote(` ${q.files.join(' ')} `)} in *" $lvs_a "*) ;; *) set -- "$@" "$lvs_a" ;; esac ;;
+        sysctl) case ${` ${q.sysctls.join(' ')} `} in *" $lvs_a "*) ;; *) lvs_sysctl "$lvs_a" "$lvs_b" ;; esac ;;
+        file) case ${` ${q.files.join(' ')} `} in *" $lvs_a "*) ;; *) set -- "$@" "$lvs_a" ;; esac ;;
       esac
     done < ${OWNED_FILE}
   fi`,
@@ -98,28 +96,28 @@ ${q.sysctls.map((k) => `  lvs_sysctl ${quote(k)} ${quote(sysctlPath(k))}`).join(
   },
   {
     ids: ['addr'],
-    script: () => `  echo '==>lvs:addr'
+    script: () => sh`  echo '==>lvs:addr'
   ip -j addr show 2>/dev/null || echo '[]'`,
     parse: (get, errors) => parseAddr(get('addr'), errors),
   },
   {
     ids: ['route'],
-    script: () => `  echo '==>lvs:route'
+    script: () => sh`  echo '==>lvs:route'
   ip -j route show table main 2>/dev/null || echo '[]'`,
     parse: (get, errors) => ({ routes: parseRoutes(get('route'), errors) }),
   },
   {
     ids: ['rule'],
-    script: (q) => `  echo '==>lvs:rule'
-  ${q.rules ? "ip -j rule show 2>/dev/null || echo '[]'" : "echo '[]'"}`,
+    script: (q) => sh`  echo '==>lvs:rule'
+  ${raw(q.rules ? "ip -j rule show 2>/dev/null || echo '[]'" : "echo '[]'")}`,
     parse: (get, errors) => ({ rules: parseIpRules(get('rule'), errors) }),
   },
   {
     ids: ['files'],
-    script: (q) => `  echo '==>lvs:files'
+    script: (q) => sh`  echo '==>lvs:files'
   lvs_extra="$*"
   set --
-  for lvs_f in ${words(q.files)} $lvs_extra; do
+  for lvs_f in ${q.files} $lvs_extra; do
     if [ -f "$lvs_f" ]; then set -- "$@" "$lvs_f"; else printf 'A - - - - %s\\n' "$lvs_f"; fi
   done
   if [ $# -gt 0 ]; then
@@ -130,16 +128,16 @@ ${q.sysctls.map((k) => `  lvs_sysctl ${quote(k)} ${quote(sysctlPath(k))}`).join(
   },
   {
     ids: ['packages'],
-    script: (q) => `  echo '==>lvs:packages'
-${q.packages.length === 0 ? '' : packagesQuery(q.packages)}`,
+    script: (q) => sh`  echo '==>lvs:packages'
+${q.packages.length === 0 ? NOTHING : packagesQuery(q.packages)}`,
     parse: (get) => ({
       packages: Object.fromEntries(parseKeyValue(get('packages')).map(([n, st]) => [n ?? '', st === 'ii'])),
     }),
   },
   {
     ids: ['modules'],
-    script: (q) => `  echo '==>lvs:modules'
-  for m in ${words(q.modules)}; do
+    script: (q) => sh`  echo '==>lvs:modules'
+  for m in ${q.modules}; do
     if [ -d "/sys/module/$m" ]; then echo "$m yes"; else echo "$m no"; fi
   done`,
     parse: (get) => ({
@@ -148,8 +146,8 @@ ${q.packages.length === 0 ? '' : packagesQuery(q.packages)}`,
   },
   {
     ids: ['ipvs'],
-    script: (q) => `  echo '==>lvs:ipvs'
-  if ${q.ipvs ? '[ -e /proc/net/ip_vs ] && command -v ipvsadm >/dev/null 2>&1' : 'false'}; then ipvsadm -S -n; else echo '!none'; fi`,
+    script: (q) => sh`  echo '==>lvs:ipvs'
+  if ${raw(q.ipvs ? '[ -e /proc/net/ip_vs ] && command -v ipvsadm >/dev/null 2>&1' : 'false')}; then ipvsadm -S -n; else echo '!none'; fi`,
     parse: (get) => {
       const text = get('ipvs') ?? '!none';
       return { ipvs: text.trim() === '!none' ? null : parseRules(text).services };
@@ -160,9 +158,9 @@ ${q.packages.length === 0 ? '' : packagesQuery(q.packages)}`,
     ids: ['ipvs-timeouts'],
     script: (q) =>
       q.ipvsTimeouts
-        ? `  echo '==>lvs:ipvs-timeouts'
+        ? sh`  echo '==>lvs:ipvs-timeouts'
   if [ -e /proc/net/ip_vs ] && command -v ipvsadm >/dev/null 2>&1; then ipvsadm -L --timeout; else echo '!none'; fi`
-        : '',
+        : NOTHING,
     parse: (get) => {
       const text = get('ipvs-timeouts');
       return text === undefined ? {} : { ipvsTimeouts: parseTimeouts(text) };
@@ -170,13 +168,13 @@ ${q.packages.length === 0 ? '' : packagesQuery(q.packages)}`,
   },
   {
     ids: ['daemons'],
-    script: (q) => `  echo '==>lvs:daemons'
+    script: (q) => sh`  echo '==>lvs:daemons'
 ${daemonLines(q.daemons)}`,
     parse: (get) => ({ daemons: parseDaemons(get('daemons')) }),
   },
   {
     ids: ['ssh'],
-    script: () => `  echo '==>lvs:ssh'
+    script: () => sh`  echo '==>lvs:ssh'
   printf '%s\n' "\${lvs_ssh_connection:-}"`,
     parse: (get) => ({ sshClient: (get('ssh') ?? '').trim().split(' ')[0] ?? '' }),
   },
@@ -185,9 +183,9 @@ ${daemonLines(q.daemons)}`,
     ids: ['nft', 'nft-loaded'],
     script: (
       q,
-    ) => `  if { ${q.firewall ? 'true' : 'false'} || [ -e ${FIREWALL_LOADED} ]; } && command -v nft >/dev/null 2>&1; then
+    ) => sh`  if { ${raw(q.firewall ? 'true' : 'false')} || [ -e ${FIREWALL_LOADED} ]; } && command -v nft >/dev/null 2>&1; then
     echo '==>lvs:nft'
-    nft -s list table ${FIREWALL_TABLE} 2>/dev/null || echo '!absent'
+    nft -s list table ${FIREWALL_TABLE.split(' ')} 2>/dev/null || echo '!absent'
     echo '==>lvs:nft-loaded'
     if [ -r ${FIREWALL_LOADED} ]; then while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\n' "$lvs_l"; done < ${FIREWALL_LOADED}; else echo '!none'; fi
   fi`,
@@ -196,8 +194,8 @@ ${daemonLines(q.daemons)}`,
   {
     // Directors only: the operator's drains (see model/operator.ts); absent file = no drains.
     ids: ['operator'],
-    script: (q) => `  echo '==>lvs:operator'
-  if ${q.ipvs ? 'true' : 'false'} && [ -r ${OPERATOR_FILE} ]; then while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\\n' "$lvs_l"; done < ${OPERATOR_FILE}; fi`,
+    script: (q) => sh`  echo '==>lvs:operator'
+  if ${raw(q.ipvs ? 'true' : 'false')} && [ -r ${OPERATOR_FILE} ]; then while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\\n' "$lvs_l"; done < ${OPERATOR_FILE}; fi`,
     parse: (get, errors) => {
       try {
         return { drains: parseOperator(get('operator')) };
@@ -209,7 +207,7 @@ ${daemonLines(q.daemons)}`,
   },
   {
     ids: ['state'],
-    script: () => `  echo '==>lvs:state'
+    script: () => sh`  echo '==>lvs:state'
   if [ -r ${STATE_FILE} ]; then while IFS= read -r lvs_l || [ -n "$lvs_l" ]; do printf '%s\\n' "$lvs_l"; done < ${STATE_FILE}; fi`,
     parse: (get, errors) => ({ state: parseState(get('state'), errors) }),
   },

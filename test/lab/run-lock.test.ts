@@ -40,9 +40,9 @@ function inScratch(script: string): { code: number | null; out: string } {
       encoding: 'utf8',
       env: {
         ...process.env,
-        TAKE_A: acquireLock(A, ''),
-        TAKE_B: acquireLock(B, ''),
-        RUN_A: `${acquireLock(A, '')}\n${releaseLock(A)}`,
+        TAKE_A: acquireLock(A, '').render(),
+        TAKE_B: acquireLock(B, '').render(),
+        RUN_A: `${acquireLock(A, '').render()}\n${releaseLock(A).render()}`,
       },
     },
   );

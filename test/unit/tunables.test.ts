@@ -133,7 +133,7 @@ describe('reading time sysctls', () => {
       rules: false,
       firewall: false,
     };
-    const out = execFileSync('sh', ['-c', `${factsFunction(q)}\nlvs_sysctl ${key} ${path}`], {
+    const out = execFileSync('sh', ['-c', `${factsFunction(q).render()}\nlvs_sysctl ${key} ${path}`], {
       encoding: 'utf8',
     });
     assert.equal(out, `${key}=${readFileSync(path, 'utf8').trim()}\n`);
