@@ -14,7 +14,16 @@
 //   both tables, SIGCONT the frozen processes (they resume as MASTER and preempt).
 // - link: the VRRP interfaces go down (`ip link set dev IF down`). Undo: set them up and put back
 //   the routes through them that were saved first (the kernel drops them with the link).
-import { DETECT_SYSTEMD, quote, SCRIPT_PRELUDE } from '../connection/shell.js';
+import {
+  DETECT_SYSTEMD,
+  lines,
+  NOTHING,
+  raw,
+  renderScript,
+  SCRIPT_PRELUDE,
+  type ShellFragment,
+  sh,
+} from '../connection/shell.js';
 import { STATE_DIR } from '../facts/query.js';
 import type { DesiredDaemon } from '../model/types.js';
 import type { DrillMode } from './judge.js';
@@ -37,18 +46,16 @@ export interface BreakPlan {
   dir?: string;
 }
 
-const q = quote;
-
-function startDaemon(d: DesiredDaemon): string {
-  return `if [ "$lvs_systemd" = yes ]; then systemctl start ${q(d.unit)}; else
-  ${d.command.map(q).join(' ')}
-  i=0; while [ $i -lt 50 ] && ! { [ -f ${q(d.pidfile)} ] && kill -0 "$(cat ${q(d.pidfile)})" 2>/dev/null; }; do sleep 0.1; i=$((i+1)); done
+function startDaemon(d: DesiredDaemon): ShellFragment {
+  return sh`if [ "$lvs_systemd" = yes ]; then systemctl start ${d.unit}; else
+  ${d.command}
+  i=0; while [ $i -lt 50 ] && ! { [ -f ${d.pidfile} ] && kill -0 "$(cat ${d.pidfile})" 2>/dev/null; }; do sleep 0.1; i=$((i+1)); done
 fi`;
 }
 
-function stopDaemon(d: DesiredDaemon): string {
-  return `if [ "$lvs_systemd" = yes ]; then systemctl stop ${q(d.unit)}; else
-  pid=$(cat ${q(d.pidfile)}); kill "$pid"
+function stopDaemon(d: DesiredDaemon): ShellFragment {
+  return sh`if [ "$lvs_systemd" = yes ]; then systemctl stop ${d.unit}; else
+  pid=$(cat ${d.pidfile}); kill "$pid"
   i=0; while [ $i -lt 50 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; i=$((i+1)); done
 fi`;
 }
@@ -73,39 +80,45 @@ ${arp}`;
 
 /** The undo file's text for a mode (run with sh, so it carries its own PATH and systemd test). */
 export function undoText(p: BreakPlan): string {
-  const head = `${PATH_LINE}\n${DETECT_SYSTEMD}\nD=${q(p.dir ?? DRILL_DIR)}`;
-  if (p.mode === 'graceful') return `${head}\n${startDaemon(p.daemon)}\n`;
+  return undoFragment(p).render();
+}
+
+function undoFragment(p: BreakPlan): ShellFragment {
+  const head = sh`${raw(PATH_LINE)}\n${raw(DETECT_SYSTEMD)}\nD=${p.dir ?? DRILL_DIR}`;
+  if (p.mode === 'graceful') return sh`${head}\n${startDaemon(p.daemon)}\n`;
   if (p.mode === 'crash')
-    return `${head}
+    return sh`${head}
 nft delete table inet ${DRILL_TABLE} 2>/dev/null
 nft delete table arp ${DRILL_TABLE} 2>/dev/null
 for p in $(cat "$D/frozen.pids" 2>/dev/null); do kill -CONT "$p" 2>/dev/null; done
 `;
-  return `${head}
-${p.interfaces
-  .map(
-    (i) => `ip link set dev ${q(i)} up
-while read -r r; do ip route replace $r dev ${q(i)} 2>/dev/null; done < "$D/routes.${i}"`,
-  )
-  .join('\n')}
+  return sh`${head}
+${lines(
+  p.interfaces.map(
+    (i) => sh`ip link set dev ${i} up
+while read -r r; do ip route replace $r dev ${i} 2>/dev/null; done < "$D"/routes.${i}`,
+  ),
+)}
 `;
 }
 
-function breakText(p: BreakPlan): string {
+function breakText(p: BreakPlan): ShellFragment {
   if (p.mode === 'graceful') return stopDaemon(p.daemon);
   if (p.mode === 'crash') {
-    const pid = q(p.daemon.pidfile);
-    return `main=$(cat ${pid})
+    return sh`main=$(cat ${p.daemon.pidfile})
 { echo "$main"; pgrep -P "$main"; } > "$D/frozen.pids"
 nft -f - <<'LVS_DRILL_NFT'
-${crashRuleset(p)}LVS_DRILL_NFT
+${raw(crashRuleset(p))}LVS_DRILL_NFT
 for p in $(cat "$D/frozen.pids"); do kill -STOP "$p"; done`;
   }
   // The link may carry this SSH session: take it down a moment after the script has answered.
-  const save = p.interfaces.map((i) => `ip route show dev ${q(i)} > "$D/routes.${i}"`).join('\n');
-  const down = p.interfaces.map((i) => `ip link set dev ${q(i)} down`).join('; ');
-  return `${save}
-setsid sh -c ${q(`sleep 0.5; ${down}`)} </dev/null >/dev/null 2>&1 &`;
+  const save = lines(p.interfaces.map((i) => sh`ip route show dev ${i} > "$D"/routes.${i}`));
+  const down = lines(
+    p.interfaces.map((i) => sh`ip link set dev ${i} down`),
+    '; ',
+  );
+  return sh`${save}
+setsid sh -c ${sh`sleep 0.5; ${down}`.render()} </dev/null >/dev/null 2>&1 &`;
 }
 
 /** Break the MASTER, after arming its own undo. Prints `==>drill:armed` or why it did not. */
@@ -113,32 +126,32 @@ export function breakScript(p: BreakPlan): string {
   const timer = `sleep "$1"; if mv "$2/undo.sh" "$2/undo.run" 2>/dev/null; then sh "$2/undo.run" > "$2/undo.log" 2>&1; rm -f "$2/undo.run"; fi`;
   const crashNeeds =
     p.mode === 'crash'
-      ? `command -v nft >/dev/null 2>&1 || { echo '==>drill:missing nft (crash mode needs nftables)'; exit 4; }
-[ -s ${q(p.daemon.pidfile)} ] || { echo '==>drill:missing keepalived pidfile ${p.daemon.pidfile}'; exit 4; }
+      ? sh`command -v nft >/dev/null 2>&1 || { echo '==>drill:missing nft (crash mode needs nftables)'; exit 4; }
+[ -s ${p.daemon.pidfile} ] || { echo ${`==>drill:missing keepalived pidfile ${p.daemon.pidfile}`}; exit 4; }
 `
-      : '';
-  return `${SCRIPT_PRELUDE}
-${DETECT_SYSTEMD}
-D=${q(p.dir ?? DRILL_DIR)}
+      : NOTHING;
+  const body = sh`${raw(DETECT_SYSTEMD)}
+D=${p.dir ?? DRILL_DIR}
 mkdir -p "$D"
 if [ -f "$D/undo.sh" ] || [ -f "$D/undo.run" ]; then echo '==>drill:pending an earlier drill has not been undone yet'; exit 3; fi
-${crashNeeds}printf '%s\\n' ${q(undoText(p))} > "$D/undo.sh"
-setsid sh -c ${q(timer)} lvs-drill-timer ${p.undoAfterSecs} "$D" </dev/null >/dev/null 2>&1 &
+${crashNeeds}printf '%s\\n' ${undoFragment(p).render()} > "$D/undo.sh"
+setsid sh -c ${timer} lvs-drill-timer ${p.undoAfterSecs} "$D" </dev/null >/dev/null 2>&1 &
 echo $! > "$D/timer.pid"
 set -e
 ${breakText(p)}
 echo "==>drill:armed $(date +%s%3N)"
 `;
+  return renderScript(body, { strict: false }).script;
 }
 
 /** Undo now (idempotent: does nothing when the timer already did), and disarm the timer. */
 export function restoreScript(dir = DRILL_DIR): string {
-  return `${SCRIPT_PRELUDE}
-D=${q(dir)}
+  const body = sh`D=${dir}
 if [ -f "$D/timer.pid" ]; then kill "$(cat "$D/timer.pid")" 2>/dev/null; rm -f "$D/timer.pid"; fi
 if mv "$D/undo.sh" "$D/undo.run" 2>/dev/null; then sh "$D/undo.run" > "$D/undo.log" 2>&1; rm -f "$D/undo.run"; fi
 echo '==>drill:restored'
 `;
+  return renderScript(body, { strict: false }).script;
 }
 
 /** Addresses and links of a director, parsed by `parseHolding`. */
@@ -185,10 +198,10 @@ export function parseHolding(out: string): Holding {
 
 /** The client's neighbour entries for the VIPs and its clock (ms), parsed by `parseNeighbours`. */
 export function neighbourScript(addresses: string[]): string {
-  return `${SCRIPT_PRELUDE}
-for a in ${addresses.map(q).join(' ')}; do printf 'neigh %s %s\\n' "$a" "$(ip neigh show to "$a" | sed -n 's/.* lladdr \\([0-9a-f:]*\\).*/\\1/p' | head -n 1)"; done
+  const body = sh`for a in ${addresses}; do printf 'neigh %s %s\\n' "$a" "$(ip neigh show to "$a" | sed -n 's/.* lladdr \\([0-9a-f:]*\\).*/\\1/p' | head -n 1)"; done
 echo "clock $(date +%s%3N)"
 `;
+  return renderScript(body, { strict: false }).script;
 }
 
 export function parseNeighbours(out: string): { macs: Map<string, string>; clock?: number } {

@@ -2,7 +2,7 @@
 // connections through every VIP (round robin, `rate` a second), plus `long` connections per VIP
 // opened at the start that send a byte every 0.2 s and finish an HTTP request at the end. Every
 // request is printed with the client's own clock, so the outage is measured on one clock.
-import { quote, SCRIPT_PRELUDE } from '../connection/shell.js';
+import { renderScript, sh } from '../connection/shell.js';
 
 export interface StreamTarget {
   vip: string;
@@ -71,11 +71,8 @@ export function streamScript(o: {
   rate: number;
   long: number;
 }): string {
-  const args = [o.stopFile, String(o.maxSecs), String(o.rate), String(o.long)]
-    .concat(o.targets.map((t) => `${t.vip},${t.port}`))
-    .map(quote)
-    .join(' ');
-  return `${SCRIPT_PRELUDE}\nrm -f ${quote(o.stopFile)}\nexec perl -e ${quote(STREAM_PL)} ${args}\n`;
+  const args = [o.stopFile, o.maxSecs, o.rate, o.long, ...o.targets.map((t) => `${t.vip},${t.port}`)];
+  return renderScript(sh`rm -f ${o.stopFile}\nexec perl -e ${STREAM_PL} ${args}\n`, { strict: false }).script;
 }
 
 export interface StreamRequest {

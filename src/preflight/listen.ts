@@ -2,7 +2,7 @@
 // virtual_router_ids but is not one of our directors. One perl process with a raw socket for IP
 // protocol 112 bound to the interface (and joined to 224.0.0.18, VRRP's multicast group, so
 // multicast adverts reach it whether or not keepalived runs): perl-base only, nothing installed.
-import { quote, SCRIPT_PRELUDE } from '../connection/shell.js';
+import { renderScript, sh } from '../connection/shell.js';
 
 // Prints one line per advert: `vrrp SRC DST VERSION VRID PRIO AUTHTYPE ADDR,ADDR AUTHHEX`.
 const LISTEN_PL = String.raw`use strict; use Socket;
@@ -30,10 +30,10 @@ while ((my $left = $end - time) > 0) {
 print "done\n";`;
 
 export function listenScript(iface: string, secs: number): string {
-  return `${SCRIPT_PRELUDE}
-command -v perl >/dev/null 2>&1 || { echo 'missing perl'; exit 0; }
-perl -e ${quote(LISTEN_PL)} ${quote(iface)} ${Math.ceil(secs)} 2>&1
+  const body = sh`command -v perl >/dev/null 2>&1 || { echo 'missing perl'; exit 0; }
+perl -e ${LISTEN_PL} ${iface} ${Math.ceil(secs)} 2>&1
 `;
+  return renderScript(body, { strict: false }).script;
 }
 
 export interface Advert {

@@ -3,7 +3,7 @@
 // health checker re-added it) → enable → a probe through the VIP is answered by it → next batch.
 // On any failure: stop, leave that batch drained, exit 1.
 
-import { quote, SCRIPT_PRELUDE } from '../connection/shell.js';
+import { renderScript, sh } from '../connection/shell.js';
 import { resolveTarget, type SshTarget } from '../connection/target.js';
 import type { Transport } from '../connection/transport.js';
 import type { Directors } from '../drain/directors.js';
@@ -48,7 +48,8 @@ const secs = (ms: number) => Number((ms / 1000).toFixed(2));
 async function execOn(dirs: Directors, name: string, cmd: string, o: RollOptions): Promise<void> {
   const t = await o.connect(resolveTarget(dirs.inv, name));
   try {
-    const r = await t.run(`${SCRIPT_PRELUDE}\nsh -c ${quote(cmd)}\n`, { timeoutMs: 600_000, phase: 'exec' });
+    const script = renderScript(sh`sh -c ${cmd}`, { strict: false }).script;
+    const r = await t.run(script, { timeoutMs: 600_000, phase: 'exec' });
     if (r.code !== 0)
       throw new DrainError(
         `${name}: --exec exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,

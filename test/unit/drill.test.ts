@@ -247,7 +247,7 @@ describe('drill: the self-undoing scripts', () => {
     }
   });
   test('link: routes through the interface are saved first and put back after the link is up', () => {
-    assert.match(breakScript(plan('link')), /ip route show dev ens224 > "\$D\/routes\.ens224"/);
+    assert.match(breakScript(plan('link')), /ip route show dev ens224 > "\$D"\/routes\.ens224\n/);
     assert.match(
       undoText(plan('link')),
       /ip link set dev ens224 up\nwhile read -r r; do ip route replace \$r dev ens224/,
