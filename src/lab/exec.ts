@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { quote } from '../connection/shell.js';
+import { sh } from '../connection/shell.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const SIGNAL_NUMBER: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
@@ -18,7 +18,7 @@ export async function selfShim(dir: string): Promise<string> {
   const bin = join(dir, 'bin');
   await mkdir(bin, { recursive: true, mode: 0o700 });
   const argv = [process.execPath, ...process.execArgv, process.argv[1] ?? ''];
-  await writeFile(join(bin, 'lvs-deploy'), `#!/bin/sh\nexec ${argv.map(quote).join(' ')} "$@"\n`);
+  await writeFile(join(bin, 'lvs-deploy'), sh`#!/bin/sh\nexec ${argv} "$@"\n`.render());
   await chmod(join(bin, 'lvs-deploy'), 0o755);
   return bin;
 }

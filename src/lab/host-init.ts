@@ -1,7 +1,7 @@
 // The shell program each lab host runs as its anchor: private mounts, hostname, users, its own
 // sshd and identity responders, then `sleep` forever so its namespaces stay alive.
 // Shared by the netns lab and the VM lab (which runs the same up script inside the guest).
-import { quote } from '../connection/shell.js';
+import { lines, raw, type ShellFragment, sh } from '../connection/shell.js';
 import type { LabHost, LabSpec } from './spec.js';
 
 /** The one quoting helper for everything that reaches a shell. */
@@ -94,45 +94,45 @@ function etcHosts(spec: LabSpec, host: LabHost): string {
   return `${lines.join('\n')}\n`;
 }
 
-function adminUser(): string[] {
+function adminUser(): ShellFragment[] {
   const { user, uid } = LAB_ADMIN;
   const home = `/home/${user}`;
   return [
-    `echo ${quote(`${user}:x:${uid}:${uid}:lvs-deploy lab:${home}:/bin/sh`)} >> /etc/passwd`,
+    sh`echo ${`${user}:x:${uid}:${uid}:lvs-deploy lab:${home}:/bin/sh`} >> /etc/passwd`,
     // `*` = no password but not locked (sshd refuses `!` accounts when UsePAM is off).
-    `echo ${quote(`${user}:*:19000:0:99999:7:::`)} >> /etc/shadow`,
-    `echo ${quote(`${user}:x:${uid}:`)} >> /etc/group`,
-    `mkdir -p ${home}/.ssh`,
-    `cp ${HOST_STATE}/id_ed25519.pub ${home}/.ssh/authorized_keys`,
-    `chown -R ${uid}:${uid} ${home}`,
-    `chmod 700 ${home} ${home}/.ssh`,
-    `echo ${quote(`${user} ALL=(ALL:ALL) NOPASSWD: ALL`)} > /etc/sudoers.d/${user}`,
-    `chmod 440 /etc/sudoers.d/${user}`,
+    sh`echo ${`${user}:*:19000:0:99999:7:::`} >> /etc/shadow`,
+    sh`echo ${`${user}:x:${uid}:`} >> /etc/group`,
+    sh`mkdir -p ${home}/.ssh`,
+    sh`cp ${HOST_STATE}/id_ed25519.pub ${home}/.ssh/authorized_keys`,
+    sh`chown -R ${uid}:${uid} ${home}`,
+    sh`chmod 700 ${home} ${home}/.ssh`,
+    sh`echo ${`${user} ALL=(ALL:ALL) NOPASSWD: ALL`} > /etc/sudoers.d/${user}`,
+    sh`chmod 440 /etc/sudoers.d/${user}`,
   ];
 }
 
 /** Mounts that give the host its own writable /etc, /var, /usr/local, /run, /tmp, /root and /home. */
-function privateMounts(stateDir: string, runDir: string): string[] {
+function privateMounts(stateDir: string, runDir: string): ShellFragment[] {
   const ov = (dir: string) =>
-    `mount -t overlay lvslab-${dir.replace('/', '-')} -o lowerdir=/${dir},upperdir=/run/.ov/${dir}/u,workdir=/run/.ov/${dir}/w /${dir}`;
+    sh`mount -t overlay lvslab-${dir.replace('/', '-')} -o lowerdir=/${dir},upperdir=/run/.ov/${dir}/u,workdir=/run/.ov/${dir}/w /${dir}`;
   return [
-    'mount -t tmpfs -o mode=755,size=64m lvslab-run /run',
-    `mkdir -p ${HOST_STATE} ${HOST_RUN}/pids ${HOST_RUN}/logs /run/sshd /run/.ov/etc/u /run/.ov/etc/w /run/.ov/var/u /run/.ov/var/w /run/.ov/usr/local/u /run/.ov/usr/local/w`,
+    raw('mount -t tmpfs -o mode=755,size=64m lvslab-run /run'),
+    sh`mkdir -p ${HOST_STATE} ${HOST_RUN}/pids ${HOST_RUN}/logs /run/sshd /run/.ov/etc/u /run/.ov/etc/w /run/.ov/var/u /run/.ov/var/w /run/.ov/usr/local/u /run/.ov/usr/local/w`,
     // Bind the lab dirs before /var is overlaid: writes to them must reach the real files.
-    `mount --bind ${quote(stateDir)} ${HOST_STATE}`,
+    sh`mount --bind ${stateDir} ${HOST_STATE}`,
     // Only the pids and logs dirs: in the netns lab the run dir is the state dir, keys included.
-    `mount --bind ${quote(`${runDir}/pids`)} ${HOST_RUN}/pids`,
-    `mount --bind ${quote(`${runDir}/logs`)} ${HOST_RUN}/logs`,
+    sh`mount --bind ${`${runDir}/pids`} ${HOST_RUN}/pids`,
+    sh`mount --bind ${`${runDir}/logs`} ${HOST_RUN}/logs`,
     ov('etc'),
     ov('var'),
     // `up` installs its boot script under /usr/local/sbin: keep that private to the host too.
     ov('usr/local'),
     // A private /root hides this machine's slow ~/.bashrc (sourced by every ssh command) and secrets.
-    'mount -t tmpfs -o mode=700,size=16m lvslab-root /root',
-    'mount -t tmpfs -o mode=1777,size=64m lvslab-tmp /tmp',
-    'mount -t tmpfs -o mode=755,size=16m lvslab-home /home',
+    raw('mount -t tmpfs -o mode=700,size=16m lvslab-root /root'),
+    raw('mount -t tmpfs -o mode=1777,size=64m lvslab-tmp /tmp'),
+    raw('mount -t tmpfs -o mode=755,size=16m lvslab-home /home'),
     // /var is this machine's /var underneath: hide every lab's keys and state from the host.
-    `if [ -d ${LAB_ROOT} ]; then mount -t tmpfs -o mode=700,size=1m lvslab-hide ${LAB_ROOT}; fi`,
+    sh`if [ -d ${LAB_ROOT} ]; then mount -t tmpfs -o mode=700,size=1m lvslab-hide ${LAB_ROOT}; fi`,
   ];
 }
 
@@ -144,45 +144,42 @@ export const responderPidFile = (host: string) => `${HOST_RUN}/pids/${host}.resp
  * and by tests that stop a responder (by that PID) and start it again the same way.
  */
 export function responderStart(host: LabHost): string {
-  const specs = host.responders
-    .map((r) =>
-      quote(
-        `${r.protocol}:${r.family}:${r.port}:${r.protocol === 'udp' && r.family === 4 ? r.vips.join(',') : ''}`,
-      ),
-    )
-    .join(' ');
-  return [
-    `perl -e ${quote(RESPONDER_PL)} ${quote(host.name)} ${specs} </dev/null >>${quote(`${HOST_RUN}/logs/${host.name}-responder.log`)} 2>&1 &`,
-    `echo $! > ${quote(responderPidFile(host.name))}`,
-  ].join('\n');
+  const specs = host.responders.map(
+    (r) =>
+      `${r.protocol}:${r.family}:${r.port}:${r.protocol === 'udp' && r.family === 4 ? r.vips.join(',') : ''}`,
+  );
+  return lines([
+    sh`perl -e ${RESPONDER_PL} ${host.name} ${specs} </dev/null >>${`${HOST_RUN}/logs/${host.name}-responder.log`} 2>&1 &`,
+    sh`echo $! > ${responderPidFile(host.name)}`,
+  ]).render();
 }
 
 /** The anchor program for one host; runs in the host's netns, in fresh mount + UTS namespaces. */
 export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, runDir: string): string {
-  const pid = (kind: string) => quote(`${HOST_RUN}/pids/${host.name}.${kind}`);
+  const pid = (kind: string) => `${HOST_RUN}/pids/${host.name}.${kind}`;
   // On failure leave a `.failed` marker where the up script looks (bound dir once it exists).
-  const failed = `[ -d ${HOST_RUN}/pids ] && : > ${pid('failed')} || : > ${quote(`${runDir}/pids/${host.name}.failed`)}`;
-  const lines = [
-    'set -e',
-    `trap ${quote(failed)} EXIT`,
-    `echo $$ > ${quote(`${runDir}/pids/${host.name}.anchor`)}`,
+  const failed = sh`[ -d ${HOST_RUN}/pids ] && : > ${pid('failed')} || : > ${`${runDir}/pids/${host.name}.failed`}`;
+  const script = [
+    raw('set -e'),
+    sh`trap ${failed.render()} EXIT`,
+    sh`echo $$ > ${`${runDir}/pids/${host.name}.anchor`}`,
     ...privateMounts(stateDir, runDir),
-    `hostname ${quote(host.name)}`,
-    `echo ${quote(host.name)} > /etc/hostname`,
-    `printf '%s' ${quote(etcHosts(spec, host))} > /etc/hosts`,
-    'mkdir -m 700 /root/.ssh',
-    `cp ${HOST_STATE}/id_ed25519.pub /root/.ssh/authorized_keys`,
+    sh`hostname ${host.name}`,
+    sh`echo ${host.name} > /etc/hostname`,
+    sh`printf '%s' ${etcHosts(spec, host)} > /etc/hosts`,
+    raw('mkdir -m 700 /root/.ssh'),
+    sh`cp ${HOST_STATE}/id_ed25519.pub /root/.ssh/authorized_keys`,
     ...adminUser(),
     // Keep only this host's own key, then drop the lab's state dir (the control node's private
     // key, every other host's key) from the host's view.
-    `install -m 600 ${HOST_STATE}/hostkeys/${quote(host.name)} ${HOST_KEY}`,
-    `umount ${HOST_STATE}`,
-    `printf '%s' ${quote(sshdConfig(host))} > /etc/ssh/sshd_config.lvs-lab`,
+    sh`install -m 600 ${HOST_STATE}/hostkeys/${host.name} ${HOST_KEY}`,
+    sh`umount ${HOST_STATE}`,
+    sh`printf '%s' ${sshdConfig(host)} > /etc/ssh/sshd_config.lvs-lab`,
     // -r: no re-exec per connection (an exec of sshd costs most under emulation in the VM lab).
-    `/usr/sbin/sshd -D -r -f /etc/ssh/sshd_config.lvs-lab -E ${quote(`${HOST_RUN}/logs/${host.name}-sshd.log`)} </dev/null >/dev/null 2>&1 &`,
-    `echo $! > ${pid('sshd')}`,
+    sh`/usr/sbin/sshd -D -r -f /etc/ssh/sshd_config.lvs-lab -E ${`${HOST_RUN}/logs/${host.name}-sshd.log`} </dev/null >/dev/null 2>&1 &`,
+    sh`echo $! > ${pid('sshd')}`,
   ];
-  if (host.responders.length > 0) lines.push(responderStart(host));
-  lines.push(`: > ${pid('ready')}`, 'trap - EXIT', 'exec sleep infinity');
-  return lines.join('\n');
+  if (host.responders.length > 0) script.push(raw(responderStart(host)));
+  script.push(sh`: > ${pid('ready')}`, raw('trap - EXIT'), raw('exec sleep infinity'));
+  return lines(script).render();
 }

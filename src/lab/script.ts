@@ -1,7 +1,7 @@
 // POSIX sh scripts that build and tear down a lab topology: a switch namespace with one bridge
 // per segment, one namespace per host, a control namespace with a leg on every segment.
 // The VM lab runs the same up script inside its guest, with `uplinks` instead of control legs.
-import { quote } from '../connection/shell.js';
+import { lines, NOTHING, raw, type ShellFragment, sh } from '../connection/shell.js';
 import { hostInitScript } from './host-init.js';
 import type { LabHost, LabSpec } from './spec.js';
 
@@ -25,10 +25,11 @@ function safe(value: string, what: string): string {
 }
 
 /** A heredoc feeding `ip [-n NS] -batch -`; quoted delimiter so the shell expands nothing. */
-function ipBatch(ns: string | undefined, lines: string[]): string {
-  if (lines.length === 0) return '';
-  const head = ns ? `ip -n ${quote(ns)} -batch - <<'LVS_EOF'` : `ip -batch - <<'LVS_EOF'`;
-  return [head, ...lines, 'LVS_EOF'].join('\n');
+function ipBatch(ns: string | undefined, batch: string[]): ShellFragment {
+  if (batch.length === 0) return NOTHING;
+  const head = ns ? sh`ip -n ${ns} -batch - <<'LVS_EOF'` : raw(`ip -batch - <<'LVS_EOF'`);
+  // The heredoc's lines are ip's input, not shell: its delimiter is quoted.
+  return lines([head, ...batch.map(raw), raw('LVS_EOF')]);
 }
 
 function addrLines(dev: string, cidrs: string[]): string[] {
@@ -89,40 +90,42 @@ function controlLines(spec: LabSpec, opts: LabScriptOptions): string[] {
 }
 
 /** Addresses, then the anchor in fresh mount + UTS namespaces; detached so `up` can return. */
-function hostBlock(spec: LabSpec, host: LabHost, stateDir: string, runDir: string): string {
+function hostBlock(spec: LabSpec, host: LabHost, stateDir: string, runDir: string): ShellFragment {
   const net = ['link set lo up'];
   for (const i of host.interfaces)
     net.push(...addrLines(safe(i.name, 'interface'), i.cidrs), `link set ${i.name} up`);
   const init = hostInitScript(spec, host, stateDir, runDir);
-  const log = quote(`${runDir}/logs/${host.name}-init.log`);
-  return [
-    '(',
+  const log = `${runDir}/logs/${host.name}-init.log`;
+  return lines([
+    raw('('),
     ipBatch(host.namespace, net),
-    `setsid ip netns exec ${quote(host.namespace)} unshare --mount --uts --propagation private sh -c ${quote(init)} lvs-lab-host </dev/null >${log} 2>&1 &`,
-    ') &',
-  ].join('\n');
+    sh`setsid ip netns exec ${host.namespace} unshare --mount --uts --propagation private sh -c ${init} lvs-lab-host </dev/null >${log} 2>&1 &`,
+    raw(') &'),
+  ]);
 }
 
 /** Poll for every host's ready/failed marker; print the failures with their init logs. */
-function waitBody(names: string, timeout: number): string {
-  return [
-    'lvs_wait=0',
-    'while :; do',
-    "  pending=0; failed=''",
-    `  for h in ${names}; do`,
-    '    if [ -e "$R/pids/$h.failed" ]; then failed="$failed $h"',
-    '    elif [ ! -e "$R/pids/$h.ready" ]; then pending=$((pending + 1)); fi',
-    '  done',
-    '  if [ -n "$failed" ]; then',
-    '    for h in $failed; do echo "lab: host $h failed to start:" >&2; cat "$R/logs/$h-init.log" >&2; done',
-    '    exit 1',
-    '  fi',
-    '  [ "$pending" -eq 0 ] && break',
-    '  lvs_wait=$((lvs_wait + 1))',
-    `  if [ "$lvs_wait" -gt ${Math.ceil(timeout * 20)} ]; then echo "lab: $pending host(s) not ready after ${timeout} s" >&2; exit 1; fi`,
-    '  sleep 0.05',
-    'done',
-  ].join('\n');
+function waitBody(names: string[], timeout: number): ShellFragment {
+  return lines(
+    [
+      'lvs_wait=0',
+      'while :; do',
+      "  pending=0; failed=''",
+      sh`  for h in ${names}; do`,
+      '    if [ -e "$R/pids/$h.failed" ]; then failed="$failed $h"',
+      '    elif [ ! -e "$R/pids/$h.ready" ]; then pending=$((pending + 1)); fi',
+      '  done',
+      '  if [ -n "$failed" ]; then',
+      '    for h in $failed; do echo "lab: host $h failed to start:" >&2; cat "$R/logs/$h-init.log" >&2; done',
+      '    exit 1',
+      '  fi',
+      '  [ "$pending" -eq 0 ] && break',
+      '  lvs_wait=$((lvs_wait + 1))',
+      sh`  if [ "$lvs_wait" -gt ${Math.ceil(timeout * 20)} ]; then echo "lab: $pending host(s) not ready after ${timeout} s" >&2; exit 1; fi`,
+      '  sleep 0.05',
+      'done',
+    ].map((l) => (typeof l === 'string' ? raw(l) : l)),
+  );
 }
 
 export function labUpScript(spec: LabSpec, opts: LabScriptOptions): string {
@@ -131,11 +134,11 @@ export function labUpScript(spec: LabSpec, opts: LabScriptOptions): string {
   const uplinkMoves = Object.values(opts.uplinks ?? {}).map(
     (ifname) => `link set ${safe(ifname, 'interface')} netns ${spec.switchNs}`,
   );
-  return [
+  return script([
     '#!/bin/sh',
-    `# lvs-deploy lab up: ${spec.name.replace(/[^\w.-]/g, '_')} (generated)`,
+    raw(`# lvs-deploy lab up: ${spec.name.replace(/[^\w.-]/g, '_')} (generated)`),
     'set -eu',
-    `R=${quote(runDir)}`,
+    sh`R=${runDir}`,
     'rm -rf "$R/pids"',
     'mkdir -p "$R/pids" "$R/logs"',
     // Parallel `ip netns add` races creating the /run/netns mount: make it a shared mount first.
@@ -144,14 +147,21 @@ export function labUpScript(spec: LabSpec, opts: LabScriptOptions): string {
     ipBatch(undefined, namespaces),
     ipBatch(undefined, uplinkMoves),
     ipBatch(spec.switchNs, switchLines(spec, opts)),
-    hasControl(spec, opts) ? ipBatch(spec.controlNs, controlLines(spec, opts)) : '',
+    hasControl(spec, opts) ? ipBatch(spec.controlNs, controlLines(spec, opts)) : NOTHING,
     ...spec.hosts.map((h) => hostBlock(spec, h, opts.stateDir, runDir)),
     'wait',
-    waitBody(spec.hosts.map((h) => quote(h.name)).join(' '), opts.readyTimeout ?? 20),
-    '',
-  ]
-    .filter((l) => l !== '')
-    .join('\n');
+    waitBody(
+      spec.hosts.map((h) => h.name),
+      opts.readyTimeout ?? 20,
+    ),
+  ]);
+}
+
+/** Lines of a script (string lines are our own shell text), empty parts dropped. */
+function script(parts: (string | ShellFragment)[]): string {
+  return lines(
+    parts.map((p) => (typeof p === 'string' ? raw(p) : p)).filter((f) => f.render() !== ''),
+  ).render();
 }
 
 /**
@@ -162,11 +172,11 @@ export function labUpScript(spec: LabSpec, opts: LabScriptOptions): string {
 export function labDownScript(spec: Pick<LabSpec, 'id'>, opts: LabScriptOptions): string {
   const runDir = opts.runDir ?? opts.stateDir;
   const prefix = `lvs-${safe(spec.id, 'lab id')}-`;
-  return [
+  return `${script([
     '#!/bin/sh',
     'set -u',
-    `R=${quote(runDir)}`,
-    `lvs_ns=$(ip netns list 2>/dev/null | while read -r n _; do case "$n" in ${quote(prefix)}*) echo "$n";; esac; done)`,
+    sh`R=${runDir}`,
+    sh`lvs_ns=$(ip netns list 2>/dev/null | while read -r n _; do case "$n" in ${prefix}*) echo "$n";; esac; done)`,
     "pids=''",
     'for n in $lvs_ns; do pids="$pids $(ip netns pids "$n" 2>/dev/null | tr \'\\n\' \' \')"; done',
     'pids=$(echo $pids)',
@@ -185,6 +195,5 @@ export function labDownScript(spec: Pick<LabSpec, 'id'>, opts: LabScriptOptions)
     'for n in $lvs_ns; do echo "netns del $n"; done | ip -force -batch - 2>/dev/null',
     'rm -rf "$R/pids"',
     'exit 0',
-    '',
-  ].join('\n');
+  ])}\n`;
 }

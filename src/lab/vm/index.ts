@@ -6,7 +6,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { quote } from '../../connection/shell.js';
+import { sh } from '../../connection/shell.js';
 import type { Inventory } from '../../inventory/types.js';
 import { responderPidFile } from '../host-init.js';
 import { labUpScript } from '../script.js';
@@ -244,12 +244,12 @@ export interface VmLabStatus {
 /** One ssh command per host, through the lab's multiplexed ssh: sshd answers, responder alive. */
 async function hostHealth(state: VmLabState, host: string): Promise<VmLabHostStatus> {
   const h = state.hosts[host];
-  const pidFile = quote(responderPidFile(host));
+  const pidFile = responderPidFile(host);
   const r = await vmHostExec(
     state,
     host,
     // A killed responder stays a zombie (its parent, the anchor, never reaps): kill -0 would pass.
-    `if [ -r ${pidFile} ]; then read p < ${pidFile}; s=$(cat /proc/"$p"/stat 2>/dev/null); case "$s" in ''|*') Z '*) echo responder-dead ;; *) echo responder-alive ;; esac; else echo responder-none; fi`,
+    sh`if [ -r ${pidFile} ]; then read p < ${pidFile}; s=$(cat /proc/"$p"/stat 2>/dev/null); case "$s" in ''|*') Z '*) echo responder-dead ;; *) echo responder-alive ;; esac; else echo responder-none; fi`.render(),
     { connectTimeout: 10, timeoutMs: 30_000 },
   );
   const out = r.stdout.trim();
