@@ -1,6 +1,6 @@
 // Everything that reaches a remote shell is built here. Values are always quoted; secrets are
 // carried through as Secret so the same script renders twice: raw for the host, masked for logs.
-import { Secret } from '../inventory/secrets.js';
+import { Secret, SecretText } from '../inventory/secrets.js';
 
 /**
  * First lines of every script: remote output must not depend on the host's locale or PATH, and
@@ -24,7 +24,6 @@ export const indent = (text: string, by = '  '): string =>
     .map((l) => by + l)
     .join('\n');
 
-const MASK = '***';
 // Words made only of these need no quotes. `=` is left out so a value can never turn a command
 // word into an assignment, `~` so it is never expanded.
 const SAFE_WORD = /^[A-Za-z0-9_/.,:@%+-]+$/;
@@ -67,12 +66,19 @@ export class ShellCommand {
   }
 }
 
+/**
+ * A value the host gets but output never shows (pyinfra's MaskString): a Secret (shown `***`) or
+ * a SecretText (a file holding a secret, shown with the secret masked). Quoted either way.
+ */
+export type Masked = Secret | SecretText;
+type Part = string | Masked;
+
 /** A piece of shell text whose interpolations are already quoted. Build it with `sh`. */
 export class ShellFragment {
-  readonly #parts: readonly (string | Secret)[];
+  readonly #parts: readonly Part[];
 
-  /** Text parts are trusted shell; Secret parts are quoted when rendered. */
-  private constructor(parts: readonly (string | Secret)[]) {
+  /** Text parts are trusted shell; masked parts are quoted when rendered. */
+  private constructor(parts: readonly Part[]) {
     this.#parts = parts;
   }
 
@@ -81,7 +87,7 @@ export class ShellFragment {
     return new ShellFragment([text]);
   }
 
-  static of(parts: readonly (string | Secret)[]): ShellFragment {
+  static of(parts: readonly Part[]): ShellFragment {
     return new ShellFragment(parts);
   }
 
@@ -90,9 +96,9 @@ export class ShellFragment {
     return this.#parts.map((p) => (typeof p === 'string' ? p : quote(p.reveal()))).join('');
   }
 
-  /** The script for logs and plans, with every secret replaced by `***`. */
+  /** The script for logs and plans, with every secret masked. */
   masked(): string {
-    return this.#parts.map((p) => (typeof p === 'string' ? p : MASK)).join('');
+    return this.#parts.map((p) => (typeof p === 'string' ? p : quote(p.masked()))).join('');
   }
 
   /** Masked, so a fragment that slips into a log line never leaks. */
@@ -101,17 +107,17 @@ export class ShellFragment {
   }
 
   /** Internal: lets `sh` splice a nested fragment without rendering it. */
-  get parts(): readonly (string | Secret)[] {
+  get parts(): readonly Part[] {
     return this.#parts;
   }
 }
 
-export type ShellValue = string | number | bigint | Secret | ShellFragment | readonly ShellValue[];
+export type ShellValue = string | number | bigint | Masked | ShellFragment | readonly ShellValue[];
 
-function pushValue(out: (string | Secret)[], value: ShellValue): void {
+function pushValue(out: Part[], value: ShellValue): void {
   if (value instanceof ShellFragment) {
     out.push(...value.parts);
-  } else if (value instanceof Secret) {
+  } else if (value instanceof Secret || value instanceof SecretText) {
     out.push(value);
   } else if (Array.isArray(value)) {
     value.forEach((v: ShellValue, i: number) => {
@@ -133,11 +139,11 @@ function pushValue(out: (string | Secret)[], value: ShellValue): void {
 
 /**
  * Tagged template: the literal text is trusted shell, every `${value}` becomes one quoted word
- * (an array becomes several words, a nested `sh` fragment is spliced unchanged, a Secret is
- * quoted at render time and masked in logs).
+ * (an array becomes several words, a nested `sh` fragment is spliced unchanged, a Secret or
+ * SecretText is quoted at render time and masked in logs).
  */
 export function sh(strings: TemplateStringsArray, ...values: readonly ShellValue[]): ShellFragment {
-  const out: (string | Secret)[] = [];
+  const out: Part[] = [];
   strings.forEach((text, i) => {
     out.push(text);
     if (i < values.length) pushValue(out, values[i] as ShellValue);
@@ -147,7 +153,7 @@ export function sh(strings: TemplateStringsArray, ...values: readonly ShellValue
 
 /** Joins fragments with `separator` (trusted shell text; default: one command per line). */
 export function lines(fragments: readonly ShellFragment[], separator = '\n'): ShellFragment {
-  const out: (string | Secret)[] = [];
+  const out: Part[] = [];
   fragments.forEach((f, i) => {
     if (i > 0) out.push(separator);
     out.push(...f.parts);

@@ -12,6 +12,7 @@ import type { DesiredHost } from '../model/types.js';
 import { type Change, describeChange } from '../planner/changes.js';
 import { planDown } from '../planner/down.js';
 import { type HostPlan, planHost } from '../planner/plan.js';
+import { secretValues } from '../roles/expand.js';
 import { lockError, newOwner, READ_LAST_RUN, type RunOwner } from './lock.js';
 import { buildApplyScript, buildUndoScript } from './script.js';
 import { nextState, stateFiles } from './state.js';
@@ -170,6 +171,7 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
     drainSeconds: job.drainSeconds,
     ...(job.failAfterStep !== undefined ? { failAfterStep: job.failAfterStep } : {}),
     osFamily: facts.os.family,
+    secrets: secretValues(job.inv),
     runId,
     keepBackups: 5,
     owner,

@@ -93,14 +93,12 @@ export function buildApplyScript(
   const record = bookkeeping.map((c, i) => stepFor(c, changes.length + i, opts));
   const all = [...steps, ...record];
   // Fault injection: tests check the host rolls back to exactly its old state whatever step fails.
-  const body = (s: Step, i: number) =>
-    raw(i === opts.failAfterStep ? `${s.run}\necho 'injected fault (--fail-after-step)' >&2; false` : s.run);
-  const render = (masked: boolean) =>
-    lines(
-      all.map((s, i) =>
-        stepBlock(s, i, masked && s.secret ? raw('  : "*** step with a secret, masked ***"') : body(s, i)),
-      ),
-    ).render();
+  const body = (s: Step, i: number) => {
+    const run = typeof s.run === 'string' ? raw(s.run) : s.run;
+    return i === opts.failAfterStep ? sh`${run}\necho 'injected fault (--fail-after-step)' >&2; false` : run;
+  };
+  // One script, rendered twice: secrets revealed for the host, masked for --debug.
+  const blocks = lines(all.map((s, i) => stepBlock(s, i, body(s, i))));
   const bk = `${BACKUP_DIR}/${opts.runId}`;
   const head = sh`${raw(SCRIPT_PRELUDE)}
 ${factsFunction(facts)}
@@ -134,8 +132,8 @@ ${releaseLock(opts.owner)}
 lvs_run
 `.render();
   return {
-    raw: head + render(false) + tail,
-    masked: head + render(true) + tail,
+    raw: head + blocks.render() + tail,
+    masked: head + blocks.masked() + tail,
     runId: opts.runId,
     steps: all.length,
   };

@@ -1,19 +1,23 @@
 // Turn each Change into a shell step: the commands that do it and the commands that undo it.
 // Every value is quoted; file contents travel as single-quoted printf arguments (no program runs).
-import { command, quote } from '../connection/shell.js';
+import { command, quote, raw, type ShellFragment, sh } from '../connection/shell.js';
 import { FIREWALL_LOADED, STATE_DIR, sysctlPath } from '../facts/script.js';
+import { SecretText } from '../inventory/secrets.js';
 import { destArgs, destKey, keyArgs, serviceArgs } from '../model/ipvs.js';
 import { type DesiredDaemon, type DesiredRoute, FIREWALL_TABLE, type IpvsService } from '../model/types.js';
 import type { Change } from '../planner/changes.js';
 
 export interface Step {
-  /** Commands; a non-zero exit fails the step. */
-  run: string;
+  /**
+   * Commands; a non-zero exit fails the step. A fragment when it carries a secret (a file's
+   * content): the apply script shows it masked in --debug; a string is trusted shell text.
+   */
+  run: string | ShellFragment;
   /** Commands that put back what `run` changed (run in reverse order on failure). */
   undo: string;
   /** Undo to run after every other undo (re-reload a daemon once its old config is back). */
   undoLast?: string;
-  /** `run` carries a secret: the masked script shows a placeholder instead. */
+  /** The change holds a secret (see `run`). */
   secret: boolean;
 }
 
@@ -21,6 +25,8 @@ export interface StepOptions {
   /** Seconds to wait for a drained real server's connections to finish before deleting it. */
   drainSeconds: number;
   osFamily: string;
+  /** Secret values the inventory holds: masked wherever a file holding one is shown. */
+  secrets?: readonly string[];
 }
 
 const q = quote;
@@ -44,7 +50,7 @@ function umaskFor(mode: string): string | undefined {
   return (0o777 & ~m).toString(8).padStart(4, '0');
 }
 
-function fileStep(c: Extract<Change, { kind: 'file' }>, n: number): Step {
+function fileStep(c: Extract<Change, { kind: 'file' }>, n: number, o: StepOptions): Step {
   const p = q(c.path);
   const saved = `"$BK/files/${n}"`;
   // The undo may run although its step failed early: it only removes the file when the step
@@ -84,12 +90,13 @@ function fileStep(c: Extract<Change, { kind: 'file' }>, n: number): Step {
     ? `${check} || { lvs_rc=$?; rm -f ${p}.lvs-new; echo ${q(`validation failed: ${shown} (exit `)}"$lvs_rc"${q(`); ${c.path} not replaced`)} >&2; exit 1; }\n`
     : '';
   // printf is a builtin: no program starts to write the file (each exec is slow under emulation).
-  const write = `[ -d ${q(dir)} ] || mkdir -p ${q(dir)}
-[ ! -e ${p}.lvs-new ] || rm -f ${p}.lvs-new
+  const content = c.secret ? new SecretText(c.after ?? '', o.secrets) : (c.after ?? '');
+  const write = sh`[ -d ${dir} ] || mkdir -p ${dir}
+[ ! -e ${c.path}.lvs-new ] || rm -f ${c.path}.lvs-new
 umask ${mask ?? '0077'}
-printf '%s' ${q(c.after ?? '')} > ${p}.lvs-new
-${mask ? '' : `chmod ${q(c.mode)} ${p}.lvs-new\n`}${owner}${validate}mv -f ${p}.lvs-new ${p}`;
-  return { run: `${backup}\n${keepOriginal}${write}`, undo, secret: c.secret };
+printf '%s' ${content} > ${c.path}.lvs-new
+${raw(`${mask ? '' : `chmod ${q(c.mode)} ${p}.lvs-new\n`}${owner}${validate}`)}mv -f ${c.path}.lvs-new ${c.path}`;
+  return { run: sh`${raw(`${backup}\n${keepOriginal}`)}${write}`, undo, secret: c.secret };
 }
 
 /** The commands that create a service with its destinations. */
@@ -214,7 +221,7 @@ export function stepFor(c: Change, n: number, o: StepOptions): Step {
     case 'module':
       return { run: `modprobe ${q(c.name)}`, undo: '', secret: false };
     case 'file':
-      return fileStep(c, n);
+      return fileStep(c, n, o);
     case 'sysctl':
       // A redirect into /proc/sys is a builtin; it fails (and so the step) when the key is missing.
       return {

@@ -19,6 +19,11 @@ export class Secret {
     return this.#value;
   }
 
+  /** What output shows in its place. */
+  masked(): string {
+    return MASK;
+  }
+
   toString(): string {
     return MASK;
   }
@@ -29,6 +34,57 @@ export class Secret {
 
   [inspect.custom](): string {
     return MASK;
+  }
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Mask every known secret value standing as a word, and whatever follows a secret-bearing
+ * keyword (`auth_pass`): the host's file may still hold an older password the loader never saw.
+ * A file holding a secret is shown this way (plan diffs, the --debug apply script): the rest of a
+ * keepalived.conf (a weight, a real server) is what the operator needs to see.
+ */
+export function maskSecretText(text: string, secrets: readonly string[]): string {
+  let out = text.replace(/^(\s*auth_pass\s+)\S+/gm, `$1${MASK}`);
+  for (const s of secrets) {
+    if (s === '') continue;
+    out = out.replace(new RegExp(`(^|\\s)${escapeRe(s)}(?=\\s|$)`, 'gm'), `$1${MASK}`);
+  }
+  return out;
+}
+
+/**
+ * Text that holds a secret (a rendered keepalived.conf): the host gets all of it, output gets
+ * `maskSecretText` of it. Like Secret it never prints itself; shell.ts quotes either form.
+ */
+export class SecretText {
+  readonly #text: string;
+  readonly #secrets: readonly string[];
+
+  constructor(text: string, secrets: readonly string[] = []) {
+    this.#text = text;
+    this.#secrets = secrets;
+  }
+
+  reveal(): string {
+    return this.#text;
+  }
+
+  masked(): string {
+    return maskSecretText(this.#text, this.#secrets);
+  }
+
+  toString(): string {
+    return this.masked();
+  }
+
+  toJSON(): string {
+    return this.masked();
+  }
+
+  [inspect.custom](): string {
+    return this.masked();
   }
 }
 

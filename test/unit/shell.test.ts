@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { quote, renderScript, SCRIPT_PRELUDE, sh, wrapForStdin } from '../../src/connection/shell.js';
-import { Secret } from '../../src/inventory/secrets.js';
+import { Secret, SecretText } from '../../src/inventory/secrets.js';
 
 const TRICKY = [
   '',
@@ -61,10 +61,19 @@ test('a secret is revealed for the host and masked for logs', () => {
   const secret = new Secret("pa$$ 'word'", 'env TEST');
   const script = renderScript(sh`printf '%s\\0' ${secret} ${'visible'}`);
   assert.ok(!script.masked.includes('pa$$'));
-  assert.match(script.masked, /\*\*\* visible/);
+  assert.match(script.masked, /'\*\*\*' visible/);
   assert.ok(script.script.includes(quote("pa$$ 'word'")));
   assert.deepEqual(throughSh(script.script), ["pa$$ 'word'", 'visible']);
-  assert.equal(String(sh`x ${secret}`), 'x ***');
+  assert.equal(String(sh`x ${secret}`), "x '***'");
+});
+
+test('a file holding a secret reaches the host whole and the log with only the secret masked', () => {
+  const conf = 'vrrp_instance VI_1 {\n  priority 100\n  auth_pass k33pal1v\n  # k33pal1v again\n}\n';
+  const f = sh`printf '%s' ${new SecretText(conf, ['k33pal1v'])} > /etc/keepalived/keepalived.conf`;
+  assert.deepEqual(throughSh(sh`printf '%s\\0' ${new SecretText(conf, ['k33pal1v'])}`.render()), [conf]);
+  assert.ok(!f.masked().includes('k33pal1v'));
+  assert.match(f.masked(), /priority 100\n {2}auth_pass \*\*\*\n {2}# \*\*\* again/);
+  assert.equal(String(f), f.masked());
 });
 
 test('scripts start with the fixed locale and PATH, then set -eu', () => {

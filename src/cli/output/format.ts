@@ -1,9 +1,9 @@
 // Text shared by the reporters: change lines with diffs, the recap.
 import type { HostResult, Mode } from '../../executor/host.js';
+import { maskSecretText } from '../../inventory/secrets.js';
 import { type Change, describeChange } from '../../planner/changes.js';
 import { unifiedDiff } from '../../planner/diff.js';
 import { changeClass, disruptionSummary } from '../../planner/disruption.js';
-import { maskSecretText } from './mask.js';
 
 const SIGN: Record<string, string> = { add: '+', create: '+', remove: '-', drain: '-', stop: '-', down: '-' };
 
