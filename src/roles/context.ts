@@ -3,63 +3,22 @@
 // uses) are made here, in TypeScript, so roles stay declarative.
 import { RenderError } from '../errors.js';
 import { cidrContains, ipFamily, parseCidr } from '../inventory/net.js';
-import type { Directors, Inventory, Vars } from '../inventory/types.js';
+import type { Inventory } from '../inventory/types.js';
 import { managerOf } from '../managers/index.js';
-import type {
-  DesiredAddress,
-  Forwarding,
-  HostKind,
-  IpvsService,
-  IpvsTimeouts,
-  OsFamily,
-} from '../model/types.js';
+import type { DesiredAddress, Forwarding, HostKind, OsFamily } from '../model/types.js';
+import type { SiteContext } from '../templates/contexts.js';
 import { floatingCidr, hostCidrs, hostPrefix, vipDevice } from './addresses.js';
 import { hostGroups, hostVars, ipvsTimeouts } from './inventory-data.js';
 import { ipvsTable } from './ipvs-table.js';
 
-export interface VipItem {
-  address: string;
-  /** VIP/32 or VIP/128 */
-  cidr: string;
-  family: 4 | 6;
-}
+/** A VIP a real server answers on (the site template context's `dr_vips`/`tun_vips` item). */
+export type VipItem = SiteContext['dr_vips'][number];
 
-export interface RoleContext {
-  host: { name: string; address: string };
-  os: OsFamily;
-  inventory: string;
-  manager: Directors['manager'];
-  kinds: HostKind[];
-  /** Forwarding methods this host is a real server for. */
-  forwardings: Forwarding[];
-  /** Directors: schedulers and persistence engines used by the services (sorted). */
-  schedulers: string[];
-  persistence_engines: string[];
-  has_v6_service: boolean;
-  /** The IPVS table every director holds. */
-  ipvs: IpvsService[];
-  sync_daemon: { interface: string; id: number } | false;
-  /** Managers that do not float VIPs (ipvsadm, ldirectord): where each VIP is added on this director. */
-  vip_addresses: DesiredAddress[];
-  /** VRRP managers (keepalived): the addresses VRRP floats (VIPs, NAT gateway). */
-  floating_addresses: DesiredAddress[];
-  dr_vips: VipItem[];
-  has_dr_v4: boolean;
-  tun_vips: VipItem[];
-  /** NAT real servers: the default gateway (floating gateway VIP or the director's DIP). */
-  nat_gateway: string | false;
-  /** The keepalived.conf carries a VRRP password. */
-  vrrp_auth: boolean;
-  /** Director with directors.firewall: the nftables table lvs-deploy owns. */
-  firewall: boolean;
-  /** Director with directors.ipvs_timeouts: the `ipvsadm --set` values (0: leave). */
-  ipvs_timeouts: IpvsTimeouts | false;
-  /** Inventory groups this host is in. */
-  groups: string[];
-  /** Inventory vars: its groups', then its own (site role templates read them). */
-  vars: Vars;
-  [key: string]: unknown;
-}
+/**
+ * What roles' `applies_to`/`when:` and templates see of a host: the type is the builder's
+ * (`roleContext` below), so a new key is declared once, where its value is computed.
+ */
+export type RoleContext = ReturnType<typeof roleContext>;
 
 function uniqBy<T>(list: T[], key: (t: T) => string): T[] {
   const seen = new Map<string, T>();
@@ -87,7 +46,7 @@ function vipItem(vip: string): VipItem {
   return { address: vip, cidr: hostPrefix(vip), family: ipFamily(vip) === 6 ? 6 : 4 };
 }
 
-export function roleContext(inv: Inventory, hostName: string, os: OsFamily): RoleContext {
+export function roleContext(inv: Inventory, hostName: string, os: OsFamily) {
   const h = inv.hosts[hostName];
   if (!h) throw new RenderError(`no host "${hostName}" in ${inv.file}`);
   const isDirector = inv.directors.hosts.includes(hostName);
@@ -131,24 +90,35 @@ export function roleContext(inv: Inventory, hostName: string, os: OsFamily): Rol
     inventory: inv.name,
     manager: d.manager,
     kinds,
+    /** Forwarding methods this host is a real server for. */
     forwardings,
+    /** Directors: schedulers and persistence engines used by the services (sorted). */
     schedulers: [...new Set(ipvs.map((s) => s.scheduler))].sort(),
     persistence_engines: [...new Set(ipvs.flatMap((s) => (s.pe ? [s.pe] : [])))].sort(),
     has_v6_service: isDirector && inv.services.some((s) => s.family === 6),
+    /** The IPVS table every director holds. */
     ipvs,
     sync_daemon:
       isDirector && d.sync_daemon ? { interface: d.sync_daemon.interface, id: d.sync_daemon.id } : false,
+    /** Managers that do not float VIPs (ipvsadm, ldirectord): where each VIP is added on this director. */
     vip_addresses:
       isDirector && !m.vrrp ? vips.map((v) => ({ dev: vipDevice(h, v), cidr: hostPrefix(v) })) : [],
+    /** VRRP managers (keepalived): the addresses VRRP floats (VIPs, NAT gateway). */
     floating_addresses: floating,
     dr_vips: drVips,
     has_dr_v4: drVips.some((v) => v.family === 4),
     tun_vips: tunVips,
+    /** NAT real servers: the default gateway (floating gateway VIP or the director's DIP). */
     nat_gateway: forwardings.includes('nat') ? natGateway(inv, h.address) : false,
+    /** The keepalived.conf carries a VRRP password. */
     vrrp_auth: vrrp && d.vrrp?.auth_pass !== undefined,
+    /** Director with directors.firewall: the nftables table lvs-deploy owns. */
     firewall: isDirector && d.firewall !== undefined,
+    /** Director with directors.ipvs_timeouts: the `ipvsadm --set` values (0: leave). */
     ipvs_timeouts: ipvsTimeouts(inv, kinds),
+    /** Inventory groups this host is in. */
     groups: hostGroups(inv, hostName),
+    /** Inventory vars: its groups', then its own (site role templates read them). */
     vars: hostVars(inv, hostName),
   };
 }
