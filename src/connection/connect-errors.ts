@@ -17,7 +17,7 @@ export interface AuthChoice {
 }
 
 /** The keys ssh(1) tries when none is configured (passphrase-protected ones are skipped). */
-export const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
+const DEFAULT_KEYS = ['id_ed25519', 'id_ecdsa', 'id_rsa'];
 
 /** Identity file if given (read and checked now), else the agent; else a clear auth error. */
 export function authConfig(t: SshTarget): AuthChoice {

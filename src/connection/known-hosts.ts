@@ -31,7 +31,7 @@ export function hostKeyName(host: string, port: number): string {
 }
 
 /** `|1|base64(salt)|base64(HMAC-SHA1(salt, name))`. */
-export function hashHostName(name: string, salt: Buffer = randomBytes(20)): string {
+function hashHostName(name: string, salt: Buffer = randomBytes(20)): string {
   const mac = createHmac('sha1', salt).update(name).digest();
   return `|1|${salt.toString('base64')}|${mac.toString('base64')}`;
 }

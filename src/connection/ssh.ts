@@ -13,7 +13,7 @@ import type { RunOptions, RunResult, Transport, TransportStats } from './transpo
 export type { ConnectOptions, SshTarget } from './target.js';
 
 /** sshd's MaxSessions defaults to 10; stay below it. */
-export const MAX_CHANNELS = 8;
+const MAX_CHANNELS = 8;
 
 class Semaphore {
   #free: number;

@@ -29,7 +29,7 @@ export interface ConnectOptions {
   retryDelayMs?: number;
 }
 
-export function targetFor(inv: Inventory, name: string, seen: string[] = []): SshTarget {
+function targetFor(inv: Inventory, name: string, seen: string[] = []): SshTarget {
   const h = inv.hosts[name];
   if (!h) throw new Error(`unknown host ${name}`);
   const s = h.ssh;

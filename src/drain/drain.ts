@@ -8,8 +8,6 @@ import { ipvsService } from '../roles/ipvs-table.js';
 import type { Directors } from './directors.js';
 import { DrainError } from './errors.js';
 
-export { DrainError } from './errors.js';
-
 import type { LiveTable } from './live.js';
 import { type Drain, isDrained, matchesRealServer, mergeDrains } from './operator.js';
 import { type DrainTarget, nextDrains, servicesLeftEmpty } from './select.js';
@@ -43,7 +41,7 @@ export interface DrainReport {
   timeline: TimelineEvent[];
 }
 
-export function operatorStamp(now = new Date()): { since: string; by: string } {
+function operatorStamp(now = new Date()): { since: string; by: string } {
   return { since: now.toISOString(), by: `${userInfo().username}@${hostname()}` };
 }
 

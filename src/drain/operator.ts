@@ -11,7 +11,6 @@ import { expandHost } from '../roles/expand.js';
 
 export {
   type Drain,
-  drainNotes,
   OPERATOR_FILE,
   parseOperator,
   renderOperator,
@@ -44,7 +43,7 @@ export function isDrained(drains: Drain[], service: VirtualService, rs: RealServ
  * before roles expand, so every manager's output carries it the same way (the live IPVS table
  * and rules file for ipvsadm, keepalived.conf, ldirectord.cf) and `up` never undoes a drain.
  */
-export function applyDrains(inv: Inventory, drains: Drain[]): Inventory {
+function applyDrains(inv: Inventory, drains: Drain[]): Inventory {
   if (drains.length === 0) return inv;
   return {
     ...inv,
@@ -56,7 +55,7 @@ export function applyDrains(inv: Inventory, drains: Drain[]): Inventory {
 }
 
 /** operator.json as a file `up` owns (so `down` removes it); none when nothing is drained. */
-export function operatorFile(drains: Drain[]): DesiredFile[] {
+function operatorFile(drains: Drain[]): DesiredFile[] {
   if (drains.length === 0) return [];
   return [
     {

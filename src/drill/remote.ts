@@ -28,8 +28,8 @@ import { STATE_DIR } from '../facts/query.js';
 import type { DesiredDaemon } from '../model/types.js';
 import type { DrillMode } from './judge.js';
 
-export const DRILL_DIR = `${STATE_DIR}/drill`;
-export const DRILL_TABLE = 'lvs_deploy_drill';
+const DRILL_DIR = `${STATE_DIR}/drill`;
+const DRILL_TABLE = 'lvs_deploy_drill';
 const PATH_LINE = 'export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface BreakPlan {

@@ -32,7 +32,7 @@ import { type DrillInstance, drillTopology } from './topology.js';
 export type { DirectorState, DrillReport, InstanceReport } from './report.js';
 
 /** The drill could not start or break the MASTER (what it changed is undone). Exit 1. */
-export class DrillError extends LvsError {
+class DrillError extends LvsError {
   constructor(message: string) {
     super('drill', `drill: ${message}`, 1);
   }

@@ -1,6 +1,5 @@
 // The VRRP side of an import: which vrrp_instance floats the services' VIPs, which one is the NAT
 // gateway, each director's priority, and every difference from the inventory's own form as a note.
-import { ipFamily } from '../inventory/net.js';
 import { Notes } from './notes.js';
 import type { ImportedService, ImportedVrrp, Origin } from './types.js';
 
@@ -151,10 +150,6 @@ export function planVrrp(
       ? { auth_pass: { value: main.auth_pass, at: main.auth_at ?? main.at } }
       : {}),
   };
-}
-
-export function familyOf(addr: string): 4 | 6 {
-  return ipFamily(addr) === 6 ? 6 : 4;
 }
 
 export { Notes };

@@ -19,7 +19,7 @@ function globRe(pattern: string): RegExp {
 }
 
 /** A tiny glob(3): wildcards in any path component, results sorted. */
-export function localGlob(pattern: string): string[] {
+function localGlob(pattern: string): string[] {
   const parts = pattern.split('/');
   let found = [parts[0] === '' ? '/' : '.'];
   for (const part of parts.slice(parts[0] === '' ? 1 : 0)) {
@@ -55,7 +55,7 @@ export const localSource: ConfigSource = {
 export type SourceKind = 'keepalived' | 'ldirectord' | 'ipvsadm';
 
 /** Which configuration a text is: ipvsadm rules, ldirectord.cf, else keepalived.conf. */
-export function sniff(text: string): SourceKind {
+function sniff(text: string): SourceKind {
   const lines = text
     .split('\n')
     .map((l) => l.trim())

@@ -5,7 +5,7 @@ import type { Stmt } from './keepalived-syntax.js';
 import { arg, int, type Notes, num } from './notes.js';
 import type { CheckType, ImportedCheck } from './types.js';
 
-export const KEEPALIVED_DEFAULTS = { connect_timeout: 5, retry: 1, delay_before_retry: 1, delay_loop: 60 };
+const KEEPALIVED_DEFAULTS = { connect_timeout: 5, retry: 1, delay_before_retry: 1, delay_loop: 60 };
 
 const TYPES: Record<string, CheckType> = {
   TCP_CHECK: 'tcp',

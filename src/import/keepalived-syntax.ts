@@ -33,7 +33,7 @@ interface Token {
 }
 
 /** Words of one line with comments removed; `{` and `}` are words of their own. */
-export function lineTokens(text: string, file: string, line: number): Token[] {
+function lineTokens(text: string, file: string, line: number): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < text.length) {

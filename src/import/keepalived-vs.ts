@@ -25,7 +25,7 @@ function address(k: Stmt, text: string): string {
 }
 
 /** `virtual_server_group NAME { IP PORT | IP-LASTOCTET PORT | fwmark N }` → selectors. */
-export function groupSelectors(s: Stmt, notes: Notes): Selector[] {
+function groupSelectors(s: Stmt, notes: Notes): Selector[] {
   const out: Selector[] = [];
   for (const e of s.block ?? []) {
     if (e.keyword === 'fwmark') {

@@ -16,13 +16,13 @@ type Check = (inv: RawInventory, out: RuleProblem[]) => void;
 const has = (obj: object | undefined, key: string): boolean => obj !== undefined && Object.hasOwn(obj, key);
 
 /** One spelling per address, so 2001:db8::1 and 2001:DB8:0::1 compare equal. */
-export function canonicalIp(addr: string): string {
+function canonicalIp(addr: string): string {
   const family = ipFamily(addr);
   return family === 0 ? addr : `${family}/${ipToBigInt(addr).toString(16)}`;
 }
 
 /** Every address a host owns: its SSH address and every interface address. */
-export function hostAddresses(inv: RawInventory, name: string): string[] {
+function hostAddresses(inv: RawInventory, name: string): string[] {
   const host = has(inv.hosts, name) ? inv.hosts[name] : undefined;
   if (!host) return [];
   const fromIfaces = Object.values(host.interfaces ?? {}).flatMap((cs) =>

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { MANAGER_NAMES } from '../managers/names.js';
 import { ipFamily, parseCidr, parseHostPort } from './net.js';
 
-export const SCHEDULERS = [
+const SCHEDULERS = [
   'rr',
   'wrr',
   'lc',
@@ -20,7 +20,7 @@ export const SCHEDULERS = [
   'ovf',
   'twos',
 ] as const;
-export const SCHEDULER_FLAGS = [
+const SCHEDULER_FLAGS = [
   'sh-port',
   'sh-fallback',
   'mh-port',
@@ -36,7 +36,7 @@ const IFNAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/;
 const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
 const ENV_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export const name = (what: string) =>
+const name = (what: string) =>
   z.string().regex(NAME_RE, {
     error: `not a valid ${what} (expected letters, digits, '.', '_' or '-', starting with a letter or digit)`,
   });
@@ -74,7 +74,7 @@ const path = z
   .meta({ pattern: '^[^"\'`$;&|<>\\\\{}#!\\u0000-\\u001f\\u007f]+$' });
 const bool = z.boolean();
 
-export const secretRef = z.union([
+const secretRef = z.union([
   z.strictObject({ env: z.string().regex(ENV_RE, { error: 'not a valid environment variable name' }) }),
   z.strictObject({ file: path }),
 ]);
@@ -92,7 +92,7 @@ const sshFields = {
   connect_timeout: z.number().positive().max(300),
 };
 
-export const sshDefaults = z.strictObject({
+const sshDefaults = z.strictObject({
   user: sshFields.user.default('root'),
   port: sshFields.port.default(22),
   identity: sshFields.identity.optional(),
@@ -144,7 +144,7 @@ const plainValue = z.custom<PlainValue>(isPlain, {
   error:
     'not plain data (a string, number, true/false, or a list or mapping of them; names: letters, digits, _)',
 });
-export const varsMap = z.record(
+const varsMap = z.record(
   z.string().regex(VAR_NAME_RE, { error: 'not a variable name (letters, digits, _)' }),
   plainValue,
 );

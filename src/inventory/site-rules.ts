@@ -5,7 +5,7 @@ import type { PathKey } from './locate.js';
 import type { RawInventory } from './schema.js';
 
 /** Prefixes of the tunables an LVS is tuned with. */
-export const SYSCTL_PREFIXES = [
+const SYSCTL_PREFIXES = [
   'net.ipv4.vs.',
   'net.ipv6.vs.',
   'net.ipv4.conf.',
@@ -13,7 +13,7 @@ export const SYSCTL_PREFIXES = [
   'net.netfilter.nf_conntrack_',
 ];
 /** Single keys beyond the prefixes: forwarding, local ports, backlogs, TCP reuse. */
-export const SYSCTL_KEYS = [
+const SYSCTL_KEYS = [
   'net.ipv4.ip_forward',
   'net.ipv4.ip_nonlocal_bind',
   'net.ipv6.ip_nonlocal_bind',
@@ -27,7 +27,7 @@ export const SYSCTL_KEYS = [
 ];
 
 /** Why a key is refused, or undefined when the inventory may set it. */
-export function refusedSysctl(key: string): string | undefined {
+function refusedSysctl(key: string): string | undefined {
   if (SYSCTL_PREFIXES.some((p) => key.startsWith(p)) || SYSCTL_KEYS.includes(key)) return undefined;
   return `"${key}" is not a network tunable lvs-deploy sets from the inventory (allowed: ${SYSCTL_PREFIXES.map((p) => `${p}*`).join(', ')}, ${SYSCTL_KEYS.join(', ')}); set other sysctls in a site role (docs/roles.md)`;
 }
@@ -50,7 +50,7 @@ export function tunableRules(inv: RawInventory, out: InventoryProblem[]): void {
 }
 
 /** The hosts of a group, whichever form it is written in. */
-export function groupHosts(g: { hosts: string[] }): string[] {
+function groupHosts(g: { hosts: string[] }): string[] {
   return g.hosts;
 }
 

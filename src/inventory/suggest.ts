@@ -52,7 +52,7 @@ export function keysOf(schema: z.ZodType | undefined): string[] {
 }
 
 /** What a mapping at `path` should hold, for "expected a mapping" messages. */
-export function mappingHint(root: z.ZodType, path: readonly PathKey[]): string {
+function mappingHint(root: z.ZodType, path: readonly PathKey[]): string {
   const s = schemaAt(root, path);
   if (!s) return '';
   const d = defOf(s);

@@ -7,15 +7,15 @@ import type { LabHost, LabSpec } from './spec.js';
 /** The one quoting helper for everything that reaches a shell. */
 
 /** Where the state and run dirs appear inside a host (bound before /var is overlaid). */
-export const HOST_STATE = '/run/lvslab/state';
-export const HOST_RUN = '/run/lvslab/run';
+const HOST_STATE = '/run/lvslab/state';
+const HOST_RUN = '/run/lvslab/run';
 /** The host's own ssh host key, copied into its private /etc before the state dir is unmounted. */
 const HOST_KEY = '/etc/ssh/lvs-lab-host-key';
 /** Every lab's state (LAB_STATE_ROOT in state.ts), hidden inside lab hosts. */
 const LAB_ROOT = '/var/lib/lvs-deploy/lab';
-export const LAB_ADMIN = { user: 'lvsadmin', uid: 1990 } as const;
+const LAB_ADMIN = { user: 'lvsadmin', uid: 1990 } as const;
 
-export function sshdConfig(host: LabHost): string {
+function sshdConfig(host: LabHost): string {
   return [
     `Port ${host.sshPort}`,
     `ListenAddress ${host.address}`,

@@ -19,7 +19,7 @@ import {
   writeState,
 } from './state.js';
 
-export { LabError, type LabState } from './state.js';
+export type { LabState } from './state.js';
 
 export interface RunResult {
   code: number;
@@ -78,7 +78,7 @@ exit $bad;
 `;
 
 /** Resolve once every host's sshd sends its banner to the control namespace. */
-export async function waitForSsh(state: LabState, timeoutSeconds = 15): Promise<void> {
+async function waitForSsh(state: LabState, timeoutSeconds = 15): Promise<void> {
   const targets = Object.values(state.hosts).map((h) => `[${h.address}]:${h.port}`);
   const r = await runCommand('ip', [
     'netns',

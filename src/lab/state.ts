@@ -11,7 +11,7 @@ import type { LabSpec } from './spec.js';
 
 const run = promisify(execFile);
 
-export const LAB_STATE_ROOT = '/var/lib/lvs-deploy/lab';
+const LAB_STATE_ROOT = '/var/lib/lvs-deploy/lab';
 
 /** A lab could not be built, reached or torn down. Exit code 1. */
 export class LabError extends LvsError {

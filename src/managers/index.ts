@@ -7,7 +7,7 @@ import { ldirectord } from './ldirectord.js';
 import type { ManagerName } from './names.js';
 import type { ManagerModule, ManagerTemplates } from './types.js';
 
-export { DAEMON_NAMES, type DaemonName, MANAGER_NAMES, type ManagerName } from './names.js';
+export { type DaemonName, MANAGER_NAMES, type ManagerName } from './names.js';
 export type { ManagerModule } from './types.js';
 
 // One entry per name in MANAGER_NAMES (the type refuses a missing one); in the same order.

@@ -25,7 +25,7 @@ import type { InventoryRule, ManagerModule } from './types.js';
 
 type Virtual = LdirectordContext['virtuals'][number];
 
-export const LDIRECTORD_LOG = '/var/log/ldirectord.log';
+const LDIRECTORD_LOG = '/var/log/ldirectord.log';
 
 const FORWARD = { nat: 'masq', dr: 'gate', tun: 'ipip' } as const;
 

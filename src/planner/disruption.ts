@@ -10,7 +10,7 @@ import type { Change } from './changes.js';
 
 export type DisruptionClass = 'live' | 'reload' | 'restart' | 'breaking';
 
-export const CLASS_ORDER: readonly DisruptionClass[] = ['live', 'reload', 'restart', 'breaking'];
+const CLASS_ORDER: readonly DisruptionClass[] = ['live', 'reload', 'restart', 'breaking'];
 
 export function changeClass(c: Change): DisruptionClass {
   switch (c.kind) {

@@ -15,7 +15,7 @@ export interface VrrpInstanceId {
 }
 
 /** Our VRRP instances as the keepalived manager renders them (VI_1, and VI_2 for a NAT gateway). */
-export function ourInstances(inv: Inventory): VrrpInstanceId[] {
+function ourInstances(inv: Inventory): VrrpInstanceId[] {
   const v = inv.directors.vrrp;
   if (!v) return [];
   const out = [
@@ -36,7 +36,7 @@ export function ourInstances(inv: Inventory): VrrpInstanceId[] {
 }
 
 /** Every address our directors have in the inventory: adverts from these are ours. */
-export function ourSources(inv: Inventory): Set<string> {
+function ourSources(inv: Inventory): Set<string> {
   const out = new Set<string>();
   for (const d of inv.directors.hosts) {
     const h = inv.hosts[d];

@@ -16,7 +16,7 @@ export interface LoadedRole {
   where(path: PathKey[]): string;
 }
 
-export const ROLES_DIR = join(packageDir(), 'roles');
+const ROLES_DIR = join(packageDir(), 'roles');
 
 export function parseRole(text: string, file: string): LoadedRole {
   const lc = new LineCounter();

@@ -20,20 +20,20 @@ const repeat = {
   when: cond.optional(),
 };
 
-export const moduleEntry = z.strictObject({ name: expr, ...repeat });
-export const packageEntry = z.union([expr, z.strictObject({ name: expr, ...repeat })]);
-export const sysctlEntry = z.strictObject({ key: expr, value: expr, ...repeat });
-export const linkEntry = z.strictObject({ name: expr, kind: z.literal('ipip'), ...repeat });
-export const addressEntry = z.strictObject({ dev: expr, cidr: expr, label: expr.optional(), ...repeat });
-export const routeEntry = z.strictObject({
+const moduleEntry = z.strictObject({ name: expr, ...repeat });
+const packageEntry = z.union([expr, z.strictObject({ name: expr, ...repeat })]);
+const sysctlEntry = z.strictObject({ key: expr, value: expr, ...repeat });
+const linkEntry = z.strictObject({ name: expr, kind: z.literal('ipip'), ...repeat });
+const addressEntry = z.strictObject({ dev: expr, cidr: expr, label: expr.optional(), ...repeat });
+const routeEntry = z.strictObject({
   dst: expr,
   via: expr.optional(),
   dev: expr.optional(),
   table: expr.optional(),
   ...repeat,
 });
-export const ruleEntry = z.strictObject({ from: expr, table: expr, priority: expr, ...repeat });
-export const fileEntry = z.strictObject({
+const ruleEntry = z.strictObject({ from: expr, table: expr, priority: expr, ...repeat });
+const fileEntry = z.strictObject({
   path: expr,
   template: z.string().regex(/^[a-z0-9][a-z0-9.-]*\.njk$/, { error: 'not a template file name (x.njk)' }),
   mode: z.string().regex(/^0[0-7]{3}$/, { error: 'write the mode as a quoted octal string, e.g. "0644"' }),
@@ -52,7 +52,7 @@ export const fileEntry = z.strictObject({
   secret: cond.default(false),
   ...repeat,
 });
-export const handlerEntry = z.strictObject({
+const handlerEntry = z.strictObject({
   name: handlerName,
   action: z.enum(['reload', 'restart', 'daemon-reload', 'sysctl-system', 'enable']),
   target: expr.optional(),
@@ -62,7 +62,7 @@ const daemonName = z.union([
   z.enum(DAEMON_NAMES),
   z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, { error: 'not a daemon name (lowercase, digits, ._-)' }),
 ]);
-export const daemonEntry = z.strictObject({
+const daemonEntry = z.strictObject({
   name: daemonName,
   unit: expr,
   command: z.array(expr).min(1),
@@ -70,7 +70,7 @@ export const daemonEntry = z.strictObject({
   reload: z.enum(['hup', 'restart']),
   when: cond.optional(),
 });
-export const syncDaemonEntry = z.strictObject({
+const syncDaemonEntry = z.strictObject({
   state: z.enum(['master', 'backup']),
   interface: expr,
   syncid: expr,
@@ -89,7 +89,7 @@ const hostOrGroup = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, { error: 'not a host or group name' });
 
 /** The role format version (docs/roles.md); a later format bumps it and this loader refuses what it cannot read. */
-export const ROLE_FORMAT = 1;
+const ROLE_FORMAT = 1;
 
 export const roleSchema = z.strictObject({
   format: z.literal(ROLE_FORMAT, { error: `this lvs-deploy reads role format ${ROLE_FORMAT}` }).optional(),

@@ -31,7 +31,7 @@ export interface DesiredView {
   rules: DesiredRule[];
 }
 
-export const NET_SCRIPT = '/usr/local/sbin/lvs-deploy-net';
+const NET_SCRIPT = '/usr/local/sbin/lvs-deploy-net';
 
 type Builder<T extends TemplateName> = (
   ctx: RoleContext,
@@ -68,7 +68,7 @@ export function builderFor(name: TemplateName): Builder<TemplateName> | undefine
 }
 
 /** Site template directories: the inventory's templates_path, then each site role directory's templates/. */
-export function siteTemplateDirs(inv: Inventory): string[] {
+function siteTemplateDirs(inv: Inventory): string[] {
   return [...(inv.templates_path ?? []), ...(inv.roles_path ?? []).map((d) => join(d, 'templates'))];
 }
 

@@ -68,10 +68,7 @@ export function parseIpvsList(text: string): Map<string, Map<string, string[]>> 
 }
 
 /** `-L -n` columns: Forward Weight ActiveConn InActConn; `--rate`: CPS InPPS OutPPS InBPS OutBPS. */
-export function mergeCounters(
-  list: string,
-  rate: string | undefined,
-): Map<string, Map<string, DestCounters>> {
+function mergeCounters(list: string, rate: string | undefined): Map<string, Map<string, DestCounters>> {
   const rates = parseIpvsList(rate ?? '');
   const out = new Map<string, Map<string, DestCounters>>();
   for (const [svc, dests] of parseIpvsList(list)) {

@@ -7,7 +7,7 @@ import type { Transport } from '../connection/transport.js';
 import { splitSections } from '../facts/parse.js';
 import type { Inventory } from '../inventory/types.js';
 
-export const REALSERVER_SCRIPT = `${SCRIPT_PRELUDE}
+const REALSERVER_SCRIPT = `${SCRIPT_PRELUDE}
 echo '==>lvs:addr'
 ip -j addr show 2>/dev/null || echo '[]'
 echo '==>lvs:listen'

@@ -21,14 +21,14 @@ export function packageDir(): string {
   return resolve(import.meta.dirname, '../..');
 }
 
-export const TEMPLATES_DIR = join(packageDir(), 'templates');
+const TEMPLATES_DIR = join(packageDir(), 'templates');
 
 /** The header every written file starts with, in the file's comment syntax. */
-export const MANAGED = 'managed by lvs-deploy — changes will be overwritten';
+const MANAGED = 'managed by lvs-deploy — changes will be overwritten';
 
 /** POSIX sh single-quoting (values are validated before; this is the second fence). */
 /** The `sh` filter: one shell word (connection/shell.ts quote). */
-export function shQuote(value: unknown): string {
+function shQuote(value: unknown): string {
   return quote(String(value));
 }
 

@@ -50,24 +50,14 @@ async function pickReporter(
     : new LineReporter(process.stdout, secrets);
 }
 
-export function exitCodeFor(
-  results: HostResult[],
-  mode: Mode,
-  detailed: boolean,
-  interrupted: boolean,
-): number {
+function exitCodeFor(results: HostResult[], mode: Mode, detailed: boolean, interrupted: boolean): number {
   if (interrupted) return 130;
   if (results.some((r) => r.status === 'failed' || r.status === 'unreachable')) return 1;
   if (mode === 'plan' && detailed && results.some((r) => r.status === 'changed')) return 3;
   return 0;
 }
 
-export async function converge(
-  file: string,
-  mode: Mode,
-  opts: ConvergeOptions,
-  debug: boolean,
-): Promise<number> {
+async function converge(file: string, mode: Mode, opts: ConvergeOptions, debug: boolean): Promise<number> {
   const concurrency = positiveInt(opts.concurrency, '--concurrency');
   const drainSeconds = positiveInt(opts.drainTimeout, '--drain-timeout', 0);
   performance.mark('lvs:command');

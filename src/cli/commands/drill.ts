@@ -9,7 +9,7 @@ import { expandInventory } from '../../roles/expand.js';
 
 const ms = (n: number | null) => (n === null ? 'never answered again' : `${n} ms`);
 
-export function formatDrill(r: DrillReport): string {
+function formatDrill(r: DrillReport): string {
   const out = [
     `drill failover (${r.mode}): MASTER ${r.master}, BACKUP ${r.backup}, sync daemon ${r.syncDaemon ? 'on' : 'off'}`,
   ];

@@ -9,7 +9,7 @@ export interface PreflightReport {
   ok: boolean;
 }
 
-export function formatPreflight(r: PreflightReport): string {
+function formatPreflight(r: PreflightReport): string {
   const out = r.checks.map(
     (c) => `  ${c.ok ? '✔' : '✘'} ${c.host}: ${c.check}: ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`,
   );

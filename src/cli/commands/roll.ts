@@ -22,7 +22,7 @@ interface RollCliOptions {
 }
 
 /** --dry-run: the order and, per batch, the checks that gate the next one. */
-export function describeRoll(inv: Inventory, batches: RollBatch[], o: RollCliOptions): string[] {
+function describeRoll(inv: Inventory, batches: RollBatch[], o: RollCliOptions): string[] {
   const out = [`roll: ${batches.length} batch(es), at most ${o.maxUnavailable} real server(s) out at once`];
   for (const [i, b] of batches.entries()) {
     out.push(`batch ${i + 1}: ${b.realServers.join(', ')}`);

@@ -10,7 +10,7 @@ export function verifyJson(r: VerifyReport): { version: 1; command: 'verify' } &
   return { version: 1, command: 'verify', ...r };
 }
 
-export function formatReport(r: VerifyReport): string {
+function formatReport(r: VerifyReport): string {
   const out: string[] = [];
   for (const s of r.services) {
     out.push(

@@ -7,7 +7,7 @@ import { type Change, describeChange } from '../../planner/changes.js';
 import { changeClass, type DisruptionClass, worstClass } from '../../planner/disruption.js';
 import { changeDiff } from './format.js';
 
-export const JSON_VERSION = 1;
+const JSON_VERSION = 1;
 
 export interface JsonChange {
   kind: Change['kind'];
@@ -20,7 +20,7 @@ export interface JsonChange {
   diff?: string;
 }
 
-export function jsonChange(c: Change, secrets: string[]): JsonChange {
+function jsonChange(c: Change, secrets: string[]): JsonChange {
   const diff = changeDiff(c, secrets);
   return {
     kind: c.kind,
@@ -32,7 +32,7 @@ export function jsonChange(c: Change, secrets: string[]): JsonChange {
 }
 
 /** `plan` reports what is pending, not what changed. */
-export function jsonStatus(r: HostResult, mode: Mode): string {
+function jsonStatus(r: HostResult, mode: Mode): string {
   return mode === 'plan' && r.status === 'changed' ? 'pending' : r.status;
 }
 

@@ -17,7 +17,7 @@ import {
 import { join } from 'node:path';
 import { LabError } from '../state.js';
 
-export const VM_CACHE_ROOT = '/var/cache/lvs-deploy/vm';
+const VM_CACHE_ROOT = '/var/cache/lvs-deploy/vm';
 /** Guest mount point of the writable per-lab share (the VM's run dir on the host). */
 export const GUEST_SHARE = '/lvs-vm';
 /** Script on the share that busybox init runs as sysinit. */
@@ -51,7 +51,7 @@ export interface BootFiles {
 }
 
 /** Newest /boot/vmlinuz-* whose modules tree has ip_vs (the kernel the lab needs). */
-export function findKernel(): string | undefined {
+function findKernel(): string | undefined {
   if (!existsSync('/boot')) return undefined;
   const versions = readdirSync('/boot')
     .filter((f) => f.startsWith('vmlinuz-'))

@@ -25,7 +25,7 @@ export interface QemuHandle {
   consoleLog: string;
 }
 
-export const QEMU_BIN = 'qemu-system-x86_64';
+const QEMU_BIN = 'qemu-system-x86_64';
 
 // Without a known TSC frequency microvm must calibrate against a PIT it does not have, and hung at
 // boot in ~1 of 5 tries; tsc_early_khz skips calibration. Without tsc_known_freq use `-M pc`.
@@ -49,7 +49,7 @@ export function macFor(tap: string, i: number): string {
   return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
-export function qemuArgs(o: QemuOptions): string[] {
+function qemuArgs(o: QemuOptions): string[] {
   const clock = clockArgs();
   const micro = clock.machine === 'microvm';
   const dev = (kind: 'net' | '9p') =>
