@@ -4,7 +4,8 @@ import type { Command } from '@commander-js/extra-typings';
 import { UsageError } from '../../errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import type { Inventory } from '../../inventory/types.js';
-import { labDown, labExec, labStatus, labUp } from '../../lab/netns.js';
+import { downAnyLab } from '../../lab/down.js';
+import { labExec, labStatus, labUp } from '../../lab/netns.js';
 import { labNameOf } from '../../lab/spec.js';
 
 const DEFAULT_INVENTORY = 'inventory.yaml';
@@ -125,12 +126,11 @@ Example:
     .command('down')
     .description('remove every namespace, link, process and mount of the lab (fine when nothing is there)')
     .argument('[inventory]', 'inventory file or lab name', DEFAULT_INVENTORY)
-    .option('--vm', 'the VM lab')
+    .option('--vm', 'a VM lab (only needed when its state is gone: a lab that is up is recognised)')
     .addHelpText('after', '\nExample:\n  lvs-deploy lab down inventories/seed-001-lic-nat.yaml')
     .action(async (file, opts) => {
       const inv = await inventoryOrLabName(file);
-      if (opts.vm) await (await vm()).vmLabDown(inv);
-      else await labDown(inv);
+      await downAnyLab(inv, !!opts.vm);
       say(`lab ${typeof inv === 'string' ? inv : labNameOf(inv)}: down`);
     });
 
