@@ -4,13 +4,12 @@
 // is in the winner's state, read back with `plan`: empty after two `up`s; after `up` + `down`
 // either empty (up won) or exactly the plan of a fresh host (down won).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadInventory } from '../../src/inventory/load.js';
-import { type LabState, labDown, labEnv, labUp } from '../../src/lab/netns.js';
+import { type LabState, labEnv } from '../../src/lab/netns.js';
 import { ROOT, run } from '../helpers/cli.js';
+import { nodeInLab, startLab, stopLab } from '../helpers/lab.js';
 
 const root = process.getuid?.() === 0;
 const LAB = 'lvs-race';
@@ -37,36 +36,15 @@ describe('two runs at once on the same hosts (netns lab)', {
   let tmp: string;
   let inv: string;
   before(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'lvs-race-'));
-    inv = join(tmp, 'race.yaml');
-    writeFileSync(
-      inv,
-      readFileSync(join(ROOT, 'inventories', 'lab-nat-dr.yaml'), 'utf8').replace(
-        /^name: .*$/m,
-        `name: ${LAB}`,
-      ),
-    );
-    state = (await labUp(await loadInventory(inv))).state;
+    ({ state, inv, dir: tmp } = await startLab(LAB, 'lab-nat-dr.yaml', 'race.yaml'));
   });
   after(async () => {
-    await labDown(LAB);
-    rmSync(tmp, { recursive: true, force: true });
+    await stopLab(LAB, tmp);
   });
 
   test(`${ROUNDS} rounds of up ‖ up and up ‖ down: every host ends in the winner's state`, async () => {
     const r = await run(
-      [
-        'ip',
-        'netns',
-        'exec',
-        state.controlNs,
-        process.execPath,
-        '--import',
-        'tsx',
-        join(ROOT, 'test', 'lab', 'race-driver.ts'),
-        inv,
-        String(ROUNDS),
-      ],
+      nodeInLab(state, join(ROOT, 'test', 'lab', 'race-driver.ts'), inv, String(ROUNDS)),
       labEnv(state),
     );
     assert.equal(r.code, 0, r.stderr);

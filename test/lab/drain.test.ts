@@ -4,13 +4,10 @@
 // `enable`, `up --enable-drained` and `down` clear it. Files are read with nsenter, never through
 // the tool.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadInventory } from '../../src/inventory/load.js';
-import { hostExec, type LabState, labDown, labEnv, labUp } from '../../src/lab/netns.js';
-import { cliInLab, ROOT } from '../helpers/cli.js';
+import { hostExec, type LabState, labEnv } from '../../src/lab/netns.js';
+import { cliInLab } from '../helpers/cli.js';
+import { startLab, stopLab } from '../helpers/lab.js';
 
 const root = process.getuid?.() === 0;
 const LAB = 'lvs-drain';
@@ -39,24 +36,13 @@ describe('drain / enable on a keepalived pair (netns lab)', {
   };
 
   before(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'lvs-drain-'));
-    inv = join(tmp, 'drain.yaml');
-    writeFileSync(
-      inv,
-      readFileSync(join(ROOT, 'inventories', 'seed-002-dr-keepalived.yaml'), 'utf8').replace(
-        /^name: .*$/m,
-        `name: ${LAB}`,
-      ),
-    );
-    process.env.LVS_VRRP_PASS = 'drain1';
-    state = (await labUp(await loadInventory(inv))).state;
+    ({ state, inv, dir: tmp } = await startLab(LAB, 'seed-002-dr-keepalived.yaml', 'drain.yaml', 'drain1'));
     const u = await lvs(['up', inv, ...X]);
     assert.equal(u.code, 0, u.stdout + u.stderr);
   });
   after(async () => {
     delete process.env.LVS_VRRP_PASS;
-    if (state) await labDown(LAB);
-    rmSync(tmp, { recursive: true, force: true });
+    await stopLab(LAB, tmp);
   });
 
   test('drain writes operator.json (0600) and weight 0 on both directors; plan names it; a second up keeps it', {

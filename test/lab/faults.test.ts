@@ -6,16 +6,15 @@
 // web1/web2) in a netns lab; --without-ipvs, since this kernel has no IPVS.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LOCK_LINK } from '../../src/executor/lock.js';
-import { loadInventory } from '../../src/inventory/load.js';
-import { hostExec, type LabState, labDown, labEnv, labUp, runCommand } from '../../src/lab/netns.js';
+import { hostExec, type LabState, labEnv, runCommand } from '../../src/lab/netns.js';
 import { writeState } from '../../src/lab/state.js';
 import { cliInLab, ROOT } from '../helpers/cli.js';
+import { nodeInLab, startLab, stopLab } from '../helpers/lab.js';
 
 const root = process.getuid?.() === 0;
 const LAB = 'lvs-faults';
@@ -134,17 +133,7 @@ describe('faults during up leave a host fully old or fully new (netns lab)', {
   };
 
   before(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'lvs-faults-'));
-    inv = join(tmp, 'faults.yaml');
-    writeFileSync(
-      inv,
-      readFileSync(join(ROOT, 'inventories', 'seed-002-dr-keepalived.yaml'), 'utf8').replace(
-        /^name: .*$/m,
-        `name: ${LAB}`,
-      ),
-    );
-    process.env.LVS_VRRP_PASS = 'faults1';
-    state = (await labUp(await loadInventory(inv))).state;
+    ({ state, inv, dir: tmp } = await startLab(LAB, 'seed-002-dr-keepalived.yaml', 'faults.yaml', 'faults1'));
     const d = await cliInLab(state.controlNs, env(), ['down', inv, ...X]);
     assert.equal(d.code, 0, d.stdout + d.stderr);
     for (const h of HOSTS) OLD[h] = await snapshot(h);
@@ -155,8 +144,7 @@ describe('faults during up leave a host fully old or fully new (netns lab)', {
   });
   after(async () => {
     delete process.env.LVS_VRRP_PASS;
-    if (state) await labDown(LAB);
-    rmSync(tmp, { recursive: true, force: true });
+    await stopLab(LAB, tmp);
   });
 
   test("sshd killed while web1's apply runs: web1 fails (connection lost) and ends old or new; web2 converges; rerun converges", {
@@ -357,25 +345,12 @@ describe('faults during up leave a host fully old or fully new (netns lab)', {
     );
     try {
       const before0 = await backups('lb2');
-      const child = spawn(
-        'ip',
-        [
-          'netns',
-          'exec',
-          state.controlNs,
-          process.execPath,
-          '--import',
-          'tsx',
-          join(ROOT, 'src', 'cli', 'main.ts'),
-          'up',
-          inv,
-          '--json',
-          '--concurrency',
-          '1',
-          ...X,
-        ],
-        { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] },
+      const [cmd, ...args] = nodeInLab(
+        state,
+        join(ROOT, 'src', 'cli', 'main.ts'),
+        ...['up', inv, '--json', '--concurrency', '1', ...X],
       );
+      const child = spawn(cmd, args, { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
       child.stdout.on('data', (b: Buffer) => (out += b));

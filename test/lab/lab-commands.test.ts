@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadInventory } from '../../src/inventory/load.js';
-import { hostExec, isAlive, type LabState, labDown, labEnv, labUp } from '../../src/lab/netns.js';
+import { hostExec, isAlive, type LabState, labEnv } from '../../src/lab/netns.js';
 import { cli, cliInLab, ROOT } from '../helpers/cli.js';
+import { startLab, stopLab } from '../helpers/lab.js';
 
 const root = process.getuid?.() === 0;
 const LAB = 'lvs-labcmd';
@@ -23,20 +23,10 @@ describe('lab commands (netns lab)', { skip: root ? false : 'needs root (network
   let tmp: string;
   let inv: string;
   before(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'lvs-labcmd-'));
-    inv = join(tmp, 'labcmd.yaml');
-    writeFileSync(
-      inv,
-      readFileSync(join(ROOT, 'inventories', 'lab-nat-dr.yaml'), 'utf8').replace(
-        /^name: .*$/m,
-        `name: ${LAB}`,
-      ),
-    );
-    state = (await labUp(await loadInventory(inv))).state;
+    ({ state, inv, dir: tmp } = await startLab(LAB, 'lab-nat-dr.yaml', 'labcmd.yaml'));
   });
   after(async () => {
-    await labDown(LAB);
-    rmSync(tmp, { recursive: true, force: true });
+    await stopLab(LAB, tmp);
   });
 
   test('a lab host sees neither the lab state dir nor any lab key', async () => {

@@ -4,16 +4,14 @@
 // holds the VIP, show an operator drain written to operator.json, and raise alarms it can see.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadInventory } from '../../src/inventory/load.js';
-import { hostExec, type LabState, labDown, labEnv, labUp } from '../../src/lab/netns.js';
+import { hostExec, type LabState, labEnv } from '../../src/lab/netns.js';
 import { OPERATOR_FILE } from '../../src/model/operator.js';
 import type { StatusReport } from '../../src/status/types.js';
 import { cliInLab, ROOT } from '../helpers/cli.js';
+import { nodeInLab, startLab, stopLab } from '../helpers/lab.js';
 
 const root = process.getuid?.() === 0;
 const LAB = 'lvs-status';
@@ -37,23 +35,12 @@ describe('status on a keepalived pair without IPVS (netns lab)', {
   const roles = (r: StatusReport) => Object.fromEntries(r.instances.map((i) => [i.director, i.state]));
 
   before(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'lvs-status-'));
-    inv = join(tmp, 'status.yaml');
-    writeFileSync(
-      inv,
-      readFileSync(join(ROOT, 'inventories', 'seed-002-dr-keepalived.yaml'), 'utf8').replace(
-        /^name: .*$/m,
-        `name: ${LAB}`,
-      ),
-    );
-    process.env.LVS_VRRP_PASS = 'status1';
-    state = (await labUp(await loadInventory(inv))).state;
+    ({ state, inv, dir: tmp } = await startLab(LAB, 'seed-002-dr-keepalived.yaml', 'status.yaml', 'status1'));
     const up = await lvs(['up', inv, '--without-ipvs', '--json']);
     assert.equal(up.code, 0, up.stdout + up.stderr);
   });
   after(async () => {
-    await labDown(LAB);
-    rmSync(tmp, { recursive: true, force: true });
+    await stopLab(LAB, tmp);
   });
 
   test('no IPVS: said once; VRRP roles and VIP ownership still reported, exit 0', async () => {
@@ -166,21 +153,8 @@ describe('status on a keepalived pair without IPVS (netns lab)', {
 
   test('--watch redraws until interrupted; a pipe gets one block per read', async () => {
     const { spawn } = await import('node:child_process');
-    const argv = [
-      'ip',
-      'netns',
-      'exec',
-      state.controlNs,
-      process.execPath,
-      '--import',
-      'tsx',
-      join(ROOT, 'src/cli/main.ts'),
-      'status',
-      inv,
-      '--watch',
-      '1',
-    ];
-    const child = spawn(argv[0] ?? 'ip', argv.slice(1), { env: env(), cwd: ROOT });
+    const [cmd, ...args] = nodeInLab(state, join(ROOT, 'src/cli/main.ts'), 'status', inv, '--watch', '1');
+    const child = spawn(cmd, args, { env: env(), cwd: ROOT });
     let out = '';
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();

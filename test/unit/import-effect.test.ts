@@ -11,11 +11,11 @@ import { sameEffect } from '../../src/import/effect.js';
 import { localSource } from '../../src/import/files.js';
 import { importKeepalived } from '../../src/import/keepalived.js';
 import { loadInventory } from '../../src/inventory/load.js';
-import { emptyState, type HostFacts } from '../../src/model/facts.js';
-import type { DesiredHost } from '../../src/model/types.js';
+import type { HostFacts } from '../../src/model/facts.js';
 import { describeChange } from '../../src/planner/changes.js';
 import { planHost } from '../../src/planner/plan.js';
 import { expandInventory } from '../../src/roles/expand.js';
+import { convergedFacts } from '../helpers/facts.js';
 
 const KPATH = '/etc/keepalived/keepalived.conf';
 const FIXTURE = join(
@@ -87,7 +87,7 @@ test('plan on the adopted director says "rewrite, no effective change" for keepa
   const { original, d } = await rendered();
   const lb1 = d.get('lb1');
   assert.ok(lb1);
-  const f = converged(lb1);
+  const f = convergedFacts(lb1);
   const cur = f.files[KPATH];
   assert.ok(cur);
   f.files[KPATH] = { ...cur, content: original };
@@ -101,34 +101,3 @@ test('plan on the adopted director says "rewrite, no effective change" for keepa
     'handler reload keepalived',
   ]);
 });
-
-/** The host already holds everything lvs-deploy would write (planner.test.ts's `converged`). */
-function converged(d: DesiredHost): HostFacts {
-  return {
-    os: { family: 'debian', id: 'debian', version: '12' },
-    systemd: false,
-    ipvsAvailable: true,
-    sysctls: { ...d.sysctls },
-    addresses: [...d.addresses],
-    links: d.links.map((l) => ({ name: l.name, up: true })),
-    routes: [...d.routes],
-    rules: [...d.rules],
-    files: Object.fromEntries(
-      d.files.map((f) => [f.path, { content: f.content, mode: f.mode, owner: f.owner, group: f.group }]),
-    ),
-    packages: Object.fromEntries(d.packages.map((p) => [p, true])),
-    modules: Object.fromEntries(d.modules.map((m) => [m, true])),
-    ipvs: structuredClone(d.ipvs),
-    daemons: Object.fromEntries(d.daemons.map((x) => [x.name, { running: true }])),
-    state: {
-      ...emptyState('t'),
-      ipvs: d.ipvs.map((s) => s.key),
-      addresses: d.addresses,
-      files: d.files.map((f) => ({ path: f.path, hadOriginal: false })),
-    },
-    drains: [],
-    firewall: d.firewall ? { live: 'table inet lvs_deploy {}', loaded: 'table inet lvs_deploy {}' } : null,
-    sshClient: '',
-    errors: [],
-  };
-}

@@ -7,6 +7,7 @@ import { describeChange } from '../../src/planner/changes.js';
 import { changeClass, disruptionSummary } from '../../src/planner/disruption.js';
 import { planDown } from '../../src/planner/down.js';
 import { planHost } from '../../src/planner/plan.js';
+import { convergedFacts } from '../helpers/facts.js';
 
 const svc = (dests: IpvsService['dests'], scheduler = 'rr'): IpvsService => ({
   key: serviceKey({ protocol: 'tcp', vip: '10.0.0.100', port: 80 }),
@@ -63,47 +64,17 @@ function desired(over: Partial<DesiredHost> = {}): DesiredHost {
   };
 }
 
-function converged(d: DesiredHost): HostFacts {
-  return {
-    os: { family: 'debian', id: 'debian', version: '12' },
-    systemd: false,
-    ipvsAvailable: true,
-    sysctls: { ...d.sysctls },
-    addresses: [...d.addresses],
-    links: d.links.map((l) => ({ name: l.name, up: true })),
-    routes: [...d.routes],
-    rules: [...d.rules],
-    files: Object.fromEntries(
-      d.files.map((f) => [f.path, { content: f.content, mode: f.mode, owner: f.owner, group: f.group }]),
-    ),
-    packages: Object.fromEntries(d.packages.map((p) => [p, true])),
-    modules: Object.fromEntries(d.modules.map((m) => [m, true])),
-    ipvs: structuredClone(d.ipvs),
-    daemons: Object.fromEntries(d.daemons.map((x) => [x.name, { running: true }])),
-    state: {
-      ...emptyState('t'),
-      ipvs: d.ipvs.map((s) => s.key),
-      addresses: d.addresses,
-      files: d.files.map((f) => ({ path: f.path, hadOriginal: false })),
-    },
-    firewall: d.firewall ? { live: 'table inet lvs_deploy {}', loaded: 'table inet lvs_deploy {}' } : null,
-    drains: [],
-    sshClient: '',
-    errors: [],
-  };
-}
-
 const lines = (d: DesiredHost, f: HostFacts) => planHost(d, f).changes.map(describeChange);
 
 describe('planner', () => {
   test('a converged host plans nothing (second up changes nothing)', () => {
     const d = desired();
-    assert.deepEqual(planHost(d, converged(d)), { host: 'd1', changes: [], blockers: [] });
+    assert.deepEqual(planHost(d, convergedFacts(d)), { host: 'd1', changes: [], blockers: [] });
   });
 
   test('drift in a sysctl, an address and a file shows exactly that drift', () => {
     const d = desired();
-    const f = converged(d);
+    const f = convergedFacts(d);
     f.sysctls['net.ipv4.ip_forward'] = '0';
     f.addresses = [];
     f.files['/etc/ipvsadm.rules'] = { content: 'old\n', mode: '0644', owner: 'root', group: 'root' };
@@ -123,7 +94,7 @@ describe('planner', () => {
         ]),
       ],
     });
-    const f = converged(desired());
+    const f = convergedFacts(desired());
     assert.deepEqual(lines(d, f), [
       'ipvs edit -a -t 10.0.0.100:80 -r 10.0.1.1:80 -m -w 1 → -a -t 10.0.0.100:80 -r 10.0.1.1:80 -m -w 3',
       'ipvs add -a -t 10.0.0.100:80 -r 10.0.1.3:80 -m -w 1',
@@ -133,14 +104,14 @@ describe('planner', () => {
 
   test('a scheduler change edits the service in place', () => {
     const d = desired({ ipvs: [svc([rs1, rs2], 'wlc')] });
-    assert.deepEqual(lines(d, converged(desired())), [
+    assert.deepEqual(lines(d, convergedFacts(desired())), [
       'ipvs edit -A -t 10.0.0.100:80 -s rr → -A -t 10.0.0.100:80 -s wlc',
     ]);
   });
 
   test('IPVS services the inventory does not own are never touched', () => {
     const d = desired();
-    const f = converged(d);
+    const f = convergedFacts(d);
     const foreign = {
       ...svc([rs1]),
       key: serviceKey({ protocol: 'tcp', vip: '10.9.9.9', port: 443 }),
@@ -152,7 +123,7 @@ describe('planner', () => {
   });
 
   test('a service the inventory dropped is drained and removed when up created it', () => {
-    const f = converged(desired());
+    const f = convergedFacts(desired());
     const d = desired({ ipvs: [], addresses: [] });
     assert.deepEqual(lines(d, f), [
       'address remove 10.0.0.100/32 dev eth0',
@@ -164,7 +135,7 @@ describe('planner', () => {
 
   test('a director on a kernel without IPVS is blocked before anything changes', () => {
     const d = desired();
-    const f = { ...converged(d), ipvsAvailable: false, sysctls: {} };
+    const f = { ...convergedFacts(d), ipvsAvailable: false, sysctls: {} };
     const plan = planHost(d, f);
     assert.deepEqual(plan.changes, []);
     assert.deepEqual(plan.blockers, ['kernel has no IPVS: ip_vs module not available']);
@@ -186,7 +157,7 @@ describe('planner', () => {
       daemons: [keepalived],
       handlers: [{ name: 'reload-keepalived', action: 'reload', target: 'keepalived' }],
     });
-    const f = converged(d);
+    const f = convergedFacts(d);
     f.files[file.path] = { ...file, content: 'old\n' };
     assert.deepEqual(lines(d, f), [
       'file update /etc/keepalived/keepalived.conf',
@@ -200,7 +171,7 @@ describe('planner', () => {
   });
 
   test('sysctls up changed come back to what it found when no longer wanted', () => {
-    const f = converged(desired());
+    const f = convergedFacts(desired());
     f.state = { ...emptyState('t'), sysctlOriginals: { 'net.ipv4.ip_forward': '0' } };
     f.files = {};
     const d = desired({ sysctls: {}, files: [], addresses: [], ipvs: [] });
@@ -211,7 +182,7 @@ describe('planner', () => {
 
   test('down undoes only what up recorded', () => {
     const d = desired();
-    const f = converged(d);
+    const f = convergedFacts(d);
     f.state = {
       ...emptyState('t'),
       sysctlOriginals: { 'net.ipv4.ip_forward': '0' },
@@ -248,12 +219,12 @@ describe('planner', () => {
 
     test('a converged table plans nothing', () => {
       const d = withFw();
-      assert.deepEqual(lines(d, converged(d)), []);
+      assert.deepEqual(lines(d, convergedFacts(d)), []);
     });
 
     test('a changed rules file is validated by the file step, then loaded', () => {
       const d = withFw();
-      const f = converged(d);
+      const f = convergedFacts(d);
       f.files[fw.path] = { content: 'old\n', mode: '0644', owner: 'root', group: 'root' };
       assert.deepEqual(lines(d, f), [
         'file update /etc/lvs-deploy/firewall.nft',
@@ -263,7 +234,7 @@ describe('planner', () => {
 
     test('a flushed or hand-edited live table is loaded again', () => {
       const d = withFw();
-      const f = converged(d);
+      const f = convergedFacts(d);
       f.firewall = { live: null, loaded: 'table inet lvs_deploy {}' };
       assert.match(lines(d, f).join(), /\(table missing\)/);
       f.firewall = { live: 'table inet lvs_deploy { chain x {} }', loaded: 'table inet lvs_deploy {}' };
@@ -272,7 +243,7 @@ describe('planner', () => {
 
     test('policy drop refuses to run when this SSH session would be cut', () => {
       const d = withFw();
-      const f = { ...converged(d), sshClient: '203.0.113.9' };
+      const f = { ...convergedFacts(d), sshClient: '203.0.113.9' };
       const plan = planHost(d, f);
       assert.deepEqual(plan.changes, []);
       assert.match(
@@ -284,7 +255,7 @@ describe('planner', () => {
 
     test('a table up loaded and the inventory no longer wants is removed; down removes it too', () => {
       const d = desired();
-      const f = converged(d);
+      const f = convergedFacts(d);
       f.firewall = { live: 'table inet lvs_deploy {}', loaded: 'table inet lvs_deploy {}' };
       f.state = { ...(f.state ?? emptyState('t')), firewall: true };
       assert.deepEqual(lines(d, f), ['firewall remove table inet lvs_deploy']);
@@ -301,7 +272,7 @@ describe('plan names the disruption', () => {
 
   test('a reweight and a sysctl are live: no connection is affected', () => {
     const d = desired({ ipvs: [svc([{ ...rs1, weight: 3 }, rs2])] });
-    const f = converged(desired());
+    const f = convergedFacts(desired());
     f.sysctls['net.ipv4.ip_forward'] = '0';
     assert.deepEqual(classes(d, f), [
       'live sysctl net.ipv4.ip_forward: 0 → 1',
@@ -325,11 +296,11 @@ describe('plan names the disruption', () => {
       daemons: [keepalived],
       handlers: [{ name: 'reload-keepalived', action: 'reload', target: 'keepalived' }],
     });
-    const f = converged(d);
+    const f = convergedFacts(d);
     f.files[conf.path] = { content: 'old\n', mode: '0640', owner: 'root', group: 'root' };
     assert.equal(disruptionSummary(planHost(d, f).changes), 'reload (1 reload, 1 live)');
     const gone = desired({ ipvs: [svc([{ ...rs1, forwarding: 'dr' }])] });
-    const plan = planHost(gone, converged(desired())).changes;
+    const plan = planHost(gone, convergedFacts(desired())).changes;
     assert.deepEqual(
       plan.map((c) => `${changeClass(c)} ${c.kind} ${'action' in c ? c.action : ''}`),
       ['breaking ipvs-dest edit', 'breaking ipvs-dest drain'],
@@ -339,7 +310,7 @@ describe('plan names the disruption', () => {
 
   test('a stopped daemon is started (restart); nothing pending has no class', () => {
     const d = desired({ daemons: [keepalived] });
-    const f = converged(d);
+    const f = convergedFacts(d);
     f.daemons.keepalived = { running: false };
     assert.equal(disruptionSummary(planHost(d, f).changes), 'restart (1 restart)');
     assert.equal(disruptionSummary([]), null);
