@@ -1,6 +1,6 @@
 // Turn each Change into a shell step: the commands that do it and the commands that undo it.
 // Every value is quoted; file contents travel as single-quoted printf arguments (no program runs).
-import { command, quote, raw, type ShellFragment, sh } from '../connection/shell.js';
+import { lines, NOTHING, quote, raw, type ShellFragment, sh } from '../connection/shell.js';
 import { FIREWALL_LOADED, STATE_DIR, sysctlPath } from '../facts/script.js';
 import { SecretText } from '../inventory/secrets.js';
 import { destArgs, destKey, keyArgs, serviceArgs } from '../model/ipvs.js';
@@ -9,8 +9,8 @@ import type { Change } from '../planner/changes.js';
 
 export interface Step {
   /**
-   * Commands; a non-zero exit fails the step. A fragment when it carries a secret (a file's
-   * content): the apply script shows it masked in --debug; a string is trusted shell text.
+   * Commands; a non-zero exit fails the step. Built with `sh`: a file's content that holds a
+   * secret stays masked in --debug. A string is taken as trusted shell text.
    */
   run: string | ShellFragment;
   /** Commands that put back what `run` changed (run in reverse order on failure). */
@@ -30,17 +30,17 @@ export interface StepOptions {
 }
 
 const q = quote;
-const ipvsadm = (args: string[]) => command(['ipvsadm', ...args]);
+const ipvsadm = (args: string[]) => sh`ipvsadm ${args}`;
+// `inet lvs_deploy`: family and name, two words.
+const TABLE = FIREWALL_TABLE.split(' ');
 
-function route(r: DesiredRoute): string {
+function route(r: DesiredRoute): string[] {
   return [
     r.dst,
     ...(r.via ? ['via', r.via] : []),
     ...(r.dev ? ['dev', r.dev] : []),
     ...(r.table ? ['table', String(r.table)] : []),
-  ]
-    .map(q)
-    .join(' ');
+  ];
 }
 
 /** umask that makes a shell redirect create the file with `mode`, or undefined when chmod is needed. */
@@ -51,56 +51,56 @@ function umaskFor(mode: string): string | undefined {
 }
 
 function fileStep(c: Extract<Change, { kind: 'file' }>, n: number, o: StepOptions): Step {
-  const p = q(c.path);
-  const saved = `"$BK/files/${n}"`;
+  const p = c.path;
+  const saved = sh`"$BK/files/${n}"`;
   // The undo may run although its step failed early: it only removes the file when the step
   // recorded that there was none before.
-  const absent = `"$BK/files/${n}.absent"`;
-  const backup = `if [ -e ${p} ]; then cp -p ${p} ${saved}; else : > ${absent}; fi`;
-  const undo = `rm -f ${p}.lvs-new; if [ -e ${saved} ]; then cp -p ${saved} ${p}.lvs-undo && mv -f ${p}.lvs-undo ${p}; elif [ -e ${absent} ]; then rm -f ${p}; fi`;
-  const original = `"$LVS_STATE/originals"${q(c.path)}`;
+  const absent = sh`"$BK/files/${n}.absent"`;
+  const backup = sh`if [ -e ${p} ]; then cp -p ${p} ${saved}; else : > ${absent}; fi`;
+  const undo = sh`rm -f ${p}.lvs-new; if [ -e ${saved} ]; then cp -p ${saved} ${p}.lvs-undo && mv -f ${p}.lvs-undo ${p}; elif [ -e ${absent} ]; then rm -f ${p}; fi`;
+  const original = sh`"$LVS_STATE/originals"${p}`;
   if (c.action === 'remove' || c.action === 'restore') {
     const put =
       c.action === 'restore'
-        ? `cp -p ${original} ${p}.lvs-new && mv -f ${p}.lvs-new ${p} && rm -f ${original}`
-        : `rm -f ${p}`;
-    return { run: `${backup}\n${put}`, undo, secret: false };
+        ? sh`cp -p ${original} ${p}.lvs-new && mv -f ${p}.lvs-new ${p} && rm -f ${original}`
+        : sh`rm -f ${p}`;
+    return { run: sh`${backup}\n${put}`, undo: undo.render(), secret: false };
   }
   const dir = c.path.slice(0, c.path.lastIndexOf('/')) || '/';
   // The first time `up` takes over an existing file, keep it so `down` can put it back.
   const keepOriginal =
     c.action === 'create' || c.path.startsWith(`${STATE_DIR}/`)
-      ? ''
-      : `if [ -e ${p} ] && [ ! -e ${original} ]; then case "$lvs_owned" in *${q(`|${c.path}|`)}*) ;; *) mkdir -p "$LVS_STATE/originals"${q(dir)} && cp -p ${p} ${original} ;; esac; fi\n`;
+      ? NOTHING
+      : sh`if [ -e ${p} ] && [ ! -e ${original} ]; then case "$lvs_owned" in *${`|${p}|`}*) ;; *) mkdir -p "$LVS_STATE/originals"${dir} && cp -p ${p} ${original} ;; esac; fi\n`;
   const owner =
-    c.owner === 'root' && c.group === 'root' ? '' : `chown ${q(`${c.owner}:${c.group}`)} ${p}.lvs-new\n`;
+    c.owner === 'root' && c.group === 'root' ? NOTHING : sh`chown ${`${c.owner}:${c.group}`} ${p}.lvs-new\n`;
   if (c.metaOnly) {
     return {
-      run: `${backup}\n${keepOriginal}chmod ${q(c.mode)} ${p} && chown ${q(`${c.owner}:${c.group}`)} ${p}`,
-      undo,
+      run: sh`${backup}\n${keepOriginal}chmod ${c.mode} ${p} && chown ${`${c.owner}:${c.group}`} ${p}`,
+      undo: undo.render(),
       secret: c.secret,
     };
   }
   const mask = umaskFor(c.mode);
   // A refused file is removed (it may hold a secret) and the failure names the check that refused it.
-  // `%s` (a word of its own) is the candidate file.
-  const check = c.validate?.render((w) => (w === '%s' ? `${p}.lvs-new` : undefined));
+  // `%s` (a word of its own) is the candidate file; the command is the role's argv (ShellCommand).
+  const check = c.validate?.render((w) => (w === '%s' ? `${q(p)}.lvs-new` : undefined));
   const shown = c.validate?.argv.map((w) => (w === '%s' ? c.path : w)).join(' ');
   const validate = check
-    ? `${check} || { lvs_rc=$?; rm -f ${p}.lvs-new; echo ${q(`validation failed: ${shown} (exit `)}"$lvs_rc"${q(`); ${c.path} not replaced`)} >&2; exit 1; }\n`
-    : '';
+    ? sh`${raw(check)} || { lvs_rc=$?; rm -f ${p}.lvs-new; echo ${`validation failed: ${shown} (exit `}"$lvs_rc"${`); ${c.path} not replaced`} >&2; exit 1; }\n`
+    : NOTHING;
   // printf is a builtin: no program starts to write the file (each exec is slow under emulation).
   const content = c.secret ? new SecretText(c.after ?? '', o.secrets) : (c.after ?? '');
   const write = sh`[ -d ${dir} ] || mkdir -p ${dir}
-[ ! -e ${c.path}.lvs-new ] || rm -f ${c.path}.lvs-new
+[ ! -e ${p}.lvs-new ] || rm -f ${p}.lvs-new
 umask ${mask ?? '0077'}
-printf '%s' ${content} > ${c.path}.lvs-new
-${raw(`${mask ? '' : `chmod ${q(c.mode)} ${p}.lvs-new\n`}${owner}${validate}`)}mv -f ${c.path}.lvs-new ${c.path}`;
-  return { run: sh`${raw(`${backup}\n${keepOriginal}`)}${write}`, undo, secret: c.secret };
+printf '%s' ${content} > ${p}.lvs-new
+${mask ? NOTHING : sh`chmod ${c.mode} ${p}.lvs-new\n`}${owner}${validate}mv -f ${p}.lvs-new ${p}`;
+  return { run: sh`${backup}\n${keepOriginal}${write}`, undo: undo.render(), secret: c.secret };
 }
 
 /** The commands that create a service with its destinations. */
-function serviceCommands(s: IpvsService): string[] {
+function serviceCommands(s: IpvsService): ShellFragment[] {
   return [ipvsadm(serviceArgs(s)), ...s.dests.map((d) => ipvsadm(destArgs(s, d)))];
 }
 
@@ -127,31 +127,32 @@ function ipvsStep(c: Extract<Change, { kind: 'ipvs-service' | 'ipvs-dest' }>, o:
   const key = keyArgs(c.service);
   if (c.kind === 'ipvs-service') {
     const remove = ipvsadm(['-D', ...key]);
-    if (c.action === 'add') return { run: ipvsadm(serviceArgs(c.service)), undo: remove, secret: false };
+    if (c.action === 'add')
+      return { run: ipvsadm(serviceArgs(c.service)), undo: remove.render(), secret: false };
     if (c.action === 'edit') {
       const before = c.before ?? c.service;
       const edit = (s: IpvsService) => ipvsadm(serviceArgs(s, '-E'));
       return {
-        run: schedulerBridge(before, c.service).map(edit).join('\n'),
-        undo: edit(before),
+        run: lines(schedulerBridge(before, c.service).map(edit)),
+        undo: edit(before).render(),
         secret: false,
       };
     }
-    return { run: remove, undo: serviceCommands(c.service).join('\n'), secret: false };
+    return { run: remove, undo: lines(serviceCommands(c.service)).render(), secret: false };
   }
   const s = c.service;
   const add = ipvsadm(destArgs(s, c.dest));
   const edit = ipvsadm(destArgs(s, c.dest, '-e'));
   const remove = ipvsadm(['-d', ...key, '-r', destKey(c.dest)]);
-  if (c.action === 'add') return { run: add, undo: remove, secret: false };
+  if (c.action === 'add') return { run: add, undo: remove.render(), secret: false };
   if (c.action === 'edit')
-    return { run: edit, undo: ipvsadm(destArgs(s, c.before ?? c.dest, '-e')), secret: false };
+    return { run: edit, undo: ipvsadm(destArgs(s, c.before ?? c.dest, '-e')).render(), secret: false };
   const drained = { ...c.dest, weight: 0 };
   return {
-    run: `${ipvsadm(destArgs(s, drained, '-e'))}
-${command(['lvs_drain', destKey(c.dest), String(o.drainSeconds), ...key])}
+    run: sh`${ipvsadm(destArgs(s, drained, '-e'))}
+lvs_drain ${destKey(c.dest)} ${o.drainSeconds} ${key}
 ${remove}`,
-    undo: `${add} 2>/dev/null || ${edit}`,
+    undo: sh`${add} 2>/dev/null || ${edit}`.render(),
     secret: false,
   };
 }
@@ -162,22 +163,23 @@ ${remove}`,
  * as it was is kept first, so a failure puts exactly that back. Other tables are never touched.
  */
 function firewallStep(c: Extract<Change, { kind: 'firewall' }>, n: number): Step {
-  const saved = `"$BK/nft.${n}"`;
-  const backup = `nft list table ${FIREWALL_TABLE} > ${saved} 2>/dev/null || rm -f ${saved}`;
-  const undo = `if [ -s ${saved} ]; then { echo 'table ${FIREWALL_TABLE}'; echo 'delete table ${FIREWALL_TABLE}'; cat ${saved}; } | nft -f -; else nft delete table ${FIREWALL_TABLE} 2>/dev/null || true; fi`;
+  const saved = sh`"$BK/nft.${n}"`;
+  const backup = sh`nft list table ${TABLE} > ${saved} 2>/dev/null || rm -f ${saved}`;
+  const undo =
+    sh`if [ -s ${saved} ]; then { echo ${`table ${FIREWALL_TABLE}`}; echo ${`delete table ${FIREWALL_TABLE}`}; cat ${saved}; } | nft -f -; else nft delete table ${TABLE} 2>/dev/null || true; fi`.render();
   if (c.action === 'remove') {
     return {
-      run: `${backup}
-nft delete table ${FIREWALL_TABLE}
-rm -f ${q(FIREWALL_LOADED)}`,
+      run: sh`${backup}
+nft delete table ${TABLE}
+rm -f ${FIREWALL_LOADED}`,
       undo,
       secret: false,
     };
   }
   return {
-    run: `${backup}
-nft -f ${q(c.path)}
-nft -s list table ${FIREWALL_TABLE} > ${q(FIREWALL_LOADED)}`,
+    run: sh`${backup}
+nft -f ${c.path}
+nft -s list table ${TABLE} > ${FIREWALL_LOADED}`,
     undo,
     secret: false,
   };
@@ -186,25 +188,25 @@ nft -s list table ${FIREWALL_TABLE} > ${q(FIREWALL_LOADED)}`,
 // Under systemd, restart rather than start: a package this run installed may have started the
 // daemon already with its packaged config (Debian's ldirectord.service starts on install, reading
 // the dummy /etc/ha.d/ldirectord.cf); for a stopped daemon the two are the same.
-function daemonStart(d: DesiredDaemon): string {
-  return `if [ "$lvs_systemd" = yes ]; then systemctl enable ${q(d.unit)} && systemctl restart ${q(d.unit)}; else
-  ${d.command.map(q).join(' ')}
-  i=0; while [ $i -lt 50 ] && ! { [ -f ${q(d.pidfile)} ] && kill -0 "$(cat ${q(d.pidfile)})" 2>/dev/null; }; do sleep 0.1; i=$((i+1)); done
-  kill -0 "$(cat ${q(d.pidfile)} 2>/dev/null)" 2>/dev/null
+function daemonStart(d: DesiredDaemon): ShellFragment {
+  return sh`if [ "$lvs_systemd" = yes ]; then systemctl enable ${d.unit} && systemctl restart ${d.unit}; else
+  ${d.command}
+  i=0; while [ $i -lt 50 ] && ! { [ -f ${d.pidfile} ] && kill -0 "$(cat ${d.pidfile})" 2>/dev/null; }; do sleep 0.1; i=$((i+1)); done
+  kill -0 "$(cat ${d.pidfile} 2>/dev/null)" 2>/dev/null
 fi`;
 }
 
-export function daemonStop(d: DesiredDaemon): string {
-  return `if [ "$lvs_systemd" = yes ]; then systemctl disable --now ${q(d.unit)}; elif [ -f ${q(d.pidfile)} ]; then
-  pid=$(cat ${q(d.pidfile)}); kill "$pid" 2>/dev/null || true
+export function daemonStop(d: DesiredDaemon): ShellFragment {
+  return sh`if [ "$lvs_systemd" = yes ]; then systemctl disable --now ${d.unit}; elif [ -f ${d.pidfile} ]; then
+  pid=$(cat ${d.pidfile}); kill "$pid" 2>/dev/null || true
   i=0; while [ $i -lt 50 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; i=$((i+1)); done
 fi`;
 }
 
-function daemonReload(d: DesiredDaemon, restart: boolean): string {
+function daemonReload(d: DesiredDaemon, restart: boolean): ShellFragment {
   if (restart)
-    return `if [ "$lvs_systemd" = yes ]; then systemctl restart ${q(d.unit)}; else\n${daemonStop(d)}\n${daemonStart(d)}\nfi`;
-  return `if [ "$lvs_systemd" = yes ]; then systemctl reload ${q(d.unit)}; else kill -HUP "$(cat ${q(d.pidfile)})"; fi`;
+    return sh`if [ "$lvs_systemd" = yes ]; then systemctl restart ${d.unit}; else\n${daemonStop(d)}\n${daemonStart(d)}\nfi`;
+  return sh`if [ "$lvs_systemd" = yes ]; then systemctl reload ${d.unit}; else kill -HUP "$(cat ${d.pidfile})"; fi`;
 }
 
 function installCommand(os: string, names: string[]): string {
@@ -214,50 +216,47 @@ function installCommand(os: string, names: string[]): string {
     : `DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${pkgs}`;
 }
 
+/** A step that holds no secret; `undo`/`undoLast` are kept as text (written into undo files). */
+function step(run: ShellFragment, undo: ShellFragment = NOTHING, undoLast?: ShellFragment): Step {
+  return { run, undo: undo.render(), ...(undoLast ? { undoLast: undoLast.render() } : {}), secret: false };
+}
+
 export function stepFor(c: Change, n: number, o: StepOptions): Step {
   switch (c.kind) {
     case 'package':
       return { run: installCommand(o.osFamily, c.names), undo: '', secret: false };
     case 'module':
-      return { run: `modprobe ${q(c.name)}`, undo: '', secret: false };
+      return step(sh`modprobe ${c.name}`);
     case 'file':
       return fileStep(c, n, o);
     case 'sysctl':
       // A redirect into /proc/sys is a builtin; it fails (and so the step) when the key is missing.
-      return {
-        run: `printf '%s\\n' ${q(c.after)} > ${q(sysctlPath(c.key))}`,
-        undo: c.before === null ? '' : `printf '%s\\n' ${q(c.before)} > ${q(sysctlPath(c.key))}`,
-        secret: false,
-      };
+      return step(
+        sh`printf '%s\\n' ${c.after} > ${sysctlPath(c.key)}`,
+        c.before === null ? NOTHING : sh`printf '%s\\n' ${c.before} > ${sysctlPath(c.key)}`,
+      );
     case 'link':
       return c.action === 'up'
-        ? { run: `ip link set ${q(c.name)} up`, undo: `ip link set ${q(c.name)} down`, secret: false }
-        : { run: `ip link set ${q(c.name)} down`, undo: `ip link set ${q(c.name)} up`, secret: false };
+        ? step(sh`ip link set ${c.name} up`, sh`ip link set ${c.name} down`)
+        : step(sh`ip link set ${c.name} down`, sh`ip link set ${c.name} up`);
     case 'address': {
       const a = c.address;
-      const add = `ip addr add ${q(a.cidr)} dev ${q(a.dev)}${a.label ? ` label ${q(a.label)}` : ''}`;
-      const del = `ip addr del ${q(a.cidr)} dev ${q(a.dev)}`;
-      return c.action === 'add'
-        ? { run: add, undo: del, secret: false }
-        : { run: del, undo: add, secret: false };
+      const add = sh`ip addr add ${a.cidr} dev ${a.dev}${a.label ? sh` label ${a.label}` : NOTHING}`;
+      const del = sh`ip addr del ${a.cidr} dev ${a.dev}`;
+      return c.action === 'add' ? step(add, del) : step(del, add);
     }
     case 'route':
       if (c.action === 'remove')
-        return {
-          run: `ip route del ${route(c.route)}`,
-          undo: `ip route replace ${route(c.route)}`,
-          secret: false,
-        };
-      return {
-        run: `ip route replace ${route(c.route)}`,
-        undo: c.before ? `ip route replace ${route(c.before)}` : `ip route del ${route(c.route)}`,
-        secret: false,
-      };
+        return step(sh`ip route del ${route(c.route)}`, sh`ip route replace ${route(c.route)}`);
+      return step(
+        sh`ip route replace ${route(c.route)}`,
+        c.before ? sh`ip route replace ${route(c.before)}` : sh`ip route del ${route(c.route)}`,
+      );
     case 'rule': {
-      const r = `from ${q(c.rule.from)} lookup ${c.rule.table} priority ${c.rule.priority}`;
+      const r = sh`from ${c.rule.from} lookup ${c.rule.table} priority ${c.rule.priority}`;
       return c.action === 'add'
-        ? { run: `ip rule add ${r}`, undo: `ip rule del ${r}`, secret: false }
-        : { run: `ip rule del ${r}`, undo: `ip rule add ${r}`, secret: false };
+        ? step(sh`ip rule add ${r}`, sh`ip rule del ${r}`)
+        : step(sh`ip rule del ${r}`, sh`ip rule add ${r}`);
     }
     case 'ipvs-service':
     case 'ipvs-dest':
@@ -266,34 +265,22 @@ export function stepFor(c: Change, n: number, o: StepOptions): Step {
       return firewallStep(c, n);
     case 'ipvs-timeouts': {
       const set = (t: { tcp: number; tcpfin: number; udp: number }) =>
-        ipvsadm(['--set', String(t.tcp), String(t.tcpfin), String(t.udp)]);
-      return { run: set(c.after), undo: c.before ? set(c.before) : '', secret: false };
+        ipvsadm(['--set', ...[t.tcp, t.tcpfin, t.udp].map(String)]);
+      return step(set(c.after), c.before ? set(c.before) : NOTHING);
     }
     case 'daemon':
-      if (c.action === 'start')
-        return { run: daemonStart(c.daemon), undo: daemonStop(c.daemon), secret: false };
-      if (c.action === 'stop')
-        return { run: daemonStop(c.daemon), undo: daemonStart(c.daemon), secret: false };
-      return {
-        run: `systemctl enable ${q(c.daemon.unit)}`,
-        undo: `systemctl disable ${q(c.daemon.unit)}`,
-        secret: false,
-      };
+      if (c.action === 'start') return step(daemonStart(c.daemon), daemonStop(c.daemon));
+      if (c.action === 'stop') return step(daemonStop(c.daemon), daemonStart(c.daemon));
+      return step(sh`systemctl enable ${c.daemon.unit}`, sh`systemctl disable ${c.daemon.unit}`);
     case 'handler': {
       const h = c.handler;
       if (h.action === 'daemon-reload')
-        return {
-          run: 'systemctl daemon-reload',
-          undo: '',
-          undoLast: 'systemctl daemon-reload',
-          secret: false,
-        };
-      if (h.action === 'enable')
-        return { run: `systemctl enable ${q(h.target ?? '')}`, undo: '', secret: false };
-      if (h.action === 'sysctl-system') return { run: 'sysctl -q --system', undo: '', secret: false };
-      if (!c.daemon) return { run: 'true', undo: '', secret: false };
+        return step(raw('systemctl daemon-reload'), NOTHING, raw('systemctl daemon-reload'));
+      if (h.action === 'enable') return step(sh`systemctl enable ${h.target ?? ''}`);
+      if (h.action === 'sysctl-system') return step(raw('sysctl -q --system'));
+      if (!c.daemon) return step(raw('true'));
       const cmd = daemonReload(c.daemon, h.action === 'restart');
-      return { run: cmd, undo: '', undoLast: cmd, secret: false };
+      return step(cmd, NOTHING, cmd);
     }
   }
 }

@@ -183,7 +183,7 @@ describe('ipvs timeouts: plan, state, down', () => {
       drainSeconds: 0,
       osFamily: 'debian',
     });
-    assert.equal(step.run, 'ipvsadm --set 7200 60 0');
+    assert.equal(String(step.run), 'ipvsadm --set 7200 60 0');
     assert.equal(step.undo, 'ipvsadm --set 900 120 300');
   });
 
