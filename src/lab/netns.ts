@@ -153,9 +153,10 @@ export async function labDown(labNameOrInv: string | Inventory): Promise<void> {
   const name = nameOf(labNameOrInv);
   const dir = stateDirOf(name);
   const previous = await readState(dir);
+  // `lab down` picks the kind from the state (lab/down.ts); this guards direct callers.
   if (previous && previous.kind !== 'netns')
     throw new LabError(
-      `lab ${name} is up as a ${previous.kind} lab: use --vm (lab down --vm ${name} first to build a netns lab)`,
+      `lab ${name} is up as a ${previous.kind} lab: \`lvs-deploy lab down ${name}\` takes it down`,
     );
   const r = await runScript(labDownScript({ id: labIdOf(name) }, { stateDir: dir }));
   if (r.code !== 0) throw new LabError(`lab ${name}: down failed: ${r.stderr.trim()}`);
