@@ -2,14 +2,15 @@
 // carried through as Secret so the same script renders twice: raw for the host, masked for logs.
 import { Secret, SecretText } from '../inventory/secrets.js';
 
+/** Locale and PATH every remote command runs with (also in files we leave to run later). */
+export const FIXED_ENV = 'export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /**
  * First lines of every script: remote output must not depend on the host's locale or PATH, and
  * files we create are not group- or world-writable. $1 is the $SSH_CONNECTION the login shell
  * expanded before sudo reset the environment (see ssh.ts).
  */
-export const SCRIPT_PRELUDE =
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
-  'lvs_ssh_connection="${1:-}"\nexport LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\numask 022';
+export const SCRIPT_PRELUDE = `lvs_ssh_connection="\${1:-}"\n${FIXED_ENV}\numask 022`;
 
 /** Sets `lvs_systemd` to yes when PID 1 is systemd (read with a builtin: no program starts). */
 export const DETECT_SYSTEMD = `lvs_init=

@@ -16,6 +16,7 @@
 //   the routes through them that were saved first (the kernel drops them with the link).
 import {
   DETECT_SYSTEMD,
+  FIXED_ENV,
   lines,
   NOTHING,
   raw,
@@ -30,7 +31,6 @@ import type { DrillMode } from './judge.js';
 
 const DRILL_DIR = `${STATE_DIR}/drill`;
 const DRILL_TABLE = 'lvs_deploy_drill';
-const PATH_LINE = 'export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface BreakPlan {
   mode: DrillMode;
@@ -84,7 +84,7 @@ export function undoText(p: BreakPlan): string {
 }
 
 function undoFragment(p: BreakPlan): ShellFragment {
-  const head = sh`${raw(PATH_LINE)}\n${raw(DETECT_SYSTEMD)}\nD=${p.dir ?? DRILL_DIR}`;
+  const head = sh`${raw(FIXED_ENV)}\n${raw(DETECT_SYSTEMD)}\nD=${p.dir ?? DRILL_DIR}`;
   if (p.mode === 'graceful') return sh`${head}\n${startDaemon(p.daemon)}\n`;
   if (p.mode === 'crash')
     return sh`${head}
