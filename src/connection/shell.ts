@@ -36,11 +36,6 @@ export function quote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
-/** One command line from its argument vector: every word quoted. */
-export function command(argv: readonly string[]): string {
-  return argv.map(quote).join(' ');
-}
-
 /**
  * A command kept as its argument vector (a role's `validate:`). Shown, and serialised to JSON,
  * as its shell text; `render` lets a placeholder word (`%s`) stand for already-quoted text.
