@@ -1,5 +1,6 @@
 // Facts of a host that already holds everything lvs-deploy would write: the planner's "nothing to
 // do" input, which tests then change one fact at a time.
+import type { FactQuery } from '../../src/facts/query.js';
 import { emptyState, type HostFacts } from '../../src/model/facts.js';
 import type { DesiredHost } from '../../src/model/types.js';
 
@@ -33,3 +34,15 @@ export function convergedFacts(d: DesiredHost): HostFacts {
     errors: [],
   };
 }
+
+/** A fact query that asks for nothing optional (a test adds what it reads). */
+export const EMPTY_QUERY: FactQuery = {
+  sysctls: [],
+  files: [],
+  packages: [],
+  modules: [],
+  daemons: [],
+  ipvs: false,
+  rules: false,
+  firewall: false,
+};

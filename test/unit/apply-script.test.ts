@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { ShellCommand } from '../../src/connection/shell.js';
 import { buildApplyScript } from '../../src/executor/script.js';
-import type { FactQuery } from '../../src/facts/query.js';
 import type { Change } from '../../src/planner/changes.js';
+import { EMPTY_QUERY } from '../helpers/facts.js';
 
 const PASS = 'k33pal1v';
 const CONF = `vrrp_instance VI_1 {\n    priority 150\n    auth_type PASS\n    auth_pass ${PASS}\n}\n`;
@@ -23,20 +23,10 @@ const change = (secret: boolean, path: string): Change => ({
   validate: new ShellCommand(['keepalived', '-t', '-f', '%s']),
   secret,
 });
-const query: FactQuery = {
-  sysctls: [],
-  files: [],
-  packages: [],
-  modules: [],
-  daemons: [],
-  ipvs: false,
-  rules: false,
-  firewall: false,
-};
 const script = buildApplyScript(
   [change(true, '/etc/keepalived/keepalived.conf'), change(false, '/tmp/not-secret.conf')],
   [],
-  query,
+  EMPTY_QUERY,
   {
     drainSeconds: 1,
     osFamily: 'debian',

@@ -20,6 +20,7 @@ import { planDown } from '../../src/planner/down.js';
 import { planIpvsTimeouts } from '../../src/planner/plan.js';
 import { expandHost } from '../../src/roles/expand.js';
 import { withoutIpvs } from '../../src/roles/without-ipvs.js';
+import { EMPTY_QUERY } from '../helpers/facts.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvs-tunables-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -123,19 +124,13 @@ describe('reading time sysctls', () => {
   test('the facts script reads a jiffies sysctl whole (a byte-wise read gets "7" for 7200)', () => {
     const key = 'net.ipv4.tcp_keepalive_time';
     const path = '/proc/sys/net/ipv4/tcp_keepalive_time';
-    const q = {
-      sysctls: [],
-      files: [],
-      packages: [],
-      modules: [],
-      daemons: [],
-      ipvs: false,
-      rules: false,
-      firewall: false,
-    };
-    const out = execFileSync('sh', ['-c', `${factsFunction(q).render()}\nlvs_sysctl ${key} ${path}`], {
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      'sh',
+      ['-c', `${factsFunction(EMPTY_QUERY).render()}\nlvs_sysctl ${key} ${path}`],
+      {
+        encoding: 'utf8',
+      },
+    );
     assert.equal(out, `${key}=${readFileSync(path, 'utf8').trim()}\n`);
   });
 });
