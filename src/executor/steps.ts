@@ -3,6 +3,7 @@
 import { command, quote } from '../connection/shell.js';
 import { FIREWALL_LOADED, STATE_DIR, sysctlPath } from '../facts/script.js';
 import { destArgs, destKey, keyArgs, serviceArgs } from '../model/ipvs.js';
+import { SERVICE_OPTIONS } from '../model/service-options.js';
 import { type DesiredDaemon, type DesiredRoute, FIREWALL_TABLE, type IpvsService } from '../model/types.js';
 import type { Change } from '../planner/changes.js';
 
@@ -107,7 +108,8 @@ function serviceCommands(s: IpvsService): string[] {
  * refused 23 connections with a plain `-E`, none with the bridge.
  */
 export function schedulerBridge(before: IpvsService, after: IpvsService): IpvsService[] {
-  if (before.scheduler === after.scheduler || before.persistence || before.ops || after.ops) return [after];
+  if (before.scheduler === after.scheduler || SERVICE_OPTIONS.some((o) => o.noBridge?.(before, after)))
+    return [after];
   const bridge = { timeout: 1 };
   const steps = [
     { ...before, persistence: bridge },
