@@ -172,6 +172,10 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
     'Clients in one such network share a real server (same family as the VIP). Default: per client address.',
     '255.255.255.0',
   ),
+  'services[].persistence.engine': d(
+    'A kernel persistence engine: sip keeps each SIP call (Call-ID) on one real server and spreads the calls of one client socket (UDP services, manager ipvsadm or keepalived). Default: none (per client address).',
+    'sip',
+  ),
   'services[].check': d('A health check (manager keepalived or ldirectord only). Default: none.', {
     type: 'http',
     path: '/healthz',

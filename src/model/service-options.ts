@@ -172,17 +172,58 @@ const ops: ServiceOption = {
   noBridge: (before, after) => before.ops || after.ops,
 };
 
+// The SIP engine keys persistence on the Call-ID (plus the client's address), so the calls of one
+// SIP proxy socket spread over the real servers while each call's requests stay together; plain
+// UDP persistence (or none) schedules a whole proxy socket onto one real server.
 const engine: ServiceOption = {
   key: 'persistence.engine',
-  model: () => ({}),
+  model: (s) => (s.persistence?.engine ? { pe: s.persistence.engine } : {}),
   args: (s) => (s.pe ? ['--pe', s.pe] : []),
   parse: (rest) => {
     const pe = option(rest, '--pe');
     return pe ? { pe } : {};
   },
   managers: {
-    keepalived: { lines: none },
-    ldirectord: { lines: none },
+    keepalived: { lines: (s) => (s.pe ? [`persistence_engine ${s.pe}`] : []) },
+    ldirectord: {
+      lines: none,
+      refuse: (s) =>
+        s.persistence?.engine
+          ? 'ldirectord.cf has no persistence engine keyword (Debian 12, ldirectord 4.12); use manager: keepalived or ipvsadm'
+          : undefined,
+    },
+  },
+  rules: (s) => {
+    if (!s.persistence?.engine) return [];
+    const at = ['persistence', 'engine'];
+    if (s.fwmark !== undefined)
+      return [
+        {
+          path: at,
+          message:
+            'the SIP persistence engine needs a UDP service: a fwmark service may carry TCP, where the kernel (ip_vs_pe_sip) finds no Call-ID and drops every new connection',
+        },
+      ];
+    const proto = s.protocol ?? 'tcp';
+    if (proto !== 'udp')
+      return [
+        {
+          path: at,
+          message: `the SIP persistence engine reads the Call-ID from UDP datagrams only: on a ${proto} service the kernel (ip_vs_pe_sip) finds none and drops every new connection; use protocol: udp`,
+        },
+      ];
+    // The engine keys the persistence template on the Call-ID, but without -o the first datagram
+    // also leaves a connection entry for the client's address and port, and every later call from
+    // that socket follows the entry, not the template (the engine's author pairs it with -o).
+    return s.ops
+      ? []
+      : [
+          {
+            path: at,
+            message:
+              'the SIP persistence engine needs ops: true: without one-packet scheduling the connection entry of a client socket carries all its later calls to the first real server',
+          },
+        ];
   },
 };
 

@@ -40,6 +40,7 @@ describe('service options', () => {
       'mh-port',
       'persistence_timeout 60',
       'persistence_granularity 255.255.255.0',
+      'persistence_engine sip',
     ]);
     assert.deepEqual(managerLines('ldirectord', { ...base, pe: undefined, ops: true }), [
       'schedflags = mh-fallback,mh-port',
