@@ -227,7 +227,7 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
     'client',
   ),
   'verify.probes': d('The traffic to send. Default: [].'),
-  'verify.probes[]': d('One probe: url, tcp or udp.', {
+  'verify.probes[]': d('One probe: url, tcp, udp or sip.', {
     service: 'http',
     url: 'http://192.168.100.9/',
     requests: 20,
@@ -242,6 +242,10 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
     true,
   ),
   'verify.probes[].udp': d('Send a UDP datagram and read the answer (UDP services). Default: false.', true),
+  'verify.probes[].sip': d(
+    'Send a SIP OPTIONS request (over the service protocol, UDP or TCP) and count any SIP answer; the lab names its real server in X-Lvs-Host. Default: false.',
+    true,
+  ),
   'verify.probes[].requests': d(
     'How many requests to send; enough to see every real server answer. Default: 10.',
     20,

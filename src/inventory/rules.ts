@@ -386,6 +386,16 @@ const probes: Check = (inv, out) => {
     if ((p.url !== undefined || p.tcp) && proto !== 'tcp') {
       out.push({ path: ['verify', 'probes', i], message: `service ${s.name} is ${proto}; use udp: true` });
     }
+    if (p.sip && s.fwmark === undefined && proto !== 'udp' && proto !== 'tcp')
+      out.push({
+        path: ['verify', 'probes', i, 'sip'],
+        message: `service ${s.name} is ${proto}; SIP runs over UDP or TCP`,
+      });
+    if ((p.udp || (p.tcp && !p.sip)) && s.persistence?.engine === 'sip')
+      out.push({
+        path: ['verify', 'probes', i, p.udp ? 'udp' : 'tcp'],
+        message: `service ${s.name} uses the SIP persistence engine: the kernel drops a datagram without a SIP Call-ID; use sip: true`,
+      });
     if (p.udp && proto !== 'udp')
       out.push({ path: ['verify', 'probes', i, 'udp'], message: `service ${s.name} is not UDP` });
   });

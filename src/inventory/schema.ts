@@ -285,6 +285,7 @@ const probe = z.strictObject({
     .optional(),
   tcp: bool.default(false),
   udp: bool.default(false),
+  sip: bool.default(false),
   requests: z.int().min(1).max(10000).default(10),
 });
 

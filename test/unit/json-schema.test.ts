@@ -71,6 +71,7 @@ const BEYOND_JSON_SCHEMA: Record<string, string> = {
   '108-sip-engine-ldirectord': 'cross-field: persistence.engine vs manager',
   '109-sip-engine-fwmark': 'cross-field: persistence.engine vs fwmark',
   '110-sip-engine-without-ops': 'cross-field: persistence.engine vs ops',
+  '111-udp-probe-on-sip-engine': 'cross-field: probe vs persistence.engine',
   '061-fwmark-with-port': 'cross-field: fwmark vs port',
   '062-missing-secret-env': 'the environment at run time',
   '063-missing-secret-file': 'the file system at run time',
