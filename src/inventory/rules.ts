@@ -418,6 +418,15 @@ const CHECKS: Check[] = [
   groupRules,
 ];
 
+/** Accepted but probably not meant: each service option's warnings (validate prints them, exit 0). */
+export function checkWarnings(inv: RawInventory): RuleProblem[] {
+  return inv.services.flatMap((s, i) =>
+    SERVICE_OPTIONS.flatMap((o) =>
+      (o.warnings?.(s) ?? []).map((w) => ({ path: ['services', i, ...w.path], message: w.message })),
+    ),
+  );
+}
+
 export function checkRules(inv: RawInventory): RuleProblem[] {
   const out: RuleProblem[] = [];
   for (const check of CHECKS) check(inv, out);

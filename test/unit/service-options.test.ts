@@ -56,3 +56,42 @@ describe('service options', () => {
     assert.equal(new Set(keys).size, keys.length);
   });
 });
+
+describe('validate warns (exit 0) on mh without mh-fallback', () => {
+  test('the warning names the scheduler line; with mh-fallback there is none', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadInventory } = await import('../../src/inventory/load.js');
+    const dir = mkdtempSync(join(tmpdir(), 'lvs-mh-'));
+    try {
+      const text = (flags: string) => `hosts:
+  lb1: { address: 127.0.0.2, interfaces: { eth0: [127.0.0.2/8] } }
+  web1: { address: 127.0.0.11 }
+  web2: { address: 127.0.0.12 }
+directors:
+  hosts: [lb1]
+services:
+  - name: http
+    vip: 127.0.0.100
+    port: 80
+    scheduler: mh
+    flags: ${flags}
+    real_servers: [ { host: web1 }, { host: web2 } ]
+`;
+      const file = join(dir, 'mh.yaml');
+      const warned: string[] = [];
+      writeFileSync(file, text('[mh-port]'));
+      await loadInventory(file, { onWarning: (l) => warned.push(l) });
+      assert.deepEqual(warned, [
+        `${file}:11:16: services[0].scheduler: warning: mh without flags: [mh-fallback] keeps sending new connections to a real server of weight 0 (a drained or failed one); add mh-fallback`,
+      ]);
+      warned.length = 0;
+      writeFileSync(file, text('[mh-port, mh-fallback]'));
+      await loadInventory(file, { onWarning: (l) => warned.push(l) });
+      assert.deepEqual(warned, []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
