@@ -40,7 +40,7 @@ export function sshdConfig(host: LabHost): string {
 // One process per host serves every responder port: cheap enough for 50 hosts in seconds.
 // HTTP requests get `200` + "<hostname>\n" for any path, SIP requests a SIP 200 with the name in
 // X-Lvs-Host; raw TCP and UDP get the name alone.
-const RESPONDER_PL = String.raw`
+export const RESPONDER_PL = String.raw`
 use strict; use warnings; use IO::Socket::IP; use IO::Select; use Socket qw(:all);
 $SIG{CHLD} = 'IGNORE'; $SIG{PIPE} = 'IGNORE';
 my $name = shift(@ARGV); my $body = "$name\n";
