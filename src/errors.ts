@@ -26,7 +26,7 @@ export interface InventoryProblem {
   message: string;
 }
 
-function formatProblem(p: InventoryProblem): string {
+export function formatProblem(p: InventoryProblem): string {
   const where = `${p.file}:${p.line}:${p.col}`;
   return p.path ? `${where}: ${p.path}: ${p.message}` : `${where}: ${p.message}`;
 }

@@ -4,6 +4,7 @@ import { lines, NOTHING, quote, raw, type ShellFragment, sh } from '../connectio
 import { FIREWALL_LOADED, STATE_DIR, sysctlPath } from '../facts/script.js';
 import { SecretText } from '../inventory/secrets.js';
 import { destArgs, destKey, keyArgs, serviceArgs } from '../model/ipvs.js';
+import { SERVICE_OPTIONS } from '../model/service-options.js';
 import { type DesiredDaemon, type DesiredRoute, FIREWALL_TABLE, type IpvsService } from '../model/types.js';
 import type { Change } from '../planner/changes.js';
 
@@ -114,7 +115,8 @@ function serviceCommands(s: IpvsService): ShellFragment[] {
  * refused 23 connections with a plain `-E`, none with the bridge.
  */
 export function schedulerBridge(before: IpvsService, after: IpvsService): IpvsService[] {
-  if (before.scheduler === after.scheduler || before.persistence || before.ops || after.ops) return [after];
+  if (before.scheduler === after.scheduler || SERVICE_OPTIONS.some((o) => o.noBridge?.(before, after)))
+    return [after];
   const bridge = { timeout: 1 };
   const steps = [
     { ...before, persistence: bridge },

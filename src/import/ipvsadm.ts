@@ -30,17 +30,19 @@ export function importIpvsadm(file: string, text: string): DirectorImport {
       flags: s.flags,
       ops: s.ops,
       forwarding: s.dests[0]?.forwarding ?? 'dr',
-      ...(s.persistence ? { persistence: s.persistence } : {}),
+      ...(s.persistence
+        ? { persistence: { ...s.persistence, ...(s.pe === 'sip' ? { engine: 'sip' as const } : {}) } }
+        : {}),
       real_servers: s.dests.map((d) => ({ ...d, at: { file, line: lineOf(`${d.address}`) } })),
       at,
     };
   });
   const notes = services
-    .filter((s) => s.pe !== undefined)
+    .filter((s) => s.pe !== undefined && !(s.pe === 'sip' && s.persistence))
     .map((s) => ({
       file,
       line: lineOf(s.key.split(' ')[1] ?? ''),
-      message: `--pe ${s.pe}: the inventory has no persistence engine; not imported`,
+      message: `--pe ${s.pe}: the inventory knows persistence.engine sip with persistence only; not imported`,
     }));
   const empty = out.filter((s) => s.real_servers.length === 0);
   for (const s of empty)

@@ -126,6 +126,7 @@ export function virtualServer(s: Stmt, groups: Map<string, Stmt>, notes: Notes):
   let protocol: Protocol | undefined;
   let persistence: ImportedService['persistence'];
   let netmask: string | undefined;
+  let engine: string | undefined;
   let ops = false;
   const flags: string[] = [];
   const defaults: CheckDefaults = {};
@@ -140,6 +141,7 @@ export function virtualServer(s: Stmt, groups: Map<string, Stmt>, notes: Notes):
     } else if (k.keyword === 'persistence_timeout')
       persistence = { timeout: k.args[0] !== undefined ? int(k) : 360 };
     else if (k.keyword === 'persistence_granularity') netmask = arg(k);
+    else if (k.keyword === 'persistence_engine') engine = arg(k);
     else if (k.keyword === 'ops') ops = true;
     else if (FLAGS.has(k.keyword)) flags.push(k.keyword);
     else if (k.keyword === 'real_server') rsStmts.push(k);
@@ -169,6 +171,12 @@ export function virtualServer(s: Stmt, groups: Map<string, Stmt>, notes: Notes):
       );
     }
   }
+  if (engine === 'sip' && persistence) persistence.engine = 'sip';
+  else if (engine !== undefined)
+    notes.add(
+      s,
+      `persistence_engine ${engine}: the inventory knows sip with persistence_timeout only; not imported`,
+    );
   if (netmask !== undefined && persistence) persistence.netmask = netmask;
   else if (netmask !== undefined)
     notes.add(s, 'persistence_granularity without persistence_timeout: IPVS ignores it; not imported');

@@ -49,7 +49,7 @@ export interface ImportedService {
   flags: string[];
   ops: boolean;
   forwarding: Forwarding;
-  persistence?: { timeout: number; netmask?: string };
+  persistence?: { timeout: number; netmask?: string; engine?: 'sip' };
   check?: ImportedCheck;
   real_servers: ImportedRealServer[];
   at: Origin;

@@ -172,6 +172,10 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
     'Clients in one such network share a real server (same family as the VIP). Default: per client address.',
     '255.255.255.0',
   ),
+  'services[].persistence.engine': d(
+    'A kernel persistence engine: sip keeps each SIP call (Call-ID) on one real server and spreads the calls of one client socket (UDP services, manager ipvsadm or keepalived). Default: none (per client address).',
+    'sip',
+  ),
   'services[].check': d('A health check (manager keepalived or ldirectord only). Default: none.', {
     type: 'http',
     path: '/healthz',
@@ -223,7 +227,7 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
     'client',
   ),
   'verify.probes': d('The traffic to send. Default: [].'),
-  'verify.probes[]': d('One probe: url, tcp or udp.', {
+  'verify.probes[]': d('One probe: url, tcp, udp or sip.', {
     service: 'http',
     url: 'http://192.168.100.9/',
     requests: 20,
@@ -238,6 +242,10 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
     true,
   ),
   'verify.probes[].udp': d('Send a UDP datagram and read the answer (UDP services). Default: false.', true),
+  'verify.probes[].sip': d(
+    'Send a SIP OPTIONS request (over the service protocol, UDP or TCP) and count any SIP answer; the lab names its real server in X-Lvs-Host. Default: false.',
+    true,
+  ),
   'verify.probes[].requests': d(
     'How many requests to send; enough to see every real server answer. Default: 10.',
     20,

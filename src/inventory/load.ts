@@ -4,11 +4,11 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { type Document, isPair, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
-import { InventoryError, type InventoryProblem } from '../errors.js';
+import { formatProblem, InventoryError, type InventoryProblem } from '../errors.js';
 import { missingIdentities } from './identity.js';
 import { formatPath, locate, type PathKey } from './locate.js';
 import { normalize } from './normalize.js';
-import { checkRules } from './rules.js';
+import { checkRules, checkWarnings } from './rules.js';
 import { inventorySchema } from './schema.js';
 import { unknownKeyMessage, withMappingKeys } from './suggest.js';
 import type { Inventory } from './types.js';
@@ -255,6 +255,8 @@ export interface LoadOptions {
   skipSecrets?: boolean;
   /** Commands that connect: every identity file must be readable now (exit 2 otherwise). */
   checkIdentity?: boolean;
+  /** Accepted but suspicious (`FILE:LINE:COL: field: warning: …`); ignored when unset. */
+  onWarning?: (line: string) => void;
 }
 
 export async function loadInventory(path: string, opts: LoadOptions = {}): Promise<Inventory> {
@@ -321,6 +323,9 @@ export async function loadInventory(path: string, opts: LoadOptions = {}): Promi
   if (reserved.length > 0) throw report([...reserved, ...traps]);
   const ruleProblems = checkRules(parsed.data).map((p) => problemAt(ctx, p.path, p.message, p.at));
   if (ruleProblems.length > 0 || traps.length > 0) throw report([...ruleProblems, ...traps]);
+  for (const w of checkWarnings(parsed.data)) {
+    opts.onWarning?.(formatProblem(problemAt(ctx, w.path, `warning: ${w.message}`)));
+  }
   const fallbackName = basename(file, extname(file));
   const result = normalize(parsed.data, {
     file,

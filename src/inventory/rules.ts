@@ -2,6 +2,7 @@
 // problems with a path into the YAML so the loader can point at FILE:LINE:COL.
 import { MANAGERS, manager } from '../managers/index.js';
 import type { InventoryProblem } from '../managers/types.js';
+import { SERVICE_OPTIONS } from '../model/service-options.js';
 import type { PathKey } from './locate.js';
 import { cidrContains, ipFamily, ipToBigInt, parseCidr } from './net.js';
 import { drVipOnDirectorSubnet } from './rules-vip.js';
@@ -95,24 +96,11 @@ const serviceShape: Check = (inv, out) => {
     if (s.fwmark === undefined && s.port === undefined) {
       out.push({ path: ['services', i], message: 'a service needs port (or fwmark)' });
     }
-    if (s.ops && (s.protocol ?? 'tcp') !== 'udp') {
-      out.push({
-        path: ['services', i, 'ops'],
-        message: 'one-packet scheduling (ops) is only for UDP services',
-      });
-    }
-    s.flags.forEach((f, fi) => {
-      const sched = f.startsWith('sh-') ? 'sh' : f.startsWith('mh-') ? 'mh' : undefined;
-      if (sched && s.scheduler !== sched) {
-        out.push({ path: ['services', i, 'flags', fi], message: `flag ${f} needs scheduler: ${sched}` });
-      }
-    });
-    const nm = s.persistence?.netmask;
-    if (nm !== undefined && ipFamily(nm) !== ipFamily(s.vip)) {
-      out.push({
-        path: ['services', i, 'persistence', 'netmask'],
-        message: 'netmask family differs from the VIP',
-      });
+    const mgr = inv.directors.manager;
+    for (const o of SERVICE_OPTIONS) {
+      for (const p of o.rules?.(s) ?? []) out.push({ path: ['services', i, ...p.path], message: p.message });
+      const refused = o.managers[mgr]?.refuse?.(s);
+      if (refused) out.push({ path: ['services', i, ...o.key.split('.')], message: refused });
     }
     if (s.check?.type === 'misc' && !s.check.misc_path) {
       out.push({ path: ['services', i, 'check'], message: 'a misc check needs misc_path' });
@@ -398,6 +386,16 @@ const probes: Check = (inv, out) => {
     if ((p.url !== undefined || p.tcp) && proto !== 'tcp') {
       out.push({ path: ['verify', 'probes', i], message: `service ${s.name} is ${proto}; use udp: true` });
     }
+    if (p.sip && s.fwmark === undefined && proto !== 'udp' && proto !== 'tcp')
+      out.push({
+        path: ['verify', 'probes', i, 'sip'],
+        message: `service ${s.name} is ${proto}; SIP runs over UDP or TCP`,
+      });
+    if ((p.udp || (p.tcp && !p.sip)) && s.persistence?.engine === 'sip')
+      out.push({
+        path: ['verify', 'probes', i, p.udp ? 'udp' : 'tcp'],
+        message: `service ${s.name} uses the SIP persistence engine: the kernel drops a datagram without a SIP Call-ID; use sip: true`,
+      });
     if (p.udp && proto !== 'udp')
       out.push({ path: ['verify', 'probes', i, 'udp'], message: `service ${s.name} is not UDP` });
   });
@@ -419,6 +417,15 @@ const CHECKS: Check[] = [
   tunableRules,
   groupRules,
 ];
+
+/** Accepted but probably not meant: each service option's warnings (validate prints them, exit 0). */
+export function checkWarnings(inv: RawInventory): RuleProblem[] {
+  return inv.services.flatMap((s, i) =>
+    SERVICE_OPTIONS.flatMap((o) =>
+      (o.warnings?.(s) ?? []).map((w) => ({ path: ['services', i, ...w.path], message: w.message })),
+    ),
+  );
+}
 
 export function checkRules(inv: RawInventory): RuleProblem[] {
   const out: RuleProblem[] = [];

@@ -20,7 +20,9 @@ const SCHEDULERS = [
   'ovf',
   'twos',
 ] as const;
-const SCHEDULER_FLAGS = [
+/** Kernel persistence engines (ip_vs_pe_*): Debian's kernel ships `sip` only. */
+export const PERSISTENCE_ENGINES = ['sip'] as const;
+export const SCHEDULER_FLAGS = [
   'sh-port',
   'sh-fallback',
   'mh-port',
@@ -262,7 +264,11 @@ const service = z.strictObject({
   ops: bool.default(false),
   forwarding: forwarding.default('dr'),
   persistence: z
-    .strictObject({ timeout: z.int().min(1).max(2678400).default(300), netmask: ip.optional() })
+    .strictObject({
+      timeout: z.int().min(1).max(2678400).default(300),
+      netmask: ip.optional(),
+      engine: z.enum(PERSISTENCE_ENGINES).optional(),
+    })
     .optional(),
   check: check.optional(),
   real_servers: z.array(realServer).min(1),
@@ -279,6 +285,7 @@ const probe = z.strictObject({
     .optional(),
   tcp: bool.default(false),
   udp: bool.default(false),
+  sip: bool.default(false),
   requests: z.int().min(1).max(10000).default(10),
 });
 

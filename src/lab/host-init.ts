@@ -38,11 +38,19 @@ function sshdConfig(host: LabHost): string {
 }
 
 // One process per host serves every responder port: cheap enough for 50 hosts in seconds.
-// HTTP requests get `200` + "<hostname>\n" for any path; raw TCP and UDP get the name alone.
-const RESPONDER_PL = String.raw`
+// HTTP requests get `200` + "<hostname>\n" for any path, SIP requests a SIP 200 with the name in
+// X-Lvs-Host; raw TCP and UDP get the name alone.
+export const RESPONDER_PL = String.raw`
 use strict; use warnings; use IO::Socket::IP; use IO::Select; use Socket qw(:all);
 $SIG{CHLD} = 'IGNORE'; $SIG{PIPE} = 'IGNORE';
-my $body = shift(@ARGV) . "\n";
+my $name = shift(@ARGV); my $body = "$name\n";
+# A SIP request (verify's sip probe sends OPTIONS) gets a SIP 200 naming the host in X-Lvs-Host.
+sub sip_reply {
+  my ($req) = @_; my $h = '';
+  for my $k (qw(Via From To Call-ID CSeq)) { $h .= "$1\r\n" while $req =~ /^(\Q$k\E:[^\r\n]*)/gmi; }
+  return "SIP/2.0 200 OK\r\n" . $h . "X-Lvs-Host: $name\r\nContent-Length: 0\r\n\r\n";
+}
+my $SIP = qr{^[A-Z]+ \S+ SIP/2\.0\r?\n};
 my $sel = IO::Select->new; my %udp;
 for my $spec (@ARGV) {
   my ($proto, $fam, $port, $vips) = split /:/, $spec;
@@ -71,7 +79,8 @@ sub serve {
     my $n = sysread($c, $req, 4096, length $req); last if !$n;
     last if $req =~ /\r?\n\r?\n/ || length $req > 65536;
   }
-  if ($req =~ /^[A-Z]+ \S+ HTTP\//) {
+  if ($req =~ $SIP) { print $c sip_reply($req); }
+  elsif ($req =~ /^[A-Z]+ \S+ HTTP\//) {
     my $head = $req =~ /^HEAD / ? '' : $body;
     print $c "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " . length($body)
       . "\r\nConnection: close\r\n\r\n" . $head;
@@ -79,7 +88,11 @@ sub serve {
 }
 while (1) {
   for my $s ($sel->can_read) {
-    if ($udp{fileno $s}) { my $peer = recv($s, my $buf, 65535, 0); send($s, $body, 0, $peer) if $peer; next; }
+    if ($udp{fileno $s}) {
+      my $peer = recv($s, my $buf, 65535, 0);
+      send($s, ($buf =~ $SIP ? sip_reply($buf) : $body), 0, $peer) if $peer;
+      next;
+    }
     my $c = $s->accept or next;
     my $pid = fork;
     if (defined $pid && $pid == 0) { serve($c); close $c; exit 0; }

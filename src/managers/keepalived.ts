@@ -5,7 +5,9 @@
 import { RenderError } from '../errors.js';
 import { ipFamily, parseHostPort } from '../inventory/net.js';
 import type { HealthCheck, Inventory, RealServer, VirtualService } from '../inventory/types.js';
+import { managerLines } from '../model/service-options.js';
 import { addressOn, floatingCidr } from '../roles/addresses.js';
+import { ipvsService } from '../roles/ipvs-table.js';
 import type { KeepalivedCheck, KeepalivedContext } from '../templates/contexts.js';
 import type { ManagerModule } from './types.js';
 
@@ -39,12 +41,9 @@ function virtualServer(s: VirtualService): KeepalivedContext['virtual_servers'][
     selector: s.fwmark !== undefined ? `fwmark ${s.fwmark}` : `${s.vip} ${s.port ?? 0}`,
     delay_loop: s.check?.delay_loop ?? 6,
     lvs_sched: s.scheduler,
-    flags: [...s.flags].sort(),
-    ops: s.ops,
     lvs_method: METHOD[s.forwarding],
     ...(s.protocol && s.fwmark === undefined ? { protocol: PROTO[s.protocol] } : {}),
-    ...(s.persistence ? { persistence_timeout: s.persistence.timeout } : {}),
-    ...(s.persistence?.netmask ? { persistence_granularity: s.persistence.netmask } : {}),
+    options: managerLines('keepalived', ipvsService(s)),
     real_servers: s.real_servers.map((rs) => ({
       address: rs.address,
       port: rs.port,

@@ -17,9 +17,11 @@
 // per-virtual checkinterval only in fork mode). ldirectord reads whole seconds only.
 
 import type { PathKey } from '../inventory/locate.js';
-import { ipFamily, ipToBigInt } from '../inventory/net.js';
+import { ipFamily } from '../inventory/net.js';
 import type { RawInventory, RawService } from '../inventory/schema.js';
 import type { HealthCheck, Inventory, VirtualService } from '../inventory/types.js';
+import { managerLines } from '../model/service-options.js';
+import { ipvsService } from '../roles/ipvs-table.js';
 import type { LdirectordContext } from '../templates/contexts.js';
 import type { InventoryRule, ManagerModule } from './types.js';
 
@@ -34,12 +36,6 @@ const hostPort = (addr: string, port: number) =>
 
 /** Whole seconds, at least 1: `round` says which way a fraction goes. */
 const seconds = (s: number, round: (x: number) => number) => Math.max(1, round(s));
-
-/** ldirectord wants an IPv6 persistence netmask as a prefix length. */
-function netmask(mask: string): string {
-  if (ipFamily(mask) !== 6) return mask;
-  return String(ipToBigInt(mask).toString(2).replace(/0+$/, '').length);
-}
 
 function check(
   c: HealthCheck | undefined,
@@ -69,10 +65,7 @@ function virtual(s: VirtualService): Virtual {
     address: s.fwmark !== undefined ? String(s.fwmark) : hostPort(s.vip, s.port ?? 0),
     protocol: s.fwmark !== undefined ? 'fwm' : s.protocol === 'udp' ? 'udp' : 'tcp',
     scheduler: s.scheduler,
-    schedflags: [...s.flags].sort(),
-    ops: s.ops,
-    ...(s.persistence ? { persistent: s.persistence.timeout } : {}),
-    ...(s.persistence?.netmask ? { netmask: netmask(s.persistence.netmask) } : {}),
+    options: managerLines('ldirectord', ipvsService(s)),
     real_servers: s.real_servers.map((rs) => ({
       directive: v6 ? 'real6' : 'real',
       // A fwmark service's real servers without a port of their own are written without one.

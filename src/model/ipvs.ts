@@ -1,5 +1,6 @@
 // The IPVS table in `ipvsadm -S -n` form: format (rules file, plan output), parse (facts),
 // and normalise so that what we wrote and what the kernel prints compare equal.
+import { option, optionArgs, parseOptions } from './service-options.js';
 import type { Forwarding, IpvsDest, IpvsService, IpvsTimeouts, Protocol } from './types.js';
 
 const PROTO_FLAG: Record<Protocol, string> = { tcp: '-t', udp: '-u', sctp: '--sctp-service' };
@@ -32,21 +33,7 @@ export function keyArgs(s: Pick<IpvsService, 'key'>): string[] {
 
 /** ipvsadm arguments that add (`-A`) or edit (`-E`) a service with all its attributes. */
 export function serviceArgs(s: IpvsService, op: '-A' | '-E' = '-A'): string[] {
-  const args = [op, ...keyArgs(s), '-s', s.scheduler];
-  if (s.flags.length > 0) args.push('-b', [...s.flags].sort().join(','));
-  if (s.persistence) {
-    args.push('-p', String(s.persistence.timeout));
-    if (
-      s.persistence.netmask &&
-      s.persistence.netmask !== '255.255.255.255' &&
-      s.persistence.netmask !== '128'
-    ) {
-      args.push('-M', s.persistence.netmask);
-    }
-  }
-  if (s.ops) args.push('-o');
-  if (s.pe) args.push('--pe', s.pe);
-  return args;
+  return [op, ...keyArgs(s), '-s', s.scheduler, ...optionArgs(s)];
 }
 
 /** ipvsadm arguments that add (`-a`) or edit (`-e`) one destination. */
@@ -150,33 +137,14 @@ function takeKey(words: string[]): { key?: ParsedKey; rest: string[] } {
   };
 }
 
-function option(rest: string[], flag: string): string | undefined {
-  const i = rest.indexOf(flag);
-  return i >= 0 ? rest[i + 1] : undefined;
-}
-
 function serviceFrom(key: ParsedKey, rest: string[]): IpvsService {
-  const timeout = option(rest, '-p');
-  const netmask = option(rest, '-M');
-  const flags = option(rest, '-b');
-  const pe = option(rest, '--pe');
   return {
     key: key.text,
     protocol: key.protocol,
     ...(key.vip !== undefined ? { vip: key.vip, port: key.port } : { fwmark: key.fwmark }),
     family: key.family,
     scheduler: option(rest, '-s') ?? 'wlc',
-    flags: flags
-      ? flags
-          .split(',')
-          .filter((f) => f !== '')
-          .sort()
-      : [],
-    ...(timeout !== undefined
-      ? { persistence: { timeout: Number(timeout), ...(netmask ? { netmask } : {}) } }
-      : {}),
-    ops: rest.includes('-o'),
-    ...(pe ? { pe } : {}),
+    ...parseOptions(rest),
     dests: [],
   };
 }

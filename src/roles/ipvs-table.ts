@@ -2,6 +2,7 @@
 // `ipvsadm -S -n` prints it (the planner and verify compare against the kernel's view).
 import type { VirtualService } from '../inventory/types.js';
 import { serviceKey, sortDests, sortServices } from '../model/ipvs.js';
+import { modelOptions } from '../model/service-options.js';
 import type { IpvsService } from '../model/types.js';
 
 export function ipvsService(s: VirtualService): IpvsService {
@@ -15,16 +16,7 @@ export function ipvsService(s: VirtualService): IpvsService {
     ...(fw ? { fwmark: s.fwmark } : { vip: s.vip, port: s.port ?? 0 }),
     family: s.family,
     scheduler: s.scheduler,
-    flags: [...s.flags].sort(),
-    ...(s.persistence
-      ? {
-          persistence: {
-            timeout: s.persistence.timeout,
-            ...(s.persistence.netmask ? { netmask: s.persistence.netmask } : {}),
-          },
-        }
-      : {}),
-    ops: s.ops,
+    ...modelOptions(s),
     dests: sortDests(
       s.real_servers.map((rs) => ({
         address: rs.address,

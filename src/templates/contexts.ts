@@ -13,6 +13,8 @@ const addrOrCidr = z
   .regex(/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/, { error: 'not an address or address/prefix' });
 const word = z.string().regex(/^[A-Za-z0-9_.:-]+$/, { error: 'not a single word' });
 // Quoted inside keepalived.conf: no quote, backslash or newline can break out.
+/** A keyword line of a service block (`persistence_timeout 600`, `schedflags = mh-port`): words, no quotes or comments. */
+const optionLine = z.string().regex(/^[a-z_-]+( = | )?[A-Za-z0-9_.:,-]*$/, { error: 'not a keyword line' });
 const quotable = z.string().regex(/^[^"\\\n\r\0]+$/, { error: 'contains a quote, backslash or newline' });
 
 export const checkSchema = z.strictObject({
@@ -57,15 +59,10 @@ const virtualServer = z.strictObject({
   selector: z.string().regex(/^(fwmark \d+|[0-9A-Fa-f:.]+ \d+)$/),
   delay_loop: z.number().positive(),
   lvs_sched: word,
-  flags: z.array(word),
-  ops: z.boolean(),
+  /** The service options' lines (model/service-options.ts), e.g. `persistence_timeout 600`. */
+  options: z.array(optionLine),
   lvs_method: z.enum(['NAT', 'DR', 'TUN']),
   protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
-  persistence_timeout: z.int().min(1).optional(),
-  persistence_granularity: z
-    .string()
-    .regex(/^[0-9.]+$|^\d{1,3}$/)
-    .optional(),
   real_servers: z.array(realServer).min(1),
 });
 
@@ -87,14 +84,8 @@ const ldVirtual = z.strictObject({
   address: z.string().regex(/^(\d+|[0-9.]+:\d+|\[[0-9A-Fa-f:.]+\]:\d+)$/),
   protocol: z.enum(['tcp', 'udp', 'fwm']),
   scheduler: z.string().regex(/^[a-z]+$/),
-  schedflags: z.array(word),
-  ops: z.boolean(),
-  persistent: z.int().min(1).optional(),
-  /** IPv4: dotted quad; IPv6: prefix length */
-  netmask: z
-    .string()
-    .regex(/^(\d+\.\d+\.\d+\.\d+|\d{1,3})$/)
-    .optional(),
+  /** The service options' lines (model/service-options.ts), e.g. `persistent = 600`. */
+  options: z.array(optionLine),
   real_servers: z.array(ldReal).min(1),
   checktype: z.enum(['on', 'connect', 'negotiate', 'external']),
   service: z.enum(['http', 'https']).optional(),

@@ -142,7 +142,11 @@ export function judgeTraffic(
   macOwners: Map<string, string>,
 ): ServiceVerdict {
   const s = o.spec.service;
-  const sticky = s.persistence !== undefined || ['sh', 'dh', 'mh'].includes(s.scheduler);
+  // The SIP engine keeps a call (Call-ID), not a client, on one real server: each probe request is
+  // a new call, so they spread like a scheduler without persistence.
+  const sticky =
+    (s.persistence !== undefined && s.persistence.engine === undefined) ||
+    ['sh', 'dh', 'mh'].includes(s.scheduler);
   const counts = new Map<string, number>();
   for (const a of o.answers) if (a !== null) counts.set(a, (counts.get(a) ?? 0) + 1);
   const failed = o.answers.filter((a) => a === null).length;

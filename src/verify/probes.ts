@@ -25,12 +25,17 @@ export interface ProbeOutcome {
 export function probesFor(inv: Inventory): ProbeSpec[] {
   const probes: Probe[] = inv.verify?.probes.length
     ? inv.verify.probes
-    : inv.services.map((s) => ({
-        service: s.name,
-        tcp: s.protocol === 'tcp' || s.protocol === 'sctp',
-        udp: s.protocol === 'udp',
-        requests: 10,
-      }));
+    : inv.services.map((s) => {
+        // The SIP engine drops a datagram without a Call-ID: such a service is probed with SIP.
+        const sip = s.persistence?.engine === 'sip';
+        return {
+          service: s.name,
+          tcp: s.protocol === 'tcp' || s.protocol === 'sctp',
+          udp: s.protocol === 'udp' && !sip,
+          sip,
+          requests: 10,
+        };
+      });
   return probes.flatMap((probe) => {
     const service = inv.services.find((s) => s.name === probe.service);
     return service ? [{ probe, service }] : [];
@@ -62,6 +67,55 @@ for my $i (1..$n) {
 "; $fails++; }
 }`;
 
+// A SIP OPTIONS request per new socket (UDP datagram or TCP connection), each its own Call-ID:
+// any SIP status line counts; the answer names its real server in X-Lvs-Host (the lab's
+// responders), else Server or User-Agent, else only the status code is known.
+const SIP_PL = String.raw`use IO::Socket::IP; use IO::Select;
+my ($host, $port, $n, $proto) = @ARGV; my $fails = 0;
+for my $i (1..$n) {
+  if ($fails >= 3) { print "fail gave-up-after-3-failures
+"; next; }
+  my $s = IO::Socket::IP->new(PeerHost => $host, PeerPort => $port, Proto => $proto, Timeout => 2);
+  if (!$s) { print "fail sip-$proto-connect
+"; $fails++; next; }
+  my ($la, $lp) = ($s->sockhost, $s->sockport); $la = "[$la]" if $la =~ /:/;
+  my $t = ($proto eq 'udp' ? 'UDP' : 'TCP'); my $h = ($host =~ /:/ ? "[$host]" : $host);
+  my $id = "lvs-deploy-$$-$i-" . time();
+  $s->send("OPTIONS sip:$h:$port SIP/2.0
+Via: SIP/2.0/$t $la:$lp;branch=z9hG4bK$id
+Max-Forwards: 70
+"
+    . "From: <sip:lvs-deploy\@$la>;tag=$id
+To: <sip:$h:$port>
+Call-ID: $id\@$la
+CSeq: 1 OPTIONS
+"
+    . "Contact: <sip:lvs-deploy\@$la:$lp>
+Accept: application/sdp
+Content-Length: 0
+
+");
+  my $buf = ''; my $sel = IO::Select->new($s);
+  while ($sel->can_read(2)) {
+    my $part = ''; my $ok = $proto eq 'udp' ? $s->recv($part, 65535) : sysread($s, $part, 65535);
+    last if !defined $ok || $part eq ''; $buf .= $part;
+    last if $proto eq 'udp' || $buf =~ /
+?
+
+?
+/;
+  }
+  if ($buf =~ m{^SIP/2\.0 (\d{3})}) {
+    my $code = $1; my ($who) = $buf =~ /^X-Lvs-Host:\s*(\S+)/mi;
+    ($who) = $buf =~ /^(?:Server|User-Agent):\s*([^
+]+)/mi if !defined $who;
+    $who = "sip-$code" if !defined $who; $who =~ s/\s+/_/g;
+    print "ok $who
+"; $fails = 0;
+  } else { print "fail sip-no-answer
+"; $fails++; }
+}`;
+
 /** DR/TUN: ask who answers ARP for the VIP on the client's segment (only one MAC may). */
 function arpCheck(s: VirtualService): string {
   return s.real_servers.some((r) => r.forwarding !== 'nat') && s.family === 4
@@ -79,8 +133,17 @@ function udpLoop(i: number, p: ProbeSpec): string {
   ${arpCheck(s)}`;
 }
 
+function sipLoop(i: number, p: ProbeSpec): string {
+  const s = p.service;
+  const proto = s.protocol === 'tcp' ? 'tcp' : 'udp';
+  return `echo '==>probe ${i} ${target(s)}'
+  perl -e ${quote(SIP_PL)} ${quote(s.vip)} ${s.port ?? 5060} ${p.probe.requests} ${proto}
+  ${arpCheck(s)}`;
+}
+
 function requestLoop(i: number, p: ProbeSpec): string {
   const s = p.service;
+  if (p.probe.sip) return sipLoop(i, p);
   const n = p.probe.requests;
   const port = String(s.port ?? 80);
   let one: string;

@@ -186,6 +186,16 @@ describe('ldirectord.cf and ipvsadm -S -n', () => {
     );
   });
 
+  test('ipvsadm -S -n: --pe sip becomes persistence.engine: sip, with no note', () => {
+    const imp = importIpvsadm(
+      't',
+      '-A -u 10.0.0.1:5060 -s rr -p 60 -o --pe sip\n-a -u 10.0.0.1:5060 -r 10.0.0.5:5060 -g -w 1\n',
+    );
+    assert.deepEqual(imp.services[0]?.persistence, { timeout: 60, engine: 'sip' });
+    assert.equal(imp.services[0]?.ops, true);
+    assert.deepEqual(imp.notes, []);
+  });
+
   test('ipvsadm -S -n: the table; a line that is no rule is bad input', () => {
     const imp = importIpvsadm(
       't',

@@ -34,7 +34,11 @@ test('the allowed keys come from the schema, through lists and mappings of names
     'sysctls',
     'vars',
   ]);
-  assert.deepEqual(keysOf(schemaAt(inventorySchema, ['services', 3, 'persistence'])), ['timeout', 'netmask']);
+  assert.deepEqual(keysOf(schemaAt(inventorySchema, ['services', 3, 'persistence'])), [
+    'timeout',
+    'netmask',
+    'engine',
+  ]);
   assert.equal(
     unknownKeyMessage(inventorySchema, ['directors', 'nat_gateway'], 'adress'),
     'unknown key; did you mean "address"? (allowed: address, interface)',

@@ -26,7 +26,7 @@ function service(over: Partial<VirtualService> = {}): VirtualService {
 const inv = {} as Inventory;
 const spec = (s: VirtualService, requests = 4): ProbeSpec => ({
   service: s,
-  probe: { service: s.name, url: 'http://192.0.2.9/', tcp: false, udp: false, requests },
+  probe: { service: s.name, url: 'http://192.0.2.9/', tcp: false, udp: false, sip: false, requests },
 });
 const judge = (s: VirtualService, out: string, macs = new Map<string, string>()) => {
   const [o] = parseProbeOutput(out, [spec(s)]);

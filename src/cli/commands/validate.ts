@@ -12,13 +12,14 @@ export function registerValidate(program: Command): void {
       `
 Every problem is printed at once, one line each, as FILE:LINE:COL: field: what is wrong.
 Secrets named in the inventory ({ env: NAME } / { file: PATH }) must be readable.\nSite roles (roles_path) are loaded and rendered for every host, so their errors show too.
-Exit code 0 when valid, 2 when not.
+Warnings (accepted, probably not meant) go to stderr as FILE:LINE:COL: field: warning: …
+Exit code 0 when valid (warnings or not), 2 when not.
 
 Example:
   LVS_VRRP_PASS=s3cret lvs-deploy validate inventories/seed-002-dr-keepalived.yaml`,
     )
     .action(async (file) => {
-      const inv = await loadInventory(file);
+      const inv = await loadInventory(file, { onWarning: (line) => process.stderr.write(`${line}\n`) });
       // Site roles and templates are the inventory's too: their errors (FILE:LINE:COL) show here.
       if ((inv.roles_path ?? []).length > 0) expandInventory(inv);
       const dirs = inv.directors.hosts.length;
