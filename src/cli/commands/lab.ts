@@ -5,6 +5,7 @@ import { UsageError } from '../../errors.js';
 import { loadInventory } from '../../inventory/load.js';
 import type { Inventory } from '../../inventory/types.js';
 import { labDown, labExec, labStatus, labUp } from '../../lab/netns.js';
+import { ensureRelease, isRelease, RELEASES } from '../../lab/release/rootfs.js';
 import { labNameOf } from '../../lab/spec.js';
 
 const DEFAULT_INVENTORY = 'inventory.yaml';
@@ -160,5 +161,28 @@ Example:
       if (argv.length === 0)
         throw new UsageError('lab exec: no command given (lab exec [inventory] -- COMMAND...)');
       process.exitCode = await labExec(await loadInventory(file, NO_SECRETS), argv);
+    });
+
+  lab
+    .command('rootfs')
+    .description("build (or reuse from the cache) another Debian release's root filesystem for lab hosts")
+    .argument('<release...>', `${RELEASES.join(' | ')} (bookworm: this machine's own root, nothing to build)`)
+    .addHelpText(
+      'after',
+      `
+Built with mmdebstrap from Debian's mirror into /var/cache/lvs-deploy/releases/<release>-<hash>/,
+reused while the package list is unchanged. A lab host runs it with lab: { release: NAME }.
+
+Example:
+  lvs-deploy lab rootfs bullseye trixie`,
+    )
+    .action(async (names) => {
+      for (const name of names)
+        if (!isRelease(name))
+          throw new UsageError(`lab rootfs: unknown release ${name} (${RELEASES.join(', ')})`);
+      for (const name of names.filter(isRelease)) {
+        const r = await ensureRelease(name);
+        say(`release ${name}: ${r.built ? `built in ${r.seconds.toFixed(1)} s` : 'cached'}: ${r.root}`);
+      }
     });
 }
