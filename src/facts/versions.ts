@@ -17,7 +17,10 @@ export function versionsScript(q: FactQuery): string {
     `  { read -r lvs_v < /proc/sys/kernel/osrelease && echo "kernel $lvs_v"; } 2>/dev/null`,
   ];
   if (q.packages.includes('keepalived'))
-    lines.push('  command -v keepalived >/dev/null 2>&1 && keepalived -v 2>&1');
+    // Its first line only: the rest (build options) is 2 kB on the wire per director.
+    lines.push(
+      '  command -v keepalived >/dev/null 2>&1 && keepalived -v 2>&1 | { read -r lvs_v; echo "$lvs_v"; }',
+    );
   if (q.firewall) lines.push('  command -v nft >/dev/null 2>&1 && nft -v 2>&1');
   if (q.packages.includes('ldirectord'))
     lines.push(`  dpkg-query -W -f='ldirectord \${Version}\\n' ldirectord 2>/dev/null`);

@@ -8,7 +8,14 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LabError } from '../state.js';
+import { LvsError } from '../../errors.js';
+
+/** A release's root filesystem could not be built. Exit code 1, like every lab error. */
+export class ReleaseError extends LvsError {
+  constructor(message: string) {
+    super('lab', message, 1);
+  }
+}
 
 export const RELEASES = ['bullseye', 'bookworm', 'trixie'] as const;
 export type Release = (typeof RELEASES)[number];
@@ -128,7 +135,9 @@ export async function ensureRelease(release: Release): Promise<BuildResult> {
   );
   if (code !== 0) {
     await rm(tmp, { recursive: true, force: true });
-    throw new LabError(`release ${release}: mmdebstrap failed (exit ${code}):\n${log.join('').slice(-2000)}`);
+    throw new ReleaseError(
+      `release ${release}: mmdebstrap failed (exit ${code}):\n${log.join('').slice(-2000)}`,
+    );
   }
   if (existsSync(tmp)) await rename(tmp, root);
   await pruneStale(release, root);
