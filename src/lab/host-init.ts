@@ -2,6 +2,7 @@
 // sshd and identity responders, then `sleep` forever so its namespaces stay alive.
 // Shared by the netns lab and the VM lab (which runs the same up script inside the guest).
 import { quote } from '../connection/shell.js';
+import { RELEASE_PUB_KEY, RELEASE_ROOT, releaseRootMounts } from './release/host-root.js';
 import type { LabHost, LabSpec } from './spec.js';
 
 /** The one quoting helper for everything that reaches a shell. */
@@ -94,7 +95,7 @@ function etcHosts(spec: LabSpec, host: LabHost): string {
   return `${lines.join('\n')}\n`;
 }
 
-function adminUser(): string[] {
+function adminUser(pubKey: string): string[] {
   const { user, uid } = LAB_ADMIN;
   const home = `/home/${user}`;
   return [
@@ -103,7 +104,7 @@ function adminUser(): string[] {
     `echo ${quote(`${user}:*:19000:0:99999:7:::`)} >> /etc/shadow`,
     `echo ${quote(`${user}:x:${uid}:`)} >> /etc/group`,
     `mkdir -p ${home}/.ssh`,
-    `cp ${HOST_STATE}/id_ed25519.pub ${home}/.ssh/authorized_keys`,
+    `cp ${pubKey} ${home}/.ssh/authorized_keys`,
     `chown -R ${uid}:${uid} ${home}`,
     `chmod 700 ${home} ${home}/.ssh`,
     `echo ${quote(`${user} ALL=(ALL:ALL) NOPASSWD: ALL`)} > /etc/sudoers.d/${user}`,
@@ -157,26 +158,20 @@ export function responderStart(host: LabHost): string {
   ].join('\n');
 }
 
-/** The anchor program for one host; runs in the host's netns, in fresh mount + UTS namespaces. */
-export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, runDir: string): string {
-  const pid = (kind: string) => quote(`${HOST_RUN}/pids/${host.name}.${kind}`);
-  // On failure leave a `.failed` marker where the up script looks (bound dir once it exists).
-  const failed = `[ -d ${HOST_RUN}/pids ] && : > ${pid('failed')} || : > ${quote(`${runDir}/pids/${host.name}.failed`)}`;
-  const lines = [
-    'set -e',
-    `trap ${quote(failed)} EXIT`,
-    `echo $$ > ${quote(`${runDir}/pids/${host.name}.anchor`)}`,
-    ...privateMounts(stateDir, runDir),
-    `hostname ${quote(host.name)}`,
+/** Name, hosts, root's and the admin's authorized key (from `pubKey`, a path inside the host). */
+function identityLines(spec: LabSpec, host: LabHost, pubKey: string): string[] {
+  return [
     `echo ${quote(host.name)} > /etc/hostname`,
     `printf '%s' ${quote(etcHosts(spec, host))} > /etc/hosts`,
-    'mkdir -m 700 /root/.ssh',
-    `cp ${HOST_STATE}/id_ed25519.pub /root/.ssh/authorized_keys`,
-    ...adminUser(),
-    // Keep only this host's own key, then drop the lab's state dir (the control node's private
-    // key, every other host's key) from the host's view.
-    `install -m 600 ${HOST_STATE}/hostkeys/${quote(host.name)} ${HOST_KEY}`,
-    `umount ${HOST_STATE}`,
+    'mkdir -m 700 -p /root/.ssh',
+    `cp ${pubKey} /root/.ssh/authorized_keys`,
+    ...adminUser(pubKey),
+  ];
+}
+
+/** sshd, the responders, the ready marker; then the anchor sleeps so its namespaces stay. */
+function serveLines(host: LabHost, pid: (kind: string) => string): string[] {
+  const lines = [
     `printf '%s' ${quote(sshdConfig(host))} > /etc/ssh/sshd_config.lvs-lab`,
     // -r: no re-exec per connection (an exec of sshd costs most under emulation in the VM lab).
     `/usr/sbin/sshd -D -r -f /etc/ssh/sshd_config.lvs-lab -E ${quote(`${HOST_RUN}/logs/${host.name}-sshd.log`)} </dev/null >/dev/null 2>&1 &`,
@@ -184,5 +179,43 @@ export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, r
   ];
   if (host.responders.length > 0) lines.push(responderStart(host));
   lines.push(`: > ${pid('ready')}`, 'trap - EXIT', 'exec sleep infinity');
-  return lines.join('\n');
+  return lines;
+}
+
+/** The anchor program for one host; runs in the host's netns, in fresh mount + UTS namespaces. */
+export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, runDir: string): string {
+  const pid = (kind: string) => quote(`${HOST_RUN}/pids/${host.name}.${kind}`);
+  // On failure leave a `.failed` marker where the up script looks (bound dir once it exists).
+  const failed = `[ -d ${HOST_RUN}/pids ] && : > ${pid('failed')} || : > ${quote(`${runDir}/pids/${host.name}.failed`)}`;
+  const head = [
+    'set -e',
+    `trap ${quote(failed)} EXIT`,
+    `echo $$ > ${quote(`${runDir}/pids/${host.name}.anchor`)}`,
+  ];
+  if (host.rootfs) {
+    // Another release's userland: its root (overlaid, private) becomes the host's root.
+    const inner = [
+      'set -e',
+      `trap ${quote(`: > ${pid('failed')}`)} EXIT`,
+      ...identityLines(spec, host, RELEASE_PUB_KEY),
+      ...serveLines(host, pid),
+    ];
+    return [
+      ...head,
+      ...releaseRootMounts({ rootfs: host.rootfs, stateDir, runDir, host: host.name, hostKey: HOST_KEY }),
+      `hostname ${quote(host.name)}`,
+      `exec chroot ${RELEASE_ROOT} sh -c ${quote(inner.join('\n'))} lvs-lab-host`,
+    ].join('\n');
+  }
+  return [
+    ...head,
+    ...privateMounts(stateDir, runDir),
+    `hostname ${quote(host.name)}`,
+    ...identityLines(spec, host, `${HOST_STATE}/id_ed25519.pub`),
+    // Keep only this host's own key, then drop the lab's state dir (the control node's private
+    // key, every other host's key) from the host's view.
+    `install -m 600 ${HOST_STATE}/hostkeys/${quote(host.name)} ${HOST_KEY}`,
+    `umount ${HOST_STATE}`,
+    ...serveLines(host, pid),
+  ].join('\n');
 }
