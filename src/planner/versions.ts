@@ -25,21 +25,24 @@ export function validateFor(cmd: ShellCommand, f: HostFacts): ShellCommand {
   return cmd;
 }
 
+/** `real_server ADDR [PORT] {` directly followed by `weight 0`, as keepalived.conf.njk writes it. */
+const ZERO_WEIGHT = /^\s*real_server (\S+)(?: (\d+))? \{\n\s*weight 0\s*$/gm;
+
 /**
  * Features the host's versions lack: the host is refused before anything changes, naming the
  * version and the feature. keepalived 2.1.x turns a real server's `weight 0` into 1
  * (keepalived #1757, fixed in 2.2.0): a drained real server would keep taking new connections.
+ * Read from the keepalived.conf the host gets (a site template may write it), not the model.
  */
 export function versionBlockers(d: DesiredHost, f: HostFacts): string[] {
   const out: string[] = [];
   const ka = f.versions?.keepalived;
-  if (d.daemons.some((x) => x.name === 'keepalived') && olderThan(ka, '2.2')) {
-    const zero = d.ipvs.flatMap((s) =>
-      s.dests.filter((x) => x.weight === 0).map((x) => `${x.address}:${x.port} in ${s.key}`),
-    );
+  const conf = d.files.find((x) => x.path === '/etc/keepalived/keepalived.conf');
+  if (conf && olderThan(ka, '2.2')) {
+    const zero = [...conf.content.matchAll(ZERO_WEIGHT)].map((m) => (m[2] ? `${m[1]}:${m[2]}` : `${m[1]}`));
     if (zero.length > 0)
       out.push(
-        `keepalived ${ka} turns real server weight 0 into 1 (keepalived #1757, fixed in 2.2.0): weight 0 (drained or inventory) is not possible here: ${zero.join(', ')}`,
+        `keepalived ${ka} turns real server weight 0 into 1 (keepalived #1757, fixed in 2.2.0): weight 0 (drained or inventory) is not possible here: ${[...new Set(zero)].join(', ')}`,
       );
   }
   return out;

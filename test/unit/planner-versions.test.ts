@@ -1,8 +1,12 @@
 // What a director's own versions (facts: versions section) change in its plan.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ShellCommand } from '../../src/connection/shell.js';
+import { loadInventory } from '../../src/inventory/load.js';
 import { planHost } from '../../src/planner/plan.js';
+import { versionBlockers } from '../../src/planner/versions.js';
+import { expandInventory } from '../../src/roles/expand.js';
 import { converged, desired, keepalived, rs1, rs2, svc } from '../helpers/planner-fixtures.js';
 
 const conf = {
@@ -16,10 +20,13 @@ const conf = {
   validate: new ShellCommand(['keepalived', '-t', '-f', '%s']),
 };
 
+const rendered = (w: number) =>
+  `virtual_server 10.0.0.100 80 {\n  real_server 10.0.1.1 80 {\n    weight 1\n  }\n  real_server 10.0.1.2 80 {\n    weight ${w}\n  }\n}\n`;
+
 function keepalivedDirector(weights: [number, number] = [1, 1]) {
   const d = desired({
     ipvsStatic: false,
-    files: [conf],
+    files: [{ ...conf, content: rendered(weights[1]) }],
     daemons: [keepalived],
     ipvs: [
       svc([
@@ -59,9 +66,23 @@ describe('plan by the versions the director runs', () => {
     const plan = planHost(d, f);
     assert.deepEqual(plan.changes, []);
     assert.deepEqual(plan.blockers, [
-      'keepalived 2.1.5 turns real server weight 0 into 1 (keepalived #1757, fixed in 2.2.0): weight 0 (drained or inventory) is not possible here: 10.0.1.2:80 in -t 10.0.0.100:80',
+      'keepalived 2.1.5 turns real server weight 0 into 1 (keepalived #1757, fixed in 2.2.0): weight 0 (drained or inventory) is not possible here: 10.0.1.2:80',
     ]);
     f.versions = { keepalived: '2.2.7' };
     assert.deepEqual(planHost(d, f).blockers, []);
+  });
+
+  test('the weight 0 is found in the keepalived.conf the templates really render (feature fixture: r2 weight 0)', async () => {
+    process.env.LVS_VRRP_PASS = 'k33pal1v';
+    const inv = await loadInventory(join(import.meta.dirname, '..', 'fixtures', 'keepalived-features.yaml'));
+    const ka1 = expandInventory(inv).get('ka1');
+    assert.ok(ka1);
+    const f = converged(ka1);
+    f.versions = { keepalived: '2.1.5' };
+    assert.deepEqual(versionBlockers(ka1, f), [
+      'keepalived 2.1.5 turns real server weight 0 into 1 (keepalived #1757, fixed in 2.2.0): weight 0 (drained or inventory) is not possible here: 10.9.0.12:5060',
+    ]);
+    f.versions = { keepalived: '2.3.3' };
+    assert.deepEqual(versionBlockers(ka1, f), []);
   });
 });
