@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { emptyState, type HostFacts } from '../../src/model/facts.js';
 import { serviceKey } from '../../src/model/ipvs.js';
-import type { DesiredHost, IpvsService } from '../../src/model/types.js';
+import type { DesiredHost } from '../../src/model/types.js';
 import { describeChange } from '../../src/planner/changes.js';
 import { changeClass, disruptionSummary } from '../../src/planner/disruption.js';
 import { planDown } from '../../src/planner/down.js';
