@@ -198,7 +198,7 @@ export function planHost(d: DesiredHost, f: HostFacts): HostPlan {
   if (d.ipvs.length > 0 && d.kinds.includes('director') && !f.ipvsAvailable) {
     blockers.push('kernel has no IPVS: ip_vs module not available');
   }
-  blockers.push(...versionBlockers(d, f));
+  blockers.push(...versionBlockers(d, f.versions));
   if (blockers.length > 0) return { host: d.host, changes: [], blockers };
   const out: Change[] = [];
   const missing = d.packages.filter((p) => !f.packages[p]);

@@ -3,7 +3,7 @@
 // (test/unit/release-tools.test.ts): unknown versions change nothing, facts decide, not guesses.
 import { ShellCommand } from '../connection/shell.js';
 import { olderThan } from '../facts/versions.js';
-import type { HostFacts } from '../model/facts.js';
+import type { HostFacts, SoftwareVersions } from '../model/facts.js';
 import type { DesiredHost } from '../model/types.js';
 
 /**
@@ -34,9 +34,9 @@ const ZERO_WEIGHT = /^\s*real_server (\S+)(?: (\d+))? \{\n\s*weight 0\s*$/gm;
  * (keepalived #1757, fixed in 2.2.0): a drained real server would keep taking new connections.
  * Read from the keepalived.conf the host gets (a site template may write it), not the model.
  */
-export function versionBlockers(d: DesiredHost, f: HostFacts): string[] {
+export function versionBlockers(d: DesiredHost, versions: SoftwareVersions | undefined): string[] {
   const out: string[] = [];
-  const ka = f.versions?.keepalived;
+  const ka = versions?.keepalived;
   const conf = d.files.find((x) => x.path === '/etc/keepalived/keepalived.conf');
   if (conf && olderThan(ka, '2.2')) {
     const zero = [...conf.content.matchAll(ZERO_WEIGHT)].map((m) => (m[2] ? `${m[1]}:${m[2]}` : `${m[1]}`));
