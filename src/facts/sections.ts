@@ -23,6 +23,7 @@ import {
   parseState,
   parseSysctls,
 } from './read.js';
+import { parseVersions, VERSIONS_SECTION, versionsScript } from './versions.js';
 
 export interface FactSection {
   /** The markers it prints, its own first (a section may print a sub-section, like nft-loaded). */
@@ -204,6 +205,11 @@ ${daemonLines(q.daemons)}`,
         return { drains: [] };
       }
     },
+  },
+  {
+    ids: [VERSIONS_SECTION],
+    script: versionsScript,
+    parse: (get) => parseVersions(get(VERSIONS_SECTION)),
   },
   {
     ids: ['state'],

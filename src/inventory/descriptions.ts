@@ -258,6 +258,13 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
     "Values this host's site role templates read as vars.NAME (plain data); they win over its groups' vars. Default: none.",
     { site_title: 'Shop' },
   ),
+  'hosts.*.lab': d('How the netns lab builds this host; ignored outside labs. Default: none.', {
+    release: 'bullseye',
+  }),
+  'hosts.*.lab.release': d(
+    "Debian release whose userland this host runs in the netns lab (bullseye, bookworm, trixie): its root filesystem, built once by lvs-deploy lab rootfs, becomes the host's root. Default: this machine's own.",
+    'trixie',
+  ),
   'directors.sysctls': d(
     'Network tunables for every director: keys under net.ipv4.vs.*, net.ipv6.vs.*, net.ipv4.conf.*, net.ipv6.conf.*, net.netfilter.nf_conntrack_* and a short allow-list (others are refused with the reason); they win over the shipped roles. Default: none.',
     { 'net.ipv4.vs.conn_reuse_mode': 0, 'net.ipv4.vs.sloppy_tcp': 1 },

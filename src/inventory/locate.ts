@@ -61,3 +61,12 @@ export function formatPath(path: readonly PathKey[]): string {
   }
   return out;
 }
+
+/** The position of `path` in an inventory file on disk (for problems found after loading it). */
+export async function locateInFile(file: string, path: PathKey[]): Promise<Position> {
+  const { readFile } = await import('node:fs/promises');
+  const { LineCounter, parseDocument } = await import('yaml');
+  const lc = new LineCounter();
+  const doc = parseDocument(await readFile(file, 'utf8'), { lineCounter: lc });
+  return locate(doc, lc, path);
+}

@@ -165,6 +165,18 @@ const host = z.strictObject({
     .describe(
       "Values this host's site role templates read as vars.NAME; they win over its groups' vars. Default: none. Example: { site_title: Shop }",
     ),
+  lab: z
+    .strictObject({
+      release: z
+        .enum(['bullseye', 'bookworm', 'trixie'])
+        .describe(
+          "Debian release this host's userland runs in the netns lab (its root filesystem: lvs-deploy lab rootfs). Default: this machine's own.",
+        ),
+    })
+    .optional()
+    .describe(
+      'How the lab builds this host; ignored outside labs. Default: none. Example: { release: bullseye }',
+    ),
 });
 
 const vrrp = z.strictObject({

@@ -2,9 +2,8 @@
 // sshd and identity responders, then `sleep` forever so its namespaces stay alive.
 // Shared by the netns lab and the VM lab (which runs the same up script inside the guest).
 import { lines, raw, type ShellFragment, sh } from '../connection/shell.js';
+import { RELEASE_PUB_KEY, RELEASE_ROOT, releaseRootMounts } from './release/host-root.js';
 import type { LabHost, LabSpec } from './spec.js';
-
-/** The one quoting helper for everything that reaches a shell. */
 
 /** Where the state and run dirs appear inside a host (bound before /var is overlaid). */
 const HOST_STATE = '/run/lvslab/state';
@@ -107,7 +106,7 @@ function etcHosts(spec: LabSpec, host: LabHost): string {
   return `${lines.join('\n')}\n`;
 }
 
-function adminUser(): ShellFragment[] {
+function adminUser(pubKey: string): ShellFragment[] {
   const { user, uid } = LAB_ADMIN;
   const home = `/home/${user}`;
   return [
@@ -116,7 +115,7 @@ function adminUser(): ShellFragment[] {
     sh`echo ${`${user}:*:19000:0:99999:7:::`} >> /etc/shadow`,
     sh`echo ${`${user}:x:${uid}:`} >> /etc/group`,
     sh`mkdir -p ${home}/.ssh`,
-    sh`cp ${HOST_STATE}/id_ed25519.pub ${home}/.ssh/authorized_keys`,
+    sh`cp ${pubKey} ${home}/.ssh/authorized_keys`,
     sh`chown -R ${uid}:${uid} ${home}`,
     sh`chmod 700 ${home} ${home}/.ssh`,
     sh`echo ${`${user} ALL=(ALL:ALL) NOPASSWD: ALL`} > /etc/sudoers.d/${user}`,
@@ -167,32 +166,64 @@ export function responderStart(host: LabHost): string {
   ]).render();
 }
 
-/** The anchor program for one host; runs in the host's netns, in fresh mount + UTS namespaces. */
-export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, runDir: string): string {
-  const pid = (kind: string) => `${HOST_RUN}/pids/${host.name}.${kind}`;
-  // On failure leave a `.failed` marker where the up script looks (bound dir once it exists).
-  const failed = sh`[ -d ${HOST_RUN}/pids ] && : > ${pid('failed')} || : > ${`${runDir}/pids/${host.name}.failed`}`;
-  const script = [
-    raw('set -e'),
-    sh`trap ${failed.render()} EXIT`,
-    sh`echo $$ > ${`${runDir}/pids/${host.name}.anchor`}`,
-    ...privateMounts(stateDir, runDir),
-    sh`hostname ${host.name}`,
+/** Name, hosts, root's and the admin's authorized key (from `pubKey`, a path inside the host). */
+function identityLines(spec: LabSpec, host: LabHost, pubKey: string): ShellFragment[] {
+  return [
     sh`echo ${host.name} > /etc/hostname`,
     sh`printf '%s' ${etcHosts(spec, host)} > /etc/hosts`,
-    raw('mkdir -m 700 /root/.ssh'),
-    sh`cp ${HOST_STATE}/id_ed25519.pub /root/.ssh/authorized_keys`,
-    ...adminUser(),
-    // Keep only this host's own key, then drop the lab's state dir (the control node's private
-    // key, every other host's key) from the host's view.
-    sh`install -m 600 ${HOST_STATE}/hostkeys/${host.name} ${HOST_KEY}`,
-    sh`umount ${HOST_STATE}`,
+    raw('mkdir -m 700 -p /root/.ssh'),
+    sh`cp ${pubKey} /root/.ssh/authorized_keys`,
+    ...adminUser(pubKey),
+  ];
+}
+
+/** sshd, the responders, the ready marker; then the anchor sleeps so its namespaces stay. */
+function serveLines(host: LabHost, pid: (kind: string) => string): ShellFragment[] {
+  const out = [
     sh`printf '%s' ${sshdConfig(host)} > /etc/ssh/sshd_config.lvs-lab`,
     // -r: no re-exec per connection (an exec of sshd costs most under emulation in the VM lab).
     sh`/usr/sbin/sshd -D -r -f /etc/ssh/sshd_config.lvs-lab -E ${`${HOST_RUN}/logs/${host.name}-sshd.log`} </dev/null >/dev/null 2>&1 &`,
     sh`echo $! > ${pid('sshd')}`,
   ];
-  if (host.responders.length > 0) script.push(raw(responderStart(host)));
-  script.push(sh`: > ${pid('ready')}`, raw('trap - EXIT'), raw('exec sleep infinity'));
-  return lines(script).render();
+  if (host.responders.length > 0) out.push(raw(responderStart(host)));
+  out.push(sh`: > ${pid('ready')}`, raw('trap - EXIT'), raw('exec sleep infinity'));
+  return out;
+}
+
+/** The anchor program for one host; runs in the host's netns, in fresh mount + UTS namespaces. */
+export function hostInitScript(spec: LabSpec, host: LabHost, stateDir: string, runDir: string): string {
+  const pid = (kind: string) => `${HOST_RUN}/pids/${host.name}.${kind}`;
+  // On failure leave a `.failed` marker where the up script looks (bound dir once it exists).
+  const failed = sh`[ -d ${HOST_RUN}/pids ] && : > ${pid('failed')} || : > ${`${runDir}/pids/${host.name}.failed`}`;
+  const head = [
+    raw('set -e'),
+    sh`trap ${failed.render()} EXIT`,
+    sh`echo $$ > ${`${runDir}/pids/${host.name}.anchor`}`,
+  ];
+  if (host.rootfs) {
+    // Another release's userland: its root (overlaid, private) becomes the host's root.
+    const inner = lines([
+      raw('set -e'),
+      sh`trap ${sh`: > ${pid('failed')}`.render()} EXIT`,
+      ...identityLines(spec, host, RELEASE_PUB_KEY),
+      ...serveLines(host, pid),
+    ]);
+    return lines([
+      ...head,
+      ...releaseRootMounts({ rootfs: host.rootfs, stateDir, runDir, host: host.name, hostKey: HOST_KEY }),
+      sh`hostname ${host.name}`,
+      sh`exec chroot ${RELEASE_ROOT} sh -c ${inner.render()} lvs-lab-host`,
+    ]).render();
+  }
+  return lines([
+    ...head,
+    ...privateMounts(stateDir, runDir),
+    sh`hostname ${host.name}`,
+    ...identityLines(spec, host, `${HOST_STATE}/id_ed25519.pub`),
+    // Keep only this host's own key, then drop the lab's state dir (the control node's private
+    // key, every other host's key) from the host's view.
+    sh`install -m 600 ${HOST_STATE}/hostkeys/${host.name} ${HOST_KEY}`,
+    sh`umount ${HOST_STATE}`,
+    ...serveLines(host, pid),
+  ]).render();
 }

@@ -5,8 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Inventory } from '../inventory/types.js';
 import { runForwarding, selfShim } from './exec.js';
+import { ensureRelease } from './release/rootfs.js';
 import { labDownScript, labNamespaces, labUpScript } from './script.js';
-import { labIdOf, labNameOf, labSpecFromInventory } from './spec.js';
+import { type LabSpecOptions, labIdOf, labNameOf, labSpecFromInventory } from './spec.js';
 import {
   collectState,
   ensureKeys,
@@ -170,14 +171,17 @@ export interface LabUpResult {
   seconds: number;
 }
 
-export async function labUp(inv: Inventory): Promise<LabUpResult> {
+export async function labUp(inv: Inventory, opts: LabSpecOptions = {}): Promise<LabUpResult> {
   const started = performance.now();
-  const spec = labSpecFromInventory(inv);
+  const spec = labSpecFromInventory(inv, opts);
   const dir = stateDirOf(spec.name);
   const previous = await readState(dir);
   if (previous?.specHash === specHash(spec) && (await labStatus(spec.name)).healthy) {
     return { state: previous, changed: false, seconds: (performance.now() - started) / 1000 };
   }
+  // Another release's root filesystem is built once (minutes) and cached: before anything is torn down.
+  for (const release of new Set(spec.hosts.flatMap((h) => (h.release ? [h.release] : []))))
+    await ensureRelease(release);
   await labDown(spec.name);
   await ensureKeys(dir, spec);
   const up = await runScript(labUpScript(spec, { stateDir: dir }));
@@ -233,5 +237,6 @@ export async function labExec(labNameOrInv: string | Inventory, argv: string[]):
 export async function hostExec(state: LabState, host: string, cmd: string): Promise<RunResult> {
   const anchor = state.hosts[host]?.pids.anchor;
   if (!anchor) throw new LabError(`lab ${state.name}: no anchor for host ${host}`);
-  return runCommand('nsenter', ['-t', String(anchor), '-m', '-u', '-n', '--', 'sh', '-c', cmd]);
+  // -r -w: the anchor's root and cwd (another release's root for a lab.release host).
+  return runCommand('nsenter', ['-t', String(anchor), '-m', '-u', '-n', '-r', '-w', '--', 'sh', '-c', cmd]);
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { bigIntToIp, type Cidr, ipFamily, ipToBigInt, networkOf, parseCidr } from '../inventory/net.js';
 import type { Inventory } from '../inventory/types.js';
+import { HOST_RELEASE, type Release, releaseRootOf } from './release/rootfs.js';
 
 export interface Responder {
   protocol: 'tcp' | 'udp';
@@ -33,6 +34,9 @@ export interface LabHost {
   interfaces: LabInterface[];
   realServer: boolean;
   responders: Responder[];
+  /** Another Debian release's root filesystem (lab.release); absent: this machine's own root. */
+  release?: Release;
+  rootfs?: string;
 }
 
 export interface Segment {
@@ -159,7 +163,12 @@ export function freeAddress(network: Cidr, used: Set<string>): string | undefine
   return undefined;
 }
 
-export function labSpecFromInventory(inv: Inventory): LabSpec {
+export interface LabSpecOptions {
+  /** `lab up --release`: the release of every host that does not name its own (lab.release). */
+  release?: Release;
+}
+
+export function labSpecFromInventory(inv: Inventory, opts: LabSpecOptions = {}): LabSpec {
   const name = labNameOf(inv);
   const id = labIdOf(name);
   const hostNames = Object.keys(inv.hosts);
@@ -193,7 +202,9 @@ export function labSpecFromInventory(inv: Inventory): LabSpec {
         segment: segmentOfRoot.get(root.get(networkOf(i.cidrs[0] as Cidr)) as string)?.name as string,
         switchPort: `lvsv${id}${port++}`,
       }));
+    const release = spec?.lab?.release ?? opts.release;
     return {
+      ...(release && release !== HOST_RELEASE ? { release, rootfs: releaseRootOf(release) } : {}),
       name: h,
       address: spec?.address ?? '',
       sshPort: spec?.ssh.port ?? 22,

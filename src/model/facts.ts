@@ -56,6 +56,14 @@ export interface HostState {
   ipvsTimeouts?: IpvsTimeouts;
 }
 
+/** What a director runs, as its own programs say (facts/versions.ts); absent = not read or not there. */
+export interface SoftwareVersions {
+  kernel?: string;
+  keepalived?: string;
+  nftables?: string;
+  ldirectord?: string;
+}
+
 export interface HostFacts {
   os: { family: OsFamily | 'unknown'; id: string; version: string };
   systemd: boolean;
@@ -89,6 +97,8 @@ export interface HostFacts {
   ipvsTimeouts?: IpvsTimeouts | null;
   /** The address this SSH session comes from, as the host sees it ($SSH_CONNECTION); '' if unknown. */
   sshClient: string;
+  /** Directors only (not read elsewhere). */
+  versions?: SoftwareVersions;
   /** Sections that could not be parsed: reported, never guessed. */
   errors: string[];
 }

@@ -12,6 +12,8 @@ import { SECTIONS } from '../../src/facts/sections.js';
 
 interface SectionFixture {
   section: string;
+  /** Output a Debian release's own tools printed (versions: one fixture per release). */
+  release?: string;
   query: FactQuery;
   command: string;
   output: string;
@@ -24,12 +26,30 @@ const fixtures = readdirSync(DIR)
   .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as SectionFixture);
 
 describe('facts sections (test/fixtures/facts/sections)', () => {
-  test('every section has exactly one fixture', () => {
-    assert.deepEqual(fixtures.map((f) => f.section).sort(), SECTIONS.map((s) => s.ids[0]).sort());
+  test('every section has exactly one fixture (per release where the release decides)', () => {
+    const keys = fixtures.map((f) => (f.release ? `${f.section}@${f.release}` : f.section));
+    assert.equal(new Set(keys).size, keys.length, 'two fixtures for one section and release');
+    assert.deepEqual(
+      [...new Set(fixtures.map((f) => f.section))].sort(),
+      SECTIONS.map((s) => s.ids[0]).sort(),
+    );
+  });
+
+  test('versions: one fixture per Debian release, each read the way its tools print', () => {
+    const byRelease = Object.fromEntries(
+      fixtures.filter((f) => f.section === 'versions').map((f) => [f.release, f.fact.versions]),
+    );
+    assert.deepEqual(Object.keys(byRelease).sort(), ['bookworm', 'bullseye', 'trixie']);
+    assert.deepEqual(
+      Object.values(byRelease)
+        .map((v) => (v as { keepalived: string }).keepalived.slice(0, 3))
+        .sort(),
+      ['2.1', '2.2', '2.3'],
+    );
   });
 
   for (const fx of fixtures) {
-    test(fx.section, () => {
+    test(fx.release ? `${fx.section} (${fx.release})` : fx.section, () => {
       const section = SECTIONS.find((s) => s.ids[0] === fx.section);
       assert.ok(section);
       assert.equal(section.script(fx.query).render(), fx.command);

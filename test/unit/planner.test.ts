@@ -2,67 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { emptyState, type HostFacts } from '../../src/model/facts.js';
 import { serviceKey } from '../../src/model/ipvs.js';
-import type { DesiredHost, IpvsService } from '../../src/model/types.js';
+import type { DesiredHost } from '../../src/model/types.js';
 import { describeChange } from '../../src/planner/changes.js';
 import { changeClass, disruptionSummary } from '../../src/planner/disruption.js';
 import { planDown } from '../../src/planner/down.js';
 import { planHost } from '../../src/planner/plan.js';
 import { convergedFacts } from '../helpers/facts.js';
-
-const svc = (dests: IpvsService['dests'], scheduler = 'rr'): IpvsService => ({
-  key: serviceKey({ protocol: 'tcp', vip: '10.0.0.100', port: 80 }),
-  protocol: 'tcp',
-  vip: '10.0.0.100',
-  port: 80,
-  family: 4,
-  scheduler,
-  flags: [],
-  ops: false,
-  dests,
-});
-const rs1 = { address: '10.0.1.1', port: 80, forwarding: 'nat' as const, weight: 1 };
-const rs2 = { address: '10.0.1.2', port: 80, forwarding: 'nat' as const, weight: 1 };
-const keepalived = {
-  name: 'keepalived' as const,
-  unit: 'keepalived.service',
-  command: ['keepalived'],
-  pidfile: '/run/keepalived.pid',
-  reload: 'hup' as const,
-};
-
-function desired(over: Partial<DesiredHost> = {}): DesiredHost {
-  return {
-    host: 'd1',
-    address: '10.0.0.1',
-    kinds: ['director'],
-    roles: ['director'],
-    packages: ['ipvsadm'],
-    modules: ['ip_vs'],
-    sysctls: { 'net.ipv4.ip_forward': '1' },
-    files: [
-      {
-        path: '/etc/ipvsadm.rules',
-        content: 'x\n',
-        mode: '0644',
-        owner: 'root',
-        group: 'root',
-        notify: [],
-        secret: false,
-      },
-    ],
-    links: [],
-    addresses: [{ dev: 'eth0', cidr: '10.0.0.100/32' }],
-    routes: [],
-    rules: [],
-    ipvs: [svc([rs1, rs2])],
-    ipvsStatic: true,
-    syncDaemons: [],
-    daemons: [],
-    handlers: [],
-    floatingAddresses: [],
-    ...over,
-  };
-}
+import { desired, keepalived, rs1, rs2, svc } from '../helpers/planner-fixtures.js';
 
 const lines = (d: DesiredHost, f: HostFacts) => planHost(d, f).changes.map(describeChange);
 

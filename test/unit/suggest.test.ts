@@ -33,6 +33,7 @@ test('the allowed keys come from the schema, through lists and mappings of names
     'ssh',
     'sysctls',
     'vars',
+    'lab',
   ]);
   assert.deepEqual(keysOf(schemaAt(inventorySchema, ['services', 3, 'persistence'])), [
     'timeout',

@@ -6,6 +6,7 @@ import { loadInventory } from '../../inventory/load.js';
 import type { Inventory } from '../../inventory/types.js';
 import { downAnyLab } from '../../lab/down.js';
 import { labExec, labStatus, labUp } from '../../lab/netns.js';
+import { ensureRelease, isRelease, RELEASES, type Release } from '../../lab/release/rootfs.js';
 import { labNameOf } from '../../lab/spec.js';
 
 const DEFAULT_INVENTORY = 'inventory.yaml';
@@ -23,7 +24,7 @@ async function inventoryOrLabName(arg: string): Promise<Inventory | string> {
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-async function upCommand(inv: Inventory, useVm: boolean): Promise<void> {
+async function upCommand(inv: Inventory, useVm: boolean, release?: Release): Promise<void> {
   const hosts = Object.keys(inv.hosts).length;
   if (useVm) {
     const t0 = performance.now();
@@ -31,7 +32,7 @@ async function upCommand(inv: Inventory, useVm: boolean): Promise<void> {
     say(`lab ${state.name}: ${hosts} hosts up in a VM in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return;
   }
-  const r = await labUp(inv);
+  const r = await labUp(inv, release ? { release } : {});
   say(
     r.changed
       ? `lab ${r.state.name}: ${hosts} hosts up in ${r.seconds.toFixed(1)} s`
@@ -116,11 +117,24 @@ Example:
     .description('build the lab (no-op when it is already up and healthy for this inventory)')
     .argument('[inventory]', 'inventory file', DEFAULT_INVENTORY)
     .option('--vm', 'hosts inside a qemu VM with a real IPVS kernel')
+    .option(
+      '--release <release>',
+      `Debian release of every host without its own lab.release (${RELEASES.join(', ')}; netns lab)`,
+    )
     .addHelpText(
       'after',
-      '\nExample:\n  lvs-deploy lab up inventories/seed-001-lic-nat.yaml\n  lvs-deploy lab up --vm inventories/seed-002-dr-keepalived.yaml',
+      '\nExample:\n  lvs-deploy lab up inventories/seed-001-lic-nat.yaml\n  lvs-deploy lab up --release bullseye inventories/seed-001-lic-nat.yaml\n  lvs-deploy lab up --vm inventories/seed-002-dr-keepalived.yaml',
     )
-    .action(async (file, opts) => upCommand(await loadInventory(file, NO_SECRETS), !!opts.vm));
+    .action(async (file, opts) => {
+      if (opts.release !== undefined && !isRelease(opts.release))
+        throw new UsageError(`lab up: unknown release ${opts.release} (${RELEASES.join(', ')})`);
+      if (opts.release !== undefined && opts.vm)
+        throw new UsageError(
+          'lab up: --release is for the netns lab; the VM lab runs this machine’s release',
+        );
+      const release = opts.release !== undefined && isRelease(opts.release) ? opts.release : undefined;
+      await upCommand(await loadInventory(file, NO_SECRETS), !!opts.vm, release);
+    });
 
   lab
     .command('down')
@@ -160,5 +174,28 @@ Example:
       if (argv.length === 0)
         throw new UsageError('lab exec: no command given (lab exec [inventory] -- COMMAND...)');
       process.exitCode = await labExec(await loadInventory(file, NO_SECRETS), argv);
+    });
+
+  lab
+    .command('rootfs')
+    .description("build (or reuse from the cache) another Debian release's root filesystem for lab hosts")
+    .argument('<release...>', `${RELEASES.join(' | ')} (bookworm: this machine's own root, nothing to build)`)
+    .addHelpText(
+      'after',
+      `
+Built with mmdebstrap from Debian's mirror into /var/cache/lvs-deploy/releases/<release>-<hash>/,
+reused while the package list is unchanged. A lab host runs it with lab: { release: NAME }.
+
+Example:
+  lvs-deploy lab rootfs bullseye trixie`,
+    )
+    .action(async (names) => {
+      for (const name of names)
+        if (!isRelease(name))
+          throw new UsageError(`lab rootfs: unknown release ${name} (${RELEASES.join(', ')})`);
+      // In parallel: a build waits on the mirror and on dpkg's fsyncs as much as on the CPU.
+      const built = await Promise.all(names.filter(isRelease).map(ensureRelease));
+      for (const r of built)
+        say(`release ${r.release}: ${r.built ? `built in ${r.seconds.toFixed(1)} s` : 'cached'}: ${r.root}`);
     });
 }

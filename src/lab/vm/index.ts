@@ -66,6 +66,11 @@ function netnsExists(ns: string): boolean {
 /** Boot a VM lab for `inv`. A lab already up under the same name is torn down first (a boot is the reset). */
 export async function vmLabUp(inv: Inventory, opts: VmLabOptions = {}): Promise<VmLabState> {
   const spec = labSpecFromInventory(inv);
+  const onRelease = spec.hosts.filter((h) => h.release).map((h) => `${h.name} (${h.release})`);
+  if (onRelease.length > 0)
+    throw new LabError(
+      `lab ${spec.name}: lab.release runs in the netns lab only for now; the VM lab runs this machine's release: ${onRelease.join(', ')}`,
+    );
   const stateDir = stateDirOf(spec.name);
   if (existsSync(labFiles(stateDir).state)) await vmLabDown(spec.name);
   const boot = ensureBootFiles();
