@@ -188,10 +188,7 @@ function registerRoll(ctx: SeedContext): void {
   });
 }
 
-// Not yet proven on real IPVS: its one run (seed 003) failed on a test bug since fixed (the restart
-// command started web1's responder on web2). It joins the seed boots in CI once it has passed
-// here: LVS_VM_DRAIN=1 LVS_VM_SEEDS=seed-003-nat-keepalived node --import tsx --test test/vm/seeds-keepalived.test.ts
 export const scenario: SeedScenario = {
-  seeds: process.env.LVS_VM_DRAIN === '1' ? [...DRAIN_SEEDS, ROLL_SEED] : [],
+  seeds: [...DRAIN_SEEDS, ROLL_SEED],
   register: (ctx) => (ctx.seed === ROLL_SEED ? registerRoll(ctx) : registerDrain(ctx)),
 };
