@@ -2,12 +2,17 @@
 // --fail-back so the MASTER is MASTER again afterwards; then the same crash with connection sync
 // on (a copy of the inventory with directors.sync_daemon, `up`, drill, `up` with the original).
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { DrillReport } from '../../../src/drill/run.js';
+import { loadInventory } from '../../../src/inventory/load.js';
 import { vmHostExec } from '../../../src/lab/vm/index.js';
+import { expandHost } from '../../../src/roles/expand.js';
+import { managerView } from '../../../src/status/manager.js';
+import { statusScript } from '../../../src/status/script.js';
+import type { StatusReport } from '../../../src/status/types.js';
 import type { SeedContext, SeedScenario } from './index.js';
 
 function figures(seed: string, label: string, r: DrillReport): string {
@@ -189,6 +194,25 @@ function registerSync(ctx: SeedContext, results: Map<string, DrillReport>): void
       );
       assert.ok(off.longLived.kept < off.longLived.total, 'without sync the long-lived connections break');
       assert.ok(fo.longLived.kept >= 0.9 * fo.longLived.total, 'with sync ≥ 90 % survive');
+      // status reads the same from the kernel: both daemons on each director, no note.
+      const st = await ctx.lvs(['status', file, '--json']);
+      const report = JSON.parse(st.stdout) as StatusReport;
+      for (const d of report.directors)
+        assert.deepEqual(
+          d.sync_daemons?.map((x) => x.role).sort(),
+          ['backup', 'master'],
+          `${d.director} runs both sync daemons: ${JSON.stringify(d)}`,
+        );
+      assert.deepEqual(report.notes, []);
+      const capture = process.env.LVS_STATUS_CAPTURE;
+      if (capture) {
+        mkdirSync(capture, { recursive: true });
+        const inv = await loadInventory(file);
+        for (const d of inv.directors.hosts) {
+          const out = await vmHostExec(ctx.state(), d, statusScript(managerView(inv, expandHost(inv, d))));
+          writeFileSync(join(capture, `${d}-sync.txt`), out.stdout);
+        }
+      }
     } finally {
       const back = await ctx.lvs(['up', ctx.file]);
       assert.equal(back.code, 0, back.stdout + back.stderr);

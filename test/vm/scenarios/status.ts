@@ -129,6 +129,46 @@ export const scenario: SeedScenario = {
       );
     });
 
+    test('status shows the IPVS sync daemons each director kernel runs, as ipvsadm -L --daemon says', async () => {
+      const iface = inv().directors.vrrp?.interface ?? 'eth0';
+      /** The kernel's view, in the table's words: `master (ens224, syncid 51)`. */
+      const kernel = async (d: string) =>
+        (await onHost(d, 'ipvsadm -L --daemon'))
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => l.replace(/^(\w+) sync daemon \(mcast=([^,]+), syncid=(\d+).*$/, '$1 ($2, syncid $3)'));
+      const shown = (r: StatusReport, d: string) =>
+        r.directors
+          .find((x) => x.director === d)
+          ?.sync_daemons?.map((x) => `${x.role} (${x.interface}, syncid ${x.syncid})`);
+      const first = await status();
+      for (const d of ['lb1', 'lb2']) assert.deepEqual(shown(first.report, d), await kernel(d), `${d} now`);
+      // Seed 002 sets no sync_daemon: a master daemon started by hand on lb1 (syncid 77) must show.
+      const running = await kernel('lb1');
+      assert.ok(
+        !running.some((l) => l.startsWith('master')),
+        `lb1 already runs a master sync daemon: ${running}`,
+      );
+      await onHost('lb1', `ipvsadm --start-daemon master --mcast-interface ${iface} --syncid 77`);
+      try {
+        const { report } = await status();
+        assert.deepEqual(shown(report, 'lb1'), await kernel('lb1'));
+        assert.ok(
+          shown(report, 'lb1')?.includes(`master (${iface}, syncid 77)`),
+          JSON.stringify(report.directors),
+        );
+        assert.ok(!shown(report, 'lb2')?.some((l) => l.includes('syncid 77')), 'lb2 does not run it');
+        const table = await lvs(['status', file]);
+        assert.match(table.stdout, new RegExp(`^lb1\\s+.*master \\(${iface}, syncid 77\\)`, 'm'));
+        const prom = await lvs(['status', file, '--format', 'prometheus']);
+        assert.match(prom.stdout, /^lvs_deploy_ipvs_sync_master_daemon\{director="lb1"\} 1$/m);
+        if (CAPTURE) writeFileSync(join(CAPTURE, 'status-table-sync.txt'), table.stdout);
+        process.stdout.write(`# status with a sync daemon on lb1:\n${table.stdout.replace(/^/gm, '# ')}\n`);
+      } finally {
+        await onHost('lb1', 'ipvsadm --stop-daemon master');
+      }
+    });
+
     test('an operator drain recorded on the directors shows, and its weight 0 is not drift', async () => {
       const record = JSON.stringify({
         version: 1,
