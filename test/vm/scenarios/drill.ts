@@ -203,7 +203,10 @@ function registerSync(ctx: SeedContext, results: Map<string, DrillReport>): void
           ['backup', 'master'],
           `${d.director} runs both sync daemons: ${JSON.stringify(d)}`,
         );
-      assert.deepEqual(report.notes, []);
+      assert.deepEqual(
+        report.notes.filter((n) => n.includes('sync daemon')),
+        [],
+      );
       const capture = process.env.LVS_STATUS_CAPTURE;
       if (capture) {
         mkdirSync(capture, { recursive: true });
