@@ -83,7 +83,6 @@ function registerDrain(ctx: SeedContext): void {
     );
     assert.equal(served.fail, 0, served.failures.join('; '));
     assert.equal(served.longFail, 0, 'long-lived connections finish normally');
-    assert.ok(served.ok >= 20 * 30, `the stream ran at ≥ 20 new connections/s (${served.ok} in 30 s)`);
     const before = await Promise.all(inv.directors.hosts.map((dir) => conns(ctx, dir, svc, addr)));
     const after = vmHostExec(ctx.state(), from, streamCommand(svc.vip, svc.port ?? 80, 10, 25, 0), {
       timeoutMs: 120_000,
@@ -94,8 +93,10 @@ function registerDrain(ctx: SeedContext): void {
       `# ${ctx.seed} after drain: ${second.ok} requests, ${second.fail} failed; ${target} connections ${before.join(',')} → ${now.join(',')}\n`,
     );
     assert.equal(second.fail, 0, second.failures.join('; '));
-    assert.ok(second.ok >= 20 * 10, `≥ 20 new connections/s after the drain (${second.ok} in 10 s)`);
     assert.deepEqual(now, before, `${target} got new connections while drained`);
+    // The load the issue asks for; last, so a slow client does not hide the checks above.
+    assert.ok(served.ok >= 20 * 30, `the stream ran at ≥ 20 new connections/s (${served.ok} in 30 s)`);
+    assert.ok(second.ok >= 20 * 10, `≥ 20 new connections/s after the drain (${second.ok} in 10 s)`);
   });
 
   test('a daemon reload and a second up keep the drain; plan names it', async () => {
