@@ -68,18 +68,20 @@ export const scenario: SeedScenario = {
       const traffic = vmHostExec(
         state(),
         inv().verify?.from ?? 'client',
-        streamCommand(svc.vip, 80, 30, 20, 4),
+        // 45 s: on a loaded machine the reads below took over 30 s and the long-lived
+        // connections had closed before the JSON read (06:46 UTC run: 0 active).
+        streamCommand(svc.vip, 80, 45, 20, 4),
         {
           timeoutMs: 120_000,
         },
       );
       await sleep(5000);
       const ipvsadm = () => onHost('lb1', 'ipvsadm -Ln').then(parseIpvsList);
-      // The table first, while the long-lived connections are open (kept for the report).
-      const table = await lvs(['status', file]);
+      // The compared reads first, then the table for the report (still within the stream).
       const before = await ipvsadm();
       const { report } = await status();
       const after = await ipvsadm();
+      const table = await lvs(['status', file]);
       if (CAPTURE) {
         mkdirSync(CAPTURE, { recursive: true });
         for (const d of ['lb1', 'lb2']) {
