@@ -143,7 +143,7 @@ describe('seed 001, next step: ldirectord manages IPVS on real kernel IPVS', { s
       return Number(m?.[1] ?? -1);
     };
     const stream = (secs: number, long: number) =>
-      vmHostExec(state, 'xcl01', streamCommand('200.0.0.10', 80, secs, 20, long), { timeoutMs: 120_000 });
+      vmHostExec(state, 'xcl01', streamCommand('200.0.0.10', 80, secs, 25, long), { timeoutMs: 120_000 });
     const during = stream(10, 2);
     await new Promise((r) => setTimeout(r, 2000));
     const d = await lvs(['drain', target, FILE, '--wait', '--timeout', '60']);
