@@ -1,6 +1,8 @@
-// `drill failover` on the seed's keepalived pair, real IPVS: graceful, crash and link, each with
-// --fail-back so the MASTER is MASTER again afterwards; then the same crash with connection sync
-// on (a copy of the inventory with directors.sync_daemon, `up`, drill, `up` with the original).
+// `drill failover` on the seeds' keepalived pairs (002 DR, 003 NAT with the floating internal
+// gateway VI_2, which must move with the VIP), real IPVS: graceful, crash and link, each with
+// --fail-back so the MASTER is MASTER again afterwards; on 002 also the VRID-clash preflight and
+// the same crash with connection sync on (a copy of the inventory with directors.sync_daemon,
+// `up`, drill, `status` shows both sync daemons per director, `up` with the original).
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
