@@ -32,6 +32,7 @@ export function directorStatus(r: DirectorResult): DirectorStatus {
     ...(r.error ? { error: r.error } : {}),
     ipvs: r.read?.ipvs ?? 'unreachable',
     daemon: r.read?.daemon ?? null,
+    sync_daemons: r.read?.syncDaemons ?? null,
     round_trip_ms: r.ms,
   };
 }

@@ -3,7 +3,7 @@ import { splitSections } from '../facts/parse.js';
 import { parseRules, serviceKey } from '../model/ipvs.js';
 import { type OperatorState, parseOperatorState } from '../model/operator.js';
 import type { IpvsService, Protocol } from '../model/types.js';
-import type { IpvsReadable } from './types.js';
+import type { IpvsReadable, SyncDaemonStatus } from './types.js';
 
 /** Live counters of one real server of one service. */
 export interface DestCounters {
@@ -26,6 +26,8 @@ export interface DirectorRead {
   /** Links that are down (or have no carrier): a VRRP instance on one is FAULT. */
   downLinks: string[];
   daemon: { name: string; running: boolean } | null;
+  /** null when the section is absent (IPVS not readable). */
+  syncDaemons: SyncDaemonStatus[] | null;
   /** From the live keepalived.conf, in order. */
   vrrpConfig: { instance: string; priority: number | null; tracked: boolean }[];
   operator: OperatorState;
@@ -113,6 +115,18 @@ function parseAddr(
   };
 }
 
+/** `master sync daemon (mcast=eth0, syncid=51, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)` */
+export function parseSyncDaemons(text: string | undefined): SyncDaemonStatus[] | null {
+  if (text === undefined) return null;
+  const out: SyncDaemonStatus[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(master|backup) sync daemon \(mcast=([^,)\s]+), syncid=(\d+)/.exec(line.trim());
+    if (m?.[1] && m[2])
+      out.push({ role: m[1] as SyncDaemonStatus['role'], interface: m[2], syncid: Number(m[3]) });
+  }
+  return out;
+}
+
 function parseVrrpConfig(text: string | undefined): DirectorRead['vrrpConfig'] {
   const out: DirectorRead['vrrpConfig'] = [];
   for (const line of (text ?? '').split('\n')) {
@@ -144,6 +158,7 @@ export function parseStatus(output: string): DirectorRead {
     counters: ipvs === 'ok' ? mergeCounters(s.get('ipvs-list') ?? '', s.get('ipvs-rate')) : new Map(),
     ...parseAddr(s.get('addr'), errors),
     daemon: name ? { name, running: state === 'running' } : null,
+    syncDaemons: ipvs === 'ok' ? parseSyncDaemons(s.get('sync')) : null,
     vrrpConfig: parseVrrpConfig(s.get('vrrp-conf')),
     operator,
     errors,

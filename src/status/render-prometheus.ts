@@ -37,6 +37,15 @@ function families(r: StatusReport): Family[] {
     '0 when the manager checker removed or quiesced the real server.',
   );
   const drained = fam('real_server_drained', '1 when an operator drain is recorded for the real server.');
+  // One family per role rather than a role label: labels stay inventory names only.
+  const syncMaster = fam(
+    'ipvs_sync_master_daemon',
+    '1 when the director kernel runs the IPVS master sync daemon.',
+  );
+  const syncBackup = fam(
+    'ipvs_sync_backup_daemon',
+    '1 when the director kernel runs the IPVS backup sync daemon.',
+  );
   const alarms = fam(
     'alarms',
     'Alarms up: split brain, VIP held by no director, table mismatch, drift, unreachable.',
@@ -44,6 +53,11 @@ function families(r: StatusReport): Family[] {
   for (const d of r.directors) {
     up.samples.push({ labels: { director: d.director }, value: d.reachable ? 1 : 0 });
     ipvs.samples.push({ labels: { director: d.director }, value: d.ipvs === 'ok' ? 1 : 0 });
+    if (d.sync_daemons) {
+      const runs = (role: string) => (d.sync_daemons?.some((x) => x.role === role) ? 1 : 0);
+      syncMaster.samples.push({ labels: { director: d.director }, value: runs('master') });
+      syncBackup.samples.push({ labels: { director: d.director }, value: runs('backup') });
+    }
   }
   for (const i of r.instances) {
     const labels = { instance: i.instance, director: i.director };
@@ -72,6 +86,8 @@ function families(r: StatusReport): Family[] {
   return [
     up,
     ipvs,
+    syncMaster,
+    syncBackup,
     master,
     fault,
     prio,

@@ -37,6 +37,22 @@ export function renderTable(report: StatusReport, tty = false): string {
       ]);
     out.push(...grid(rows).map((l, k) => (k === 0 ? bold(l) : l)));
   }
+  // Sync daemons: shown once any director runs one (or sync is inventoried and one is missing).
+  if (
+    report.directors.some((d) => (d.sync_daemons?.length ?? 0) > 0) ||
+    report.notes.some((x) => x.includes('sync daemon'))
+  ) {
+    out.push('', bold('IPVS sync daemons'));
+    const rows = [['director', 'sync daemons']];
+    for (const d of report.directors)
+      rows.push([
+        d.director,
+        d.sync_daemons === null
+          ? '-'
+          : d.sync_daemons.map((x) => `${x.role} (${x.interface}, syncid ${x.syncid})`).join(', ') || 'none',
+      ]);
+    out.push(...grid(rows).map((l, k) => (k === 0 ? bold(l) : l)));
+  }
   for (const s of report.services) {
     out.push('', bold(`service ${s.service}  ${s.key}`));
     if (s.directors.length === 0) {

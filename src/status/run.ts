@@ -40,6 +40,24 @@ async function readDirector(inv: Inventory, desired: DesiredHost, o: StatusOptio
   }
 }
 
+/**
+ * With directors.sync_daemon, keepalived runs the master and the backup sync daemon on every
+ * director (two-way sync): one missing means connections are lost at the next failover.
+ */
+function syncNotes(inv: Inventory, results: DirectorResult[]): string[] {
+  if (!inv.directors.sync_daemon) return [];
+  return results.flatMap((r) => {
+    const running = r.read?.syncDaemons;
+    if (!running) return [];
+    const missing = (['master', 'backup'] as const).filter((role) => !running.some((d) => d.role === role));
+    return missing.length > 0
+      ? [
+          `${r.director} runs no IPVS ${missing.join(' or ')} sync daemon although directors.sync_daemon is set: its connections would not survive a failover`,
+        ]
+      : [];
+  });
+}
+
 export function buildReport(inv: Inventory, results: DirectorResult[], time = new Date()): StatusReport {
   const instances = results.flatMap(instanceStatus);
   const services = serviceStatus(inv, results);
@@ -56,6 +74,7 @@ export function buildReport(inv: Inventory, results: DirectorResult[], time = ne
     notes.push(`no IPVS in the kernel of ${noKernel.join(', ')}: their service tables were not read`);
   const noTool = results.filter((r) => r.read?.ipvs === 'no-ipvsadm').map((r) => r.director);
   if (noTool.length > 0) notes.push(`ipvsadm is not installed on ${noTool.join(', ')}: tables not read`);
+  notes.push(...syncNotes(inv, results));
   return {
     version: 1,
     inventory: inv.name,

@@ -37,6 +37,8 @@ else
   ipvsadm -L -n
   echo '==>lvs:ipvs-rate'
   ipvsadm -L -n --rate --exact
+  echo '==>lvs:sync'
+  ipvsadm -L --daemon
 fi
 echo '==>lvs:addr'
 ip -j addr show 2>/dev/null || echo '[]'

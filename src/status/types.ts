@@ -57,6 +57,14 @@ export interface ServiceStatus {
   directors: ServiceOnDirector[];
 }
 
+/** One IPVS connection-sync daemon the director's kernel runs (`ipvsadm -L --daemon`). */
+export interface SyncDaemonStatus {
+  /** master: sends this director's connections; backup: receives the peer's. */
+  role: 'master' | 'backup';
+  interface: string;
+  syncid: number;
+}
+
 export type IpvsReadable = 'ok' | 'no-kernel' | 'no-ipvsadm' | 'unreachable';
 
 export interface DirectorStatus {
@@ -66,6 +74,8 @@ export interface DirectorStatus {
   ipvs: IpvsReadable;
   /** The manager's daemon (keepalived, ldirectord); null for the static ipvsadm manager. */
   daemon: { name: string; running: boolean } | null;
+  /** The kernel's IPVS sync daemons ([] when none runs); null when the table was not read. */
+  sync_daemons: SyncDaemonStatus[] | null;
   round_trip_ms: number;
 }
 

@@ -17,6 +17,8 @@ import { loadInventory } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { expandHost } from '../../src/roles/expand.js';
 import { allRealServers, pickRealServers, rollBatches } from '../../src/roll/order.js';
+import { rollProbeSpecs } from '../../src/roll/roll.js';
+import { probeScript } from '../../src/verify/probes.js';
 
 process.env.LVS_VRRP_PASS = 'k33pal1v';
 const INVENTORIES = join(import.meta.dirname, '..', '..', 'inventories');
@@ -159,6 +161,21 @@ UDP  [2001:db8::1]:53 rr
 });
 
 describe('roll order', () => {
+  test("roll's probe after enable: the verify probe cut to two requests per real server of its service", async () => {
+    const inv = await load('seed-003-nat-keepalived');
+    assert.equal(inv.verify?.probes[0]?.requests, 20);
+    const specs = rollProbeSpecs(inv, 'web2');
+    assert.deepEqual(
+      specs.map((p) => [p.service.name, p.probe.url, p.probe.requests]),
+      [['http', 'http://203.0.113.3/', 4]],
+    );
+    assert.match(probeScript(specs), /while \[ "\$i" -lt 4 \]/);
+    assert.deepEqual(rollProbeSpecs(inv, 'client'), [], 'a host in no service has no probe');
+    const few = await load('seed-002-dr-keepalived');
+    for (const p of rollProbeSpecs(few, 'web1'))
+      assert.ok(p.probe.requests <= 2 * p.service.real_servers.length);
+  });
+
   test('one at a time by default, in the order given', async () => {
     const inv = await load('seed-003-nat-keepalived');
     const all = allRealServers(inv);

@@ -41,6 +41,7 @@ const report: StatusReport = {
       reachable: true,
       ipvs: 'ok',
       daemon: { name: 'keepalived', running: true },
+      sync_daemons: [],
       round_trip_ms: 40,
     },
     {
@@ -48,6 +49,7 @@ const report: StatusReport = {
       reachable: true,
       ipvs: 'ok',
       daemon: { name: 'keepalived', running: true },
+      sync_daemons: [],
       round_trip_ms: 41,
     },
   ],

@@ -11,7 +11,7 @@ import type { Inventory } from '../../src/inventory/types.js';
 import { expandHost } from '../../src/roles/expand.js';
 import type { DirectorResult } from '../../src/status/build.js';
 import { managerView } from '../../src/status/manager.js';
-import { parseIpvsList, parseStatus } from '../../src/status/parse.js';
+import { parseIpvsList, parseStatus, parseSyncDaemons } from '../../src/status/parse.js';
 import { judgeRealServer } from '../../src/status/realservers.js';
 import { renderPrometheus } from '../../src/status/render-prometheus.js';
 import { renderTable } from '../../src/status/render-table.js';
@@ -234,6 +234,53 @@ describe('status', () => {
       ),
     );
     assert.equal(f.instances[1]?.state, 'FAULT');
+  });
+
+  test('sync daemons: read from ipvsadm -L --daemon per director, in the JSON, the table and Prometheus', async () => {
+    assert.equal(parseStatus(LB1).syncDaemons, null, 'output without the section (no IPVS read): unknown');
+    // Captured in the VM lab: lb1 with both daemons started by hand (syncid 77), lb2 with none.
+    const lb1 = fixture('lb1-sync.txt');
+    const lb2 = fixture('lb2-sync.txt');
+    assert.deepEqual(parseStatus(lb1).syncDaemons, [
+      { role: 'master', interface: 'ens224', syncid: 77 },
+      { role: 'backup', interface: 'ens224', syncid: 77 },
+    ]);
+    assert.deepEqual(parseStatus(lb2).syncDaemons, [], 'the section present and empty: none runs');
+    // ipvsadm before 1.29 printed no maxlen/group/port/ttl.
+    assert.deepEqual(parseSyncDaemons('backup sync daemon (mcast=eth1, syncid=7)\n'), [
+      { role: 'backup', interface: 'eth1', syncid: 7 },
+    ]);
+    const r = report(lb1, lb2);
+    assert.deepEqual(
+      r.directors.map((d) => [d.director, d.sync_daemons?.map((x) => x.role)]),
+      [
+        ['lb1', ['master', 'backup']],
+        ['lb2', []],
+      ],
+    );
+    assert.deepEqual(r.notes, [], 'seed 002 does not set directors.sync_daemon: nothing is missing');
+    const text = renderTable(r);
+    assert.match(text, /^IPVS sync daemons$/m);
+    assert.match(text, /^lb1\s+master \(ens224, syncid 77\), backup \(ens224, syncid 77\)$/m);
+    assert.match(text, /^lb2\s+none$/m);
+    assert.doesNotMatch(
+      renderTable(report()),
+      /sync daemons/,
+      'no section when none runs and none is asked for',
+    );
+    const prom = renderPrometheus(r);
+    assert.match(prom, /^lvs_deploy_ipvs_sync_master_daemon\{director="lb1"\} 1$/m);
+    assert.match(prom, /^lvs_deploy_ipvs_sync_backup_daemon\{director="lb2"\} 0$/m);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: prom, encoding: 'utf8' });
+    assert.equal(check.status, 0, `${check.stdout}${check.stderr}`);
+    // With directors.sync_daemon each director must run both (two-way sync): lb2 runs neither.
+    const synced = await loadInventory(join(ROOT, 'inventories', 'seed-002-dr-keepalived.yaml'));
+    synced.directors.sync_daemon = { interface: 'ens224', id: 51 };
+    const withSync = buildReport(synced, [result('lb1', lb1), result('lb2', lb2)]);
+    assert.deepEqual(withSync.notes, [
+      'lb2 runs no IPVS master or backup sync daemon although directors.sync_daemon is set: its connections would not survive a failover',
+    ]);
+    assert.match(renderTable(withSync), /^note: lb2 runs no IPVS master or backup sync daemon/m);
   });
 
   test('the table: one row per real server and director, the VRRP roles, alarms last', () => {
