@@ -1,7 +1,7 @@
 // Traffic through the VIP, sent from the client host (or the control node): N requests per probe,
 // each a new connection; every lab real server answers with its own name. Also an ARP probe for
 // the VIP (DR/TUN), so a real server answering ARP for it is caught.
-import { quote, SCRIPT_PRELUDE } from '../connection/shell.js';
+import { lines, raw, SCRIPT_PRELUDE, type ShellFragment, sh } from '../connection/shell.js';
 import type { Inventory, Probe, VirtualService } from '../inventory/types.js';
 
 export interface ProbeSpec {
@@ -117,49 +117,47 @@ Content-Length: 0
 }`;
 
 /** DR/TUN: ask who answers ARP for the VIP on the client's segment (only one MAC may). */
-function arpCheck(s: VirtualService): string {
+function arpCheck(s: VirtualService): ShellFragment {
   return s.real_servers.some((r) => r.forwarding !== 'nat') && s.family === 4
-    ? `dev=$(ip route get ${quote(s.vip)} 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)
-  if [ -n "$dev" ] && ! ip route get ${quote(s.vip)} | grep -q ' via ' && command -v arping >/dev/null 2>&1; then
-    printf 'arp %s\\n' "$(arping -c 3 -w 4 -I "$dev" ${quote(s.vip)} 2>/dev/null | grep -oiE '([0-9a-f]{2}:){5}[0-9a-f]{2}' | tr 'A-F' 'a-f' | sort -u | tr '\\n' ' ')"
+    ? sh`dev=$(ip route get ${s.vip} 2>/dev/null | sed -n 's/.* dev \\([^ ]*\\).*/\\1/p' | head -n 1)
+  if [ -n "$dev" ] && ! ip route get ${s.vip} | grep -q ' via ' && command -v arping >/dev/null 2>&1; then
+    printf 'arp %s\\n' "$(arping -c 3 -w 4 -I "$dev" ${s.vip} 2>/dev/null | grep -oiE '([0-9a-f]{2}:){5}[0-9a-f]{2}' | tr 'A-F' 'a-f' | sort -u | tr '\\n' ' ')"
   fi`
-    : ':';
+    : raw(':');
 }
 
-function udpLoop(i: number, p: ProbeSpec): string {
+/** The marker line parseProbeOutput splits on (the target text is ours: protocol, VIP, port). */
+const probeHeader = (i: number, s: VirtualService) => raw(`echo '==>probe ${i} ${target(s)}'`);
+
+function udpLoop(i: number, p: ProbeSpec): ShellFragment {
   const s = p.service;
-  return `echo '==>probe ${i} ${target(s)}'
-  perl -e ${quote(UDP_PL)} ${quote(s.vip)} ${s.port ?? 0} ${p.probe.requests}
+  return sh`${probeHeader(i, s)}
+  perl -e ${UDP_PL} ${s.vip} ${s.port ?? 0} ${p.probe.requests}
   ${arpCheck(s)}`;
 }
 
-function sipLoop(i: number, p: ProbeSpec): string {
+function sipLoop(i: number, p: ProbeSpec): ShellFragment {
   const s = p.service;
   const proto = s.protocol === 'tcp' ? 'tcp' : 'udp';
-  return `echo '==>probe ${i} ${target(s)}'
-  perl -e ${quote(SIP_PL)} ${quote(s.vip)} ${s.port ?? 5060} ${p.probe.requests} ${proto}
+  return sh`${probeHeader(i, s)}
+  perl -e ${SIP_PL} ${s.vip} ${s.port ?? 5060} ${p.probe.requests} ${proto}
   ${arpCheck(s)}`;
 }
 
-function requestLoop(i: number, p: ProbeSpec): string {
+function requestLoop(i: number, p: ProbeSpec): ShellFragment {
   const s = p.service;
   if (p.probe.sip) return sipLoop(i, p);
+  if (!p.probe.url && (p.probe.udp || s.protocol === 'udp')) return udpLoop(i, p);
   const n = p.probe.requests;
-  const port = String(s.port ?? 80);
-  let one: string;
-  if (p.probe.url) {
-    one = `out=$(curl -s -S -m 2 -H 'Connection: close' ${quote(p.probe.url)} 2>&1) && printf 'ok %s\\n' "$(printf '%s' "$out" | sed '/^\\s*$/d' | tail -n 1)" || printf 'fail curl-%s\\n' "$?"`;
-  } else if (p.probe.udp || s.protocol === 'udp') {
-    return udpLoop(i, p);
-  } else {
-    one = `out=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 ${quote(s.vip)} ${port} 2>&1) && printf 'ok %s\\n' "$(printf '%s' "$out" | tr -d '\\r' | sed '/^$/d' | tail -n 1)" || printf 'fail nc-%s\\n' "$?"`;
-  }
+  const port = s.port ?? 80;
+  const one = p.probe.url
+    ? sh`out=$(curl -s -S -m 2 -H 'Connection: close' ${p.probe.url} 2>&1) && printf 'ok %s\\n' "$(printf '%s' "$out" | sed '/^\\s*$/d' | tail -n 1)" || printf 'fail curl-%s\\n' "$?"`
+    : sh`out=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 ${s.vip} ${port} 2>&1) && printf 'ok %s\\n' "$(printf '%s' "$out" | tr -d '\\r' | sed '/^$/d' | tail -n 1)" || printf 'fail nc-%s\\n' "$?"`;
   const lynx = p.probe.url
-    ? `if command -v lynx >/dev/null 2>&1; then printf 'lynx %s\\n' "$(lynx -dump ${quote(p.probe.url)} 2>/dev/null | sed '/^\\s*$/d' | tail -n 1)"; fi`
-    : ':';
-  const arp = arpCheck(s);
+    ? sh`if command -v lynx >/dev/null 2>&1; then printf 'lynx %s\\n' "$(lynx -dump ${p.probe.url} 2>/dev/null | sed '/^\\s*$/d' | tail -n 1)"; fi`
+    : raw(':');
   // After 3 failures in a row the rest are counted failed without waiting on more timeouts.
-  return `echo '==>probe ${i} ${target(s)}'
+  return sh`${probeHeader(i, s)}
   i=0; f=0
   while [ "$i" -lt ${n} ]; do
     if [ "$f" -ge 3 ]; then echo 'fail gave-up-after-3-failures'; else
@@ -170,18 +168,21 @@ function requestLoop(i: number, p: ProbeSpec): string {
     i=$((i+1))
   done
   ${lynx}
-  ${arp}`;
+  ${arpCheck(s)}`;
 }
 
 /** One script that runs every probe in turn. */
 export function probeScript(specs: ProbeSpec[]): string {
-  return `${SCRIPT_PRELUDE}
+  return sh`${raw(SCRIPT_PRELUDE)}
 lvs_probe() {
-  ${specs.map((p, i) => requestLoop(i, p)).join('\n  ')}
+  ${lines(
+    specs.map((p, i) => requestLoop(i, p)),
+    '\n  ',
+  )}
   echo '==>probe end'
 }
 lvs_probe
-`;
+`.render();
 }
 
 export function parseProbeOutput(out: string, specs: ProbeSpec[]): ProbeOutcome[] {
