@@ -83,10 +83,14 @@ export function buildInventory(
   out.line(0, 'hosts:');
   for (const d of directors) {
     const own = d.src?.interfaces ?? derivedInterfaces(d, vrrp);
+    const kept = Object.entries(d.src?.sysctls ?? {});
+    const sysctls = kept.length ? { sysctls: Object.fromEntries(kept.map(([k, v]) => [k, Number(v)])) } : {};
     out.line(
       2,
-      `${scalar(d.name)}: ${flow({ address: d.address, ...(own ? { interfaces: own } : {}) })}`,
-      d.src ? `  # director, from ${d.file}` : '  # director (unicast peer)',
+      `${scalar(d.name)}: ${flow({ address: d.address, ...(own ? { interfaces: own } : {}), ...sysctls })}`,
+      d.src
+        ? `  # director, from ${d.file}${kept.length ? '; sysctls as live in /proc/sys (up would change them)' : ''}`
+        : '  # director (unicast peer)',
     );
   }
   const rsName = new Map<string, string | undefined>();

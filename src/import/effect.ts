@@ -28,10 +28,30 @@ function read(kind: Kind, text: string): DirectorImport {
   );
 }
 
+/** Keys sorted, so that two structures compare by content, not by the order they were read in. */
+function sorted(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sorted);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+  );
+}
+
 function effect(imp: DirectorImport): string {
-  return JSON.stringify(
-    { services: imp.services, vrrp: imp.vrrp, globals: imp.globals, sync: imp.syncGroups },
-    (k, v) => (k === 'at' || k === 'auth_at' || k === 'file' || k === 'line' ? undefined : v),
+  // An instance's name reaches the daemon's behaviour only through sync groups and the notify
+  // scripts' arguments; keepalived authenticates with the first 8 characters of auth_pass.
+  // router_id only names the director in logs and alert mails; lvs-deploy writes the host's name.
+  const named = imp.syncGroups.length > 0;
+  const vrrp = imp.vrrp.map((v) => ({
+    ...v,
+    name: named || v.notify_master || v.notify_backup || v.notify_fault ? v.name : '',
+    ...(v.auth_pass !== undefined ? { auth_pass: v.auth_pass.slice(0, 8) } : {}),
+  }));
+  const { router_id: _, ...globals } = imp.globals;
+  return JSON.stringify(sorted({ services: imp.services, vrrp, globals, sync: imp.syncGroups }), (k, v) =>
+    k === 'at' || k === 'auth_at' || k === 'file' || k === 'line' ? undefined : v,
   );
 }
 
@@ -42,8 +62,10 @@ export function sameEffect(path: string, before: string, after: string): boolean
   try {
     const a = read(kind, before);
     const b = read(kind, after);
-    // Unmapped keywords change behaviour in ways the model does not see: only a clean parse counts.
-    return a.notes.length === 0 && b.notes.length === 0 && effect(a) === effect(b);
+    // Unmapped keywords change behaviour in ways the model does not see: only a parse whose
+    // notes are all about things keepalived itself ignores counts.
+    const clean = (i: DirectorImport) => i.notes.every((n) => n.ignoredByDaemon);
+    return clean(a) && clean(b) && effect(a) === effect(b);
   } catch {
     return false;
   }

@@ -132,3 +132,32 @@ function converged(d: DesiredHost): HostFacts {
     errors: [],
   };
 }
+
+test("seed 002's keepalived.conf as written: lb1's rewrite has the same effect, lb2's differs only by the priority import announced", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvs-import-seed002-'));
+  try {
+    const seed = join(import.meta.dirname, '..', 'fixtures', 'import', 'seed-002');
+    const files = ['lb1', 'lb2'].map((h) => join(seed, `${h}.keepalived.conf`));
+    const sources = files.map((f, i) => ({
+      imp: importKeepalived(f, localSource),
+      name: `lb${i + 1}`,
+      address: `192.168.100.1${i}`,
+      interfaces: { ens224: [`192.168.100.1${i}/27`] },
+    }));
+    writeFileSync(join(dir, 'i.yaml'), buildInventory(sources, { env: 'LVS_VRRP_PASS' }, 't').yaml);
+    process.env.LVS_VRRP_PASS ??= 'vm-test1';
+    const d = expandInventory(await loadInventory(join(dir, 'i.yaml')));
+    const ours = (h: string) => d.get(h)?.files.find((f) => f.path === KPATH)?.content ?? '';
+    const [lb1, lb2] = files.map((f) => readFileSync(f, 'utf8')) as [string, string];
+    // nb_get_retry (ignored by keepalived), the instance name, auth_pass past 8 characters and the
+    // order of global_defs differ in text only. The secret itself is the environment's here.
+    const pass = process.env.LVS_VRRP_PASS.slice(0, 8);
+    const withPass = (t: string) => t.replace('auth_pass generate-a-pasword', `auth_pass ${pass}`);
+    assert.equal(sameEffect(KPATH, withPass(lb1), ours('lb1')), true);
+    assert.equal(sameEffect(KPATH, withPass(lb2), ours('lb2')), false, 'priority 200 → 199');
+    assert.equal(sameEffect(KPATH, withPass(lb2).replace('priority 200', 'priority 199'), ours('lb2')), true);
+    assert.equal(sameEffect(KPATH, lb1.replace('nb_get_retry 3', 'retry 3'), ours('lb1')), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

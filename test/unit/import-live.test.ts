@@ -4,11 +4,12 @@
 // an unreachable real server stays an `address:` entry; firewall rules naming the VIP are noted.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { SshTarget } from '../../src/connection/target.js';
 import type { Transport } from '../../src/connection/transport.js';
 import { buildInventory, type RealServerFacts } from '../../src/import/build.js';
-import { liveImport } from '../../src/import/live.js';
+import { DIRECTOR_ROLE_SYSCTLS, liveImport } from '../../src/import/live.js';
 import { importScript, parseLiveFacts } from '../../src/import/live-script.js';
 
 const KCONF = `global_defs {\n  router_id lb1\n}\nvrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 9\n  priority 150\n  virtual_ipaddress {\n    10.9.0.100/24 dev eth0\n  }\n}\nvirtual_server 10.9.0.100 80 {\n  lvs_sched rr\n  lvs_method DR\n  protocol TCP\n  real_server 10.9.0.21 80 {\n    weight 1\n  }\n  real_server 10.9.0.22 80 {\n    weight 1\n  }\n  real_server 10.9.0.23 80 {\n    weight 1\n  }\n}\n`;
@@ -87,13 +88,16 @@ describe('import --director (fake transport)', () => {
           n.file === '10.9.0.10:firewall' && n.message.includes('ip daddr 10.9.0.100 tcp dport 80 accept'),
       ),
     );
-    assert.deepEqual(
-      r.sources[0]?.imp.notes.filter((n) => n.file.includes('/proc/sys')).map((n) => n.message),
-      ['net.ipv4.vs.conntrack = 1 (kernel default 0): the inventory does not set it; not imported'],
-    );
+    // conntrack is away from the kernel default, which `up` would leave: the inventory keeps it.
+    // expire_nodest_conn is not in the facts (unknown), amemthresh is at its default.
+    assert.deepEqual(r.sources[0]?.sysctls, { 'net.ipv4.vs.conntrack': '1' });
     assert.match(r.unreachable.get('10.9.0.23') ?? '', /connection refused/);
     const b = buildInventory(r.sources, { env: 'X' }, 't', r.realServers as Map<string, RealServerFacts>);
     assert.match(b.yaml, /^ {2}lb1: \{ address: "10\.9\.0\.10"/m);
+    assert.match(
+      b.yaml,
+      /^ {2}lb1: \{ .*, sysctls: \{ net\.ipv4\.vs\.conntrack: 1 \} \} {2}# director, from .*; sysctls as live in \/proc\/sys/m,
+    );
     assert.match(
       b.yaml,
       /^ {2}web1: \{ address: "10\.9\.0\.21", interfaces: \{ eth0: \["10\.9\.0\.21\/24"\] \} \}/m,
@@ -102,6 +106,12 @@ describe('import --director (fake transport)', () => {
       b.yaml,
       /- \{ address: "10\.9\.0\.23", weight: 1 \} {2}# from 10\.9\.0\.10:\/etc\/keepalived\/keepalived\.conf:23; not reachable/,
     );
+  });
+
+  test('the sysctls import compares with are the ones the director role sets', () => {
+    const role = readFileSync(new URL('../../roles/director.yaml', import.meta.url), 'utf8');
+    for (const [k, v] of Object.entries(DIRECTOR_ROLE_SYSCTLS))
+      assert.match(role, new RegExp(`\\{ key: ${k.replace(/\./g, '\\.')}, value: "${v}" \\}`), k);
   });
 
   test('the facts script is read-only sh that parses on this machine', () => {
