@@ -40,18 +40,36 @@ function sorted(v: unknown): unknown {
 }
 
 function effect(imp: DirectorImport): string {
-  // An instance's name reaches the daemon's behaviour only through sync groups and the notify
-  // scripts' arguments; keepalived authenticates with the first 8 characters of auth_pass.
-  // router_id only names the director in logs and alert mails; lvs-deploy writes the host's name.
-  const named = imp.syncGroups.length > 0;
-  const vrrp = imp.vrrp.map((v) => ({
-    ...v,
-    name: named || v.notify_master || v.notify_backup || v.notify_fault ? v.name : '',
-    ...(v.auth_pass !== undefined ? { auth_pass: v.auth_pass.slice(0, 8) } : {}),
-  }));
+  // Names reach the daemon's behaviour only as the notify scripts' arguments: otherwise an
+  // instance is known by its interface and router id, and a sync group by its members.
+  // keepalived authenticates with the first 8 characters of auth_pass. router_id only names the
+  // director in logs and alert mails; lvs-deploy writes the host's name.
+  const notifies = imp.vrrp.some((v) => v.notify_master || v.notify_backup || v.notify_fault);
+  const key = new Map(
+    imp.vrrp.map((v) => [v.name, notifies ? v.name : `${v.interface}/${v.virtual_router_id}`]),
+  );
+  const vrrp = imp.vrrp
+    .map((v) => ({
+      ...v,
+      name: key.get(v.name) ?? v.name,
+      ...(v.auth_pass !== undefined ? { auth_pass: v.auth_pass.slice(0, 8) } : {}),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const sync = imp.syncGroups
+    .map((g) => ({ name: notifies ? g.name : '', members: g.members.map((m) => key.get(m) ?? m).sort() }))
+    .sort((a, b) => a.members.join().localeCompare(b.members.join()));
+  // The IPVS table is a set: the order virtual and real servers are written in does not matter.
+  const byText = (a: unknown, b: unknown) => text(a).localeCompare(text(b));
+  const services = imp.services
+    .map((s) => ({ ...s, real_servers: [...s.real_servers].sort(byText) }))
+    .sort(byText);
   const { router_id: _, ...globals } = imp.globals;
-  return JSON.stringify(sorted({ services: imp.services, vrrp, globals, sync: imp.syncGroups }), (k, v) =>
-    k === 'at' || k === 'auth_at' || k === 'file' || k === 'line' ? undefined : v,
+  return text({ services, vrrp, globals, sync });
+}
+
+function text(v: unknown): string {
+  return JSON.stringify(sorted(v), (k, x) =>
+    k === 'at' || k === 'auth_at' || k === 'file' || k === 'line' ? undefined : x,
   );
 }
 

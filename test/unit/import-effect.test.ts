@@ -161,3 +161,36 @@ test("seed 002's keepalived.conf as written: lb1's rewrite has the same effect, 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("seed 003's NAT pair as written by hand (sync group, instance names of its own): lvs-deploy's rewrite has the same effect on both", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvs-import-seed003-'));
+  try {
+    const seed = join(import.meta.dirname, '..', 'fixtures', 'import', 'seed-003');
+    const files = ['load1', 'load2'].map((h) => join(seed, `${h}.keepalived.conf`));
+    const sources = files.map((f, i) => ({
+      imp: importKeepalived(f, localSource),
+      name: `load${i + 1}`,
+      address: `203.0.113.${i + 1}`,
+      interfaces: { eth0: [`203.0.113.${i + 1}/24`], eth1: [`192.168.20.${i + 1}/24`] },
+    }));
+    const b = buildInventory(sources, { env: 'LVS_VRRP_PASS' }, 't');
+    assert.deepEqual(b.notes, [], 'imported as it is');
+    writeFileSync(join(dir, 'i.yaml'), b.yaml);
+    process.env.LVS_VRRP_PASS = 's3cr3t03';
+    const d = expandInventory(await loadInventory(join(dir, 'i.yaml')));
+    for (const [i, f] of files.entries()) {
+      const ours = d.get(`load${i + 1}`)?.files.find((x) => x.path === KPATH)?.content ?? '';
+      const hand = readFileSync(f, 'utf8');
+      assert.equal(sameEffect(KPATH, hand, ours), true, f);
+      assert.equal(
+        sameEffect(KPATH, hand.replace('virtual_router_id 54', 'virtual_router_id 55'), ours),
+        false,
+      );
+      const swapped = hand.replace(/\n {6}PUBLIC\n {6}PRIVATE\n/, '\n      PRIVATE\n      PUBLIC\n');
+      assert.notEqual(swapped, hand);
+      assert.equal(sameEffect(KPATH, swapped, ours), true, 'the order of a sync group is not an effect');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -23,15 +23,15 @@ export interface HandBuild {
   announced: [change: string, note: RegExp][];
 }
 
-const seed002 = (h: 'lb1' | 'lb2') =>
-  readFileSync(join(ROOT, 'test', 'fixtures', 'import', 'seed-002', `${h}.keepalived.conf`), 'utf8');
+const fixture = (seed: string, h: string) =>
+  readFileSync(join(ROOT, 'test', 'fixtures', 'import', seed, `${h}.keepalived.conf`), 'utf8');
 
 /** keepalived as the lab runs daemons without systemd (the seed: `systemctl start keepalived`). */
 const KEEPALIVED_START =
   'keepalived -f /etc/keepalived/keepalived.conf -p /run/keepalived.pid </dev/null >/dev/null 2>&1';
-/** The seed's "Check that the vip is online": lb1, the MASTER, holds it within 10 s. */
-const VIP_ONLINE =
-  "i=0; until ip -o addr show dev ens224 | grep -q ' 192.168.100.9/'; do [ $i -ge 100 ] && exit 1; sleep 0.1; i=$((i+1)); done";
+/** "Check that the vip is online": the MASTER holds it within 10 s. */
+const vipOnline = (dev: string, vip: string) =>
+  `i=0; until ip -o addr show dev ${dev} | grep -q ' ${vip}/'; do [ $i -ge 100 ] && exit 1; sleep 0.1; i=$((i+1)); done`;
 const KEEPALIVED_STOP =
   'if [ -s /run/keepalived.pid ]; then kill "$(cat /run/keepalived.pid)"; i=0; while [ -e /run/keepalived.pid ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; fi';
 
@@ -55,9 +55,15 @@ const dr002WebUndo = [
   'rm -f /etc/sysctl.d/99-lvs-dr.conf',
   'sysctl -q -w net.ipv4.conf.lo.arp_ignore=0 net.ipv4.conf.lo.arp_announce=0 net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.all.arp_announce=0',
 ].join('; ');
-const dr002Lb = (h: 'lb1' | 'lb2') =>
-  `mkdir -p /etc/keepalived && printf %s ${quote(seed002(h))} > /etc/keepalived/keepalived.conf && ${KEEPALIVED_START}`;
+const keepalivedBuild = (seed: string, h: string) =>
+  `mkdir -p /etc/keepalived && printf %s ${quote(fixture(seed, h))} > /etc/keepalived/keepalived.conf && ${KEEPALIVED_START}`;
 const dr002LbUndo = `${KEEPALIVED_STOP}; rm -f /etc/keepalived/keepalived.conf; ipvsadm -D -t 192.168.100.9:80 2>/dev/null; ipvsadm -D -t 192.168.100.9:443 2>/dev/null; ip addr del 192.168.100.9/27 dev ens224 2>/dev/null; true`;
+
+// Seed 003: the pair forwards (NAT) and is the web servers' gateway through the internal VIP.
+const nat003Load = (h: string) => `sysctl -q -w net.ipv4.ip_forward=1 && ${keepalivedBuild('seed-003', h)}`;
+const nat003LoadUndo = `${KEEPALIVED_STOP}; rm -f /etc/keepalived/keepalived.conf; ipvsadm -D -t 203.0.113.3:80 2>/dev/null; ip addr del 203.0.113.3/24 dev eth0 2>/dev/null; ip addr del 192.168.20.254/24 dev eth1 2>/dev/null; sysctl -q -w net.ipv4.ip_forward=0; true`;
+const nat003Web = 'ip route replace default via 192.168.20.254';
+const nat003WebUndo = 'ip route del default via 192.168.20.254 2>/dev/null; true';
 
 // Seed 004 (Wikipedia): the three ipvsadm commands as typed. The document leaves the rest to the
 // reader; a NAT director needs the VIP and forwarding, its real servers a route back through it.
@@ -77,13 +83,25 @@ const nat004RsUndo = 'ip route del default via 172.16.0.254 2>/dev/null; true';
 export const HAND_BUILDS: Record<string, HandBuild> = {
   'seed-002-dr-keepalived': {
     directors: ['192.168.100.10', '192.168.100.11'],
-    build: { web1: dr002Web, web2: dr002Web, lb1: dr002Lb('lb1'), lb2: dr002Lb('lb2') },
+    build: {
+      web1: dr002Web,
+      web2: dr002Web,
+      lb1: keepalivedBuild('seed-002', 'lb1'),
+      lb2: keepalivedBuild('seed-002', 'lb2'),
+    },
     undo: { lb1: dr002LbUndo, lb2: dr002LbUndo, web1: dr002WebUndo, web2: dr002WebUndo },
-    settle: { lb1: VIP_ONLINE },
+    settle: { lb1: vipOnline('ens224', '192.168.100.9') },
     // The seed gives lb2 priority 200 like lb1; the inventory needs distinct ones (lb2: 199).
     announced: [
       ['lb2: file update /etc/keepalived/keepalived.conf', /priority 200 is also lb1's.*written as 199/],
     ],
+  },
+  'seed-003-nat-keepalived': {
+    directors: ['203.0.113.1', '203.0.113.2'],
+    build: { web1: nat003Web, web2: nat003Web, load1: nat003Load('load1'), load2: nat003Load('load2') },
+    undo: { load1: nat003LoadUndo, load2: nat003LoadUndo, web1: nat003WebUndo, web2: nat003WebUndo },
+    settle: { load1: vipOnline('eth0', '203.0.113.3') },
+    announced: [],
   },
   'seed-004-wikipedia-nat': {
     directors: ['192.168.0.2'],
