@@ -30,6 +30,19 @@ interface PlanDoc {
 
 const secs = (t0: number) => ((Date.now() - t0) / 1000).toFixed(1);
 
+/** Seconds per step, printed with the scenario's total: where the CI minutes go. */
+function stopwatch(): { lap: (step: string) => void; text: () => string } {
+  let last = Date.now();
+  const laps: string[] = [];
+  return {
+    lap: (step) => {
+      laps.push(`${step} ${secs(last)}`);
+      last = Date.now();
+    },
+    text: () => laps.join(', '),
+  };
+}
+
 function register({ seed, file, inv, state, lvs }: SeedContext): void {
   const hand = HAND_BUILDS[seed];
   assert.ok(hand, `no hand build for ${seed}`);
@@ -56,8 +69,8 @@ function register({ seed, file, inv, state, lvs }: SeedContext): void {
     assert.ok(client, `${seed} has a verify.from host`);
     const probes = doc.services.map((s) =>
       s.port === 80
-        ? `{ service: ${s.name}, url: "http://${s.vip}/", requests: 10 }`
-        : `{ service: ${s.name}, tcp: true, requests: 6 }`,
+        ? `{ service: ${s.name}, url: "http://${s.vip}/", requests: 4 }`
+        : `{ service: ${s.name}, tcp: true, requests: 4 }`,
     );
     const hostLine = `  ${from}: { address: "${client.address}", interfaces: ${JSON.stringify(client.interfaces)} }`;
     const text = readFileSync(imported, 'utf8').replace(/^directors:$/m, `${hostLine}\ndirectors:`);
@@ -71,12 +84,16 @@ function register({ seed, file, inv, state, lvs }: SeedContext): void {
 
   test(`import: ${seed} built by hand → import → plan changes nothing effective → up → verify → import again is the same`, async () => {
     const t0 = Date.now();
+    const sw = stopwatch();
     const down = await lvs(['down', file]);
     assert.equal(down.code, 0, down.stdout + down.stderr);
+    sw.lap('down');
     await onHosts(hand.build);
     await onHosts(hand.settle ?? {});
+    sw.lap('by hand');
 
     const first = await importTo(imported);
+    sw.lap('import');
     assert.ok(first.code === 0 || first.code === 3, `import exit ${first.code}: ${first.stderr}`);
     const yaml = readFileSync(imported, 'utf8');
     // LVS_VM_SAVE_EXAMPLES=1 keeps this run's inventory and notes in docs/examples/ (issue 13's
@@ -91,6 +108,7 @@ function register({ seed, file, inv, state, lvs }: SeedContext): void {
     for (const [, note] of hand.announced) assert.match(first.stderr, note);
 
     const plan = await lvs(['plan', imported, '--json']);
+    sw.lap('plan');
     const hosts = (JSON.parse(plan.stdout) as PlanDoc).hosts;
     const effective = hosts.flatMap((h) =>
       h.changes.filter((c) => !NO_EFFECT.some((re) => re.test(c))).map((c) => `${h.host}: ${c}`),
@@ -103,7 +121,9 @@ function register({ seed, file, inv, state, lvs }: SeedContext): void {
 
     const up = await lvs(['up', imported, '--json']);
     assert.equal(up.code, 0, up.stdout + up.stderr);
+    sw.lap('up');
     const verify = await lvs(['verify', withVerify(), '--json']);
+    sw.lap('verify');
     const report = JSON.parse(verify.stdout) as {
       ok: boolean;
       services: { service: string; rows: { server: string; answered: number }[] }[];
@@ -116,9 +136,10 @@ function register({ seed, file, inv, state, lvs }: SeedContext): void {
       );
 
     const second = await importTo(again);
+    sw.lap('import again');
     assert.ok(second.code === 0 || second.code === 3, `import exit ${second.code}: ${second.stderr}`);
     assert.deepEqual(parse(readFileSync(again, 'utf8')), parse(yaml), 'the same inventory, comments aside');
-    process.stdout.write(`# ${seed} import-by-hand: ${secs(t0)} s to here\n`);
+    process.stdout.write(`# ${seed} import-by-hand: ${secs(t0)} s (${sw.text()})\n`);
   });
 
   test(`import: ${seed} back to its own inventory (hand-built pieces removed, up, plan empty)`, async () => {
@@ -134,7 +155,11 @@ function register({ seed, file, inv, state, lvs }: SeedContext): void {
   });
 }
 
+/**
+ * Seed 002 runs in CI. Seeds 003 and 004 cost as much again each (≈ 4–5 min on a loaded 2-core
+ * machine), over the suite's budget: LVS_VM_IMPORT_ALL=1 adds them.
+ */
 export const scenario: SeedScenario = {
-  seeds: Object.keys(HAND_BUILDS),
+  seeds: process.env.LVS_VM_IMPORT_ALL === '1' ? Object.keys(HAND_BUILDS) : ['seed-002-dr-keepalived'],
   register,
 };
