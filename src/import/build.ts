@@ -51,6 +51,11 @@ export function buildInventory(
     let name = s.name ?? (rid && NAME_RE.test(rid) ? rid : hostName(address));
     if (used.has(name)) name = `${name}-${i + 1}`;
     used.add(name);
+    if (rid !== undefined && rid !== name && s.imp.manager === 'keepalived')
+      notes.add(
+        { file: s.imp.file, line: 1 },
+        `router_id ${rid}: lvs-deploy writes the host's inventory name (${name}) as router_id (it names the director in logs and alert mails only)`,
+      );
     return { name, address, vrrp: s.imp.vrrp, file: s.imp.file, src: s };
   });
   for (const s of sources.slice(1)) {

@@ -144,7 +144,12 @@ test("seed 002's keepalived.conf as written: lb1's rewrite has the same effect, 
       address: `192.168.100.1${i}`,
       interfaces: { ens224: [`192.168.100.1${i}/27`] },
     }));
-    writeFileSync(join(dir, 'i.yaml'), buildInventory(sources, { env: 'LVS_VRRP_PASS' }, 't').yaml);
+    const b = buildInventory(sources, { env: 'LVS_VRRP_PASS' }, 't');
+    assert.ok(
+      b.notes.some((n) => n.message.startsWith('router_id lb-01: lvs-deploy writes the host')),
+      'the router_id that does not survive is named, not dropped silently',
+    );
+    writeFileSync(join(dir, 'i.yaml'), b.yaml);
     process.env.LVS_VRRP_PASS ??= 'vm-test1';
     const d = expandInventory(await loadInventory(join(dir, 'i.yaml')));
     const ours = (h: string) => d.get(h)?.files.find((f) => f.path === KPATH)?.content ?? '';
