@@ -74,18 +74,18 @@ function directorImport(address: string, f: LiveFacts): DirectorImport {
     line: 1,
     message: `${what} is configured but its daemon is not running`,
   });
-  if (has(kconf) && (f.running.includes('keepalived') || !f.running.includes('ldirectord'))) {
-    const imp = importKeepalived(`${address}:${kconf}`, src);
-    if (!f.running.includes('keepalived')) imp.notes.push(notRunning(kconf));
-    return imp;
-  }
-  if (ldir) {
-    const imp = importLdirectord(`${address}:${ldir}`, f.files.get(ldir) ?? '');
-    if (!f.running.includes('ldirectord')) imp.notes.push(notRunning(ldir));
-    return imp;
-  }
+  const running = (daemon: string) => f.running.includes(daemon);
+  if (has(kconf) && running('keepalived')) return importKeepalived(`${address}:${kconf}`, src);
+  if (ldir && running('ldirectord')) return importLdirectord(`${address}:${ldir}`, f.files.get(ldir) ?? '');
+  // No daemon runs: a live table is what someone typed (ipvsadm), whatever configuration files
+  // lie around (Debian's ldirectord package ships a sample ldirectord.cf).
   if (f.ipvs.trim() !== '') {
     const imp = importIpvsadm(`${address}:ipvsadm -S -n`, f.ipvs);
+    for (const idle of [has(kconf) ? kconf : undefined, ldir].filter((p) => p !== undefined))
+      imp.notes.push({
+        ...notRunning(idle),
+        message: `${notRunning(idle).message}; imported the live IPVS table`,
+      });
     if (!rules)
       imp.notes.push({
         file: `${address}:ipvsadm -S -n`,
@@ -98,6 +98,16 @@ function directorImport(address: string, f: LiveFacts): DirectorImport {
         line: 1,
         message: 'the rules file differs from the live table; imported the live table',
       });
+    return imp;
+  }
+  if (has(kconf)) {
+    const imp = importKeepalived(`${address}:${kconf}`, src);
+    imp.notes.push(notRunning(kconf));
+    return imp;
+  }
+  if (ldir) {
+    const imp = importLdirectord(`${address}:${ldir}`, f.files.get(ldir) ?? '');
+    imp.notes.push(notRunning(ldir));
     return imp;
   }
   if (rules) return importIpvsadm(`${address}:${rules}`, f.files.get(rules) ?? '');

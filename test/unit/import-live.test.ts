@@ -17,6 +17,7 @@ const KCONF = `global_defs {\n  router_id lb1\n}\nvrrp_instance VI_1 {\n  state 
 function facts(o: {
   host: string;
   running?: string;
+  ipvs?: string;
   addr: string;
   sysctl?: string;
   route?: string;
@@ -26,10 +27,17 @@ function facts(o: {
   const files = Object.entries(o.files ?? {})
     .map(([p, t]) => `\n=== file ${p}\n${t}`)
     .join('');
-  return `\n=== hostname\n${o.host}\n\n=== running\n${o.running ?? ''}\n\n=== ipvs\n\n=== sysctl\n${o.sysctl ?? ''}\n\n=== addr\n${o.addr}\n\n=== route\n${o.route ?? ''}\n\n=== firewall\n${o.firewall ?? ''}${files}\n=== end\n`;
+  return `\n=== hostname\n${o.host}\n\n=== running\n${o.running ?? ''}\n\n=== ipvs\n${o.ipvs ?? ''}\n=== sysctl\n${o.sysctl ?? ''}\n\n=== addr\n${o.addr}\n\n=== route\n${o.route ?? ''}\n\n=== firewall\n${o.firewall ?? ''}${files}\n=== end\n`;
 }
 
 const HOSTS: Record<string, string> = {
+  // Typed ipvsadm commands on a Debian host with the ldirectord package's sample ldirectord.cf.
+  '10.9.0.40': facts({
+    host: 'typed',
+    ipvs: '-A -t 10.9.0.140:80 -s rr\n-a -t 10.9.0.140:80 -r 10.9.0.141:80 -m -w 1\n',
+    addr: '2: eth0    inet 10.9.0.40/24 scope global eth0\\',
+    files: { '/etc/ha.d/ldirectord.cf': '# Global Directives\nchecktimeout=10\n' },
+  }),
   '10.9.0.10': facts({
     host: 'lb1',
     running: 'keepalived',
@@ -112,6 +120,26 @@ describe('import --director (fake transport)', () => {
     const role = readFileSync(new URL('../../roles/director.yaml', import.meta.url), 'utf8');
     for (const [k, v] of Object.entries(DIRECTOR_ROLE_SYSCTLS))
       assert.match(role, new RegExp(`\\{ key: ${k.replace(/\./g, '\\.')}, value: "${v}" \\}`), k);
+  });
+
+  test('no daemon runs: the live table is imported (ipvsadm), an idle ldirectord.cf is only a note', async () => {
+    const r = await liveImport({
+      directors: ['10.9.0.40'],
+      realservers: [],
+      ssh: { user: 'root', port: 22, knownHosts: '/dev/null', hostKeyPolicy: 'strict', become: false },
+      connect: fakeConnect,
+    });
+    const imp = r.sources[0]?.imp;
+    assert.equal(imp?.manager, 'ipvsadm');
+    assert.equal(imp?.services[0]?.vip, '10.9.0.140');
+    assert.ok(
+      imp?.notes.some(
+        (n) =>
+          n.file === '10.9.0.40:/etc/ha.d/ldirectord.cf' &&
+          /configured but its daemon is not running; imported the live IPVS table/.test(n.message),
+      ),
+      JSON.stringify(imp?.notes),
+    );
   });
 
   test('the facts script is read-only sh that parses on this machine', () => {
