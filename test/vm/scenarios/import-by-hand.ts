@@ -21,6 +21,8 @@ const NO_EFFECT = [
   /^file update .* \(rewrite, no effective change\)$/,
   /^file update .* \(mode\/owner → /,
   /^service enable /,
+  // The Debian ipvsadm package's boot switch (AUTO="true" restores the rules file at boot).
+  /^file update \/etc\/default\/ipvsadm$/,
   /^handler /,
 ];
 
