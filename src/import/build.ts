@@ -51,6 +51,11 @@ export function buildInventory(
     let name = s.name ?? (rid && NAME_RE.test(rid) ? rid : hostName(address));
     if (used.has(name)) name = `${name}-${i + 1}`;
     used.add(name);
+    if (rid !== undefined && rid !== name && s.imp.manager === 'keepalived')
+      notes.add(
+        { file: s.imp.file, line: 1 },
+        `router_id ${rid}: lvs-deploy writes the host's inventory name (${name}) as router_id (it names the director in logs and alert mails only)`,
+      );
     return { name, address, vrrp: s.imp.vrrp, file: s.imp.file, src: s };
   });
   for (const s of sources.slice(1)) {
@@ -83,10 +88,14 @@ export function buildInventory(
   out.line(0, 'hosts:');
   for (const d of directors) {
     const own = d.src?.interfaces ?? derivedInterfaces(d, vrrp);
+    const kept = Object.entries(d.src?.sysctls ?? {});
+    const sysctls = kept.length ? { sysctls: Object.fromEntries(kept.map(([k, v]) => [k, Number(v)])) } : {};
     out.line(
       2,
-      `${scalar(d.name)}: ${flow({ address: d.address, ...(own ? { interfaces: own } : {}) })}`,
-      d.src ? `  # director, from ${d.file}` : '  # director (unicast peer)',
+      `${scalar(d.name)}: ${flow({ address: d.address, ...(own ? { interfaces: own } : {}), ...sysctls })}`,
+      d.src
+        ? `  # director, from ${d.file}${kept.length ? '; sysctls as live in /proc/sys (up would change them)' : ''}`
+        : '  # director (unicast peer)',
     );
   }
   const rsName = new Map<string, string | undefined>();

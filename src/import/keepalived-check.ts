@@ -76,6 +76,7 @@ export function checker(
       notes.add(
         k,
         `keepalived 2.2.7 does not know nb_get_retry in ${s.keyword} and ignores it (retry stays ${t.retry ?? KEEPALIVED_DEFAULTS.retry}); written as that`,
+        true,
       );
       continue;
     }

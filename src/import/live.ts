@@ -74,18 +74,18 @@ function directorImport(address: string, f: LiveFacts): DirectorImport {
     line: 1,
     message: `${what} is configured but its daemon is not running`,
   });
-  if (has(kconf) && (f.running.includes('keepalived') || !f.running.includes('ldirectord'))) {
-    const imp = importKeepalived(`${address}:${kconf}`, src);
-    if (!f.running.includes('keepalived')) imp.notes.push(notRunning(kconf));
-    return imp;
-  }
-  if (ldir) {
-    const imp = importLdirectord(`${address}:${ldir}`, f.files.get(ldir) ?? '');
-    if (!f.running.includes('ldirectord')) imp.notes.push(notRunning(ldir));
-    return imp;
-  }
+  const running = (daemon: string) => f.running.includes(daemon);
+  if (has(kconf) && running('keepalived')) return importKeepalived(`${address}:${kconf}`, src);
+  if (ldir && running('ldirectord')) return importLdirectord(`${address}:${ldir}`, f.files.get(ldir) ?? '');
+  // No daemon runs: a live table is what someone typed (ipvsadm), whatever configuration files
+  // lie around (Debian's ldirectord package ships a sample ldirectord.cf).
   if (f.ipvs.trim() !== '') {
     const imp = importIpvsadm(`${address}:ipvsadm -S -n`, f.ipvs);
+    for (const idle of [has(kconf) ? kconf : undefined, ldir].filter((p) => p !== undefined))
+      imp.notes.push({
+        ...notRunning(idle),
+        message: `${notRunning(idle).message}; imported the live IPVS table`,
+      });
     if (!rules)
       imp.notes.push({
         file: `${address}:ipvsadm -S -n`,
@@ -98,6 +98,16 @@ function directorImport(address: string, f: LiveFacts): DirectorImport {
         line: 1,
         message: 'the rules file differs from the live table; imported the live table',
       });
+    return imp;
+  }
+  if (has(kconf)) {
+    const imp = importKeepalived(`${address}:${kconf}`, src);
+    imp.notes.push(notRunning(kconf));
+    return imp;
+  }
+  if (ldir) {
+    const imp = importLdirectord(`${address}:${ldir}`, f.files.get(ldir) ?? '');
+    imp.notes.push(notRunning(ldir));
     return imp;
   }
   if (rules) return importIpvsadm(`${address}:${rules}`, f.files.get(rules) ?? '');
@@ -128,18 +138,31 @@ const VS_DEFAULTS: Record<string, string> = {
   snat_reroute: '1',
 };
 
-/** net.ipv4.vs.* away from the kernel default: the inventory does not set them. */
-function sysctlNotes(address: string, f: LiveFacts, imp: DirectorImport): void {
-  for (const [k, v] of Object.entries(f.sysctls)) {
+/**
+ * What lvs-deploy's director role sets (roles/director.yaml): an imported director that runs with
+ * other values keeps them through `directors`' per-host sysctls, so `plan` changes nothing.
+ */
+export const DIRECTOR_ROLE_SYSCTLS: Record<string, string> = {
+  'net.ipv4.ip_forward': '1',
+  'net.ipv4.vs.expire_nodest_conn': '1',
+  'net.ipv4.vs.expire_quiescent_template': '1',
+};
+
+/**
+ * ip_forward and net.ipv4.vs.* as the host runs them, where that differs from what `up` would
+ * leave (the director role's value, else the kernel default): the inventory must say them.
+ */
+export function keptSysctls(f: LiveFacts): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [k, raw] of Object.entries(f.sysctls)) {
     const name = /^net\.ipv4\.vs\.(.+)$/.exec(k)?.[1];
-    const def = name !== undefined ? VS_DEFAULTS[name] : undefined;
-    if (def !== undefined && v.trim() !== def)
-      imp.notes.push({
-        file: `${address}:/proc/sys/net/ipv4/vs/${name}`,
-        line: 1,
-        message: `${k} = ${v.trim()} (kernel default ${def}): the inventory does not set it; not imported`,
-      });
+    const known = k === 'net.ipv4.ip_forward' || (name !== undefined && VS_DEFAULTS[name] !== undefined);
+    if (!known) continue;
+    const upLeaves = DIRECTOR_ROLE_SYSCTLS[k] ?? (name !== undefined ? VS_DEFAULTS[name] : undefined);
+    const v = raw.trim();
+    if (/^-?\d+$/.test(v) && v !== upLeaves) kept[k] = v;
   }
+  return kept;
 }
 
 /** nftables/iptables rules that name a VIP or a fwmark: the inventory does not hold them. */
@@ -164,7 +187,6 @@ export async function liveImport(o: LiveOptions): Promise<LiveResult> {
     const f = facts[i] as LiveFacts;
     const imp = directorImport(address, f);
     firewallNotes(address, f, imp);
-    sysctlNotes(address, f, imp);
     const floating = new Set([
       ...imp.services.flatMap((s) => (s.vip ? [s.vip] : [])),
       ...imp.vrrp.flatMap((v) => v.vips.map((x) => x.address)),
@@ -179,6 +201,7 @@ export async function liveImport(o: LiveOptions): Promise<LiveResult> {
       imp,
       address,
       interfaces,
+      sysctls: keptSysctls(f),
       ...(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(f.hostname) ? { name: f.hostname } : {}),
     };
   });

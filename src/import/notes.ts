@@ -4,8 +4,13 @@ import { type ImportNote, syntaxError } from './types.js';
 
 export class Notes {
   readonly list: ImportNote[] = [];
-  add(at: { file: string; line: number }, message: string): void {
-    this.list.push({ file: at.file, line: at.line, message });
+  add(at: { file: string; line: number }, message: string, ignoredByDaemon = false): void {
+    this.list.push({
+      file: at.file,
+      line: at.line,
+      message,
+      ...(ignoredByDaemon ? { ignoredByDaemon } : {}),
+    });
   }
   /** A keyword the inventory has no place for. */
   unmapped(s: Stmt, why = 'the inventory has no equivalent; not imported'): void {
@@ -18,6 +23,7 @@ export class Notes {
       this.add(
         s,
         `keepalived ignores \`${s.args.slice(used).join(' ')}\` after \`${s.keyword}${used ? ` ${s.args.slice(0, used).join(' ')}` : ''}\` (one keyword per line; a one-line block is read as one statement)`,
+        true,
       );
     }
   }

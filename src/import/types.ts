@@ -13,6 +13,11 @@ export interface Origin {
 /** Something the inventory cannot express (or expresses differently), with its file and line. */
 export interface ImportNote extends Origin {
   message: string;
+  /**
+   * keepalived itself ignores what the note is about, so the parsed structure is still exactly
+   * what the daemon builds (an unknown keyword it skips, words after a one-line block's keyword).
+   */
+  ignoredByDaemon?: true;
 }
 
 export type CheckType = 'tcp' | 'http' | 'https' | 'misc';
@@ -110,6 +115,8 @@ export interface DirectorSource {
   name?: string;
   /** The host's interfaces (live facts); else derived from keepalived.conf where it can be. */
   interfaces?: Record<string, string[]>;
+  /** Live sysctls the inventory must set for `up` to leave them as they are (live import). */
+  sysctls?: Record<string, string>;
 }
 
 /** What a live import learnt of a real server: its name and interfaces, or why it was not read. */

@@ -101,3 +101,70 @@ test('plan on the adopted director says "rewrite, no effective change" for keepa
     'handler reload keepalived',
   ]);
 });
+
+test("seed 002's keepalived.conf as written: lb1's rewrite has the same effect, lb2's differs only by the priority import announced", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvs-import-seed002-'));
+  try {
+    const seed = join(import.meta.dirname, '..', 'fixtures', 'import', 'seed-002');
+    const files = ['lb1', 'lb2'].map((h) => join(seed, `${h}.keepalived.conf`));
+    const sources = files.map((f, i) => ({
+      imp: importKeepalived(f, localSource),
+      name: `lb${i + 1}`,
+      address: `192.168.100.1${i}`,
+      interfaces: { ens224: [`192.168.100.1${i}/27`] },
+    }));
+    const b = buildInventory(sources, { env: 'LVS_VRRP_PASS' }, 't');
+    assert.ok(
+      b.notes.some((n) => n.message.startsWith('router_id lb-01: lvs-deploy writes the host')),
+      'the router_id that does not survive is named, not dropped silently',
+    );
+    writeFileSync(join(dir, 'i.yaml'), b.yaml);
+    process.env.LVS_VRRP_PASS ??= 'vm-test1';
+    const d = expandInventory(await loadInventory(join(dir, 'i.yaml')));
+    const ours = (h: string) => d.get(h)?.files.find((f) => f.path === KPATH)?.content ?? '';
+    const [lb1, lb2] = files.map((f) => readFileSync(f, 'utf8')) as [string, string];
+    // nb_get_retry (ignored by keepalived), the instance name, auth_pass past 8 characters and the
+    // order of global_defs differ in text only. The secret itself is the environment's here.
+    const pass = process.env.LVS_VRRP_PASS.slice(0, 8);
+    const withPass = (t: string) => t.replace('auth_pass generate-a-pasword', `auth_pass ${pass}`);
+    assert.equal(sameEffect(KPATH, withPass(lb1), ours('lb1')), true);
+    assert.equal(sameEffect(KPATH, withPass(lb2), ours('lb2')), false, 'priority 200 → 199');
+    assert.equal(sameEffect(KPATH, withPass(lb2).replace('priority 200', 'priority 199'), ours('lb2')), true);
+    assert.equal(sameEffect(KPATH, lb1.replace('nb_get_retry 3', 'retry 3'), ours('lb1')), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("seed 003's NAT pair as written by hand (sync group, instance names of its own): lvs-deploy's rewrite has the same effect on both", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lvs-import-seed003-'));
+  try {
+    const seed = join(import.meta.dirname, '..', 'fixtures', 'import', 'seed-003');
+    const files = ['load1', 'load2'].map((h) => join(seed, `${h}.keepalived.conf`));
+    const sources = files.map((f, i) => ({
+      imp: importKeepalived(f, localSource),
+      name: `load${i + 1}`,
+      address: `203.0.113.${i + 1}`,
+      interfaces: { eth0: [`203.0.113.${i + 1}/24`], eth1: [`192.168.20.${i + 1}/24`] },
+    }));
+    const b = buildInventory(sources, { env: 'LVS_VRRP_PASS' }, 't');
+    assert.deepEqual(b.notes, [], 'imported as it is');
+    writeFileSync(join(dir, 'i.yaml'), b.yaml);
+    process.env.LVS_VRRP_PASS = 's3cr3t03';
+    const d = expandInventory(await loadInventory(join(dir, 'i.yaml')));
+    for (const [i, f] of files.entries()) {
+      const ours = d.get(`load${i + 1}`)?.files.find((x) => x.path === KPATH)?.content ?? '';
+      const hand = readFileSync(f, 'utf8');
+      assert.equal(sameEffect(KPATH, hand, ours), true, f);
+      assert.equal(
+        sameEffect(KPATH, hand.replace('virtual_router_id 54', 'virtual_router_id 55'), ours),
+        false,
+      );
+      const swapped = hand.replace(/\n {6}PUBLIC\n {6}PRIVATE\n/, '\n      PRIVATE\n      PUBLIC\n');
+      assert.notEqual(swapped, hand);
+      assert.equal(sameEffect(KPATH, swapped, ours), true, 'the order of a sync group is not an effect');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

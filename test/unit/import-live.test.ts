@@ -4,11 +4,12 @@
 // an unreachable real server stays an `address:` entry; firewall rules naming the VIP are noted.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { SshTarget } from '../../src/connection/target.js';
 import type { Transport } from '../../src/connection/transport.js';
 import { buildInventory, type RealServerFacts } from '../../src/import/build.js';
-import { liveImport } from '../../src/import/live.js';
+import { DIRECTOR_ROLE_SYSCTLS, liveImport } from '../../src/import/live.js';
 import { importScript, parseLiveFacts } from '../../src/import/live-script.js';
 
 const KCONF = `global_defs {\n  router_id lb1\n}\nvrrp_instance VI_1 {\n  state MASTER\n  interface eth0\n  virtual_router_id 9\n  priority 150\n  virtual_ipaddress {\n    10.9.0.100/24 dev eth0\n  }\n}\nvirtual_server 10.9.0.100 80 {\n  lvs_sched rr\n  lvs_method DR\n  protocol TCP\n  real_server 10.9.0.21 80 {\n    weight 1\n  }\n  real_server 10.9.0.22 80 {\n    weight 1\n  }\n  real_server 10.9.0.23 80 {\n    weight 1\n  }\n}\n`;
@@ -16,6 +17,7 @@ const KCONF = `global_defs {\n  router_id lb1\n}\nvrrp_instance VI_1 {\n  state 
 function facts(o: {
   host: string;
   running?: string;
+  ipvs?: string;
   addr: string;
   sysctl?: string;
   route?: string;
@@ -25,10 +27,17 @@ function facts(o: {
   const files = Object.entries(o.files ?? {})
     .map(([p, t]) => `\n=== file ${p}\n${t}`)
     .join('');
-  return `\n=== hostname\n${o.host}\n\n=== running\n${o.running ?? ''}\n\n=== ipvs\n\n=== sysctl\n${o.sysctl ?? ''}\n\n=== addr\n${o.addr}\n\n=== route\n${o.route ?? ''}\n\n=== firewall\n${o.firewall ?? ''}${files}\n=== end\n`;
+  return `\n=== hostname\n${o.host}\n\n=== running\n${o.running ?? ''}\n\n=== ipvs\n${o.ipvs ?? ''}\n=== sysctl\n${o.sysctl ?? ''}\n\n=== addr\n${o.addr}\n\n=== route\n${o.route ?? ''}\n\n=== firewall\n${o.firewall ?? ''}${files}\n=== end\n`;
 }
 
 const HOSTS: Record<string, string> = {
+  // Typed ipvsadm commands on a Debian host with the ldirectord package's sample ldirectord.cf.
+  '10.9.0.40': facts({
+    host: 'typed',
+    ipvs: '-A -t 10.9.0.140:80 -s rr\n-a -t 10.9.0.140:80 -r 10.9.0.141:80 -m -w 1\n',
+    addr: '2: eth0    inet 10.9.0.40/24 scope global eth0\\',
+    files: { '/etc/ha.d/ldirectord.cf': '# Global Directives\nchecktimeout=10\n' },
+  }),
   '10.9.0.10': facts({
     host: 'lb1',
     running: 'keepalived',
@@ -87,13 +96,16 @@ describe('import --director (fake transport)', () => {
           n.file === '10.9.0.10:firewall' && n.message.includes('ip daddr 10.9.0.100 tcp dport 80 accept'),
       ),
     );
-    assert.deepEqual(
-      r.sources[0]?.imp.notes.filter((n) => n.file.includes('/proc/sys')).map((n) => n.message),
-      ['net.ipv4.vs.conntrack = 1 (kernel default 0): the inventory does not set it; not imported'],
-    );
+    // conntrack is away from the kernel default, which `up` would leave: the inventory keeps it.
+    // expire_nodest_conn is not in the facts (unknown), amemthresh is at its default.
+    assert.deepEqual(r.sources[0]?.sysctls, { 'net.ipv4.vs.conntrack': '1' });
     assert.match(r.unreachable.get('10.9.0.23') ?? '', /connection refused/);
     const b = buildInventory(r.sources, { env: 'X' }, 't', r.realServers as Map<string, RealServerFacts>);
     assert.match(b.yaml, /^ {2}lb1: \{ address: "10\.9\.0\.10"/m);
+    assert.match(
+      b.yaml,
+      /^ {2}lb1: \{ .*, sysctls: \{ net\.ipv4\.vs\.conntrack: 1 \} \} {2}# director, from .*; sysctls as live in \/proc\/sys/m,
+    );
     assert.match(
       b.yaml,
       /^ {2}web1: \{ address: "10\.9\.0\.21", interfaces: \{ eth0: \["10\.9\.0\.21\/24"\] \} \}/m,
@@ -101,6 +113,32 @@ describe('import --director (fake transport)', () => {
     assert.match(
       b.yaml,
       /- \{ address: "10\.9\.0\.23", weight: 1 \} {2}# from 10\.9\.0\.10:\/etc\/keepalived\/keepalived\.conf:23; not reachable/,
+    );
+  });
+
+  test('the sysctls import compares with are the ones the director role sets', () => {
+    const role = readFileSync(new URL('../../roles/director.yaml', import.meta.url), 'utf8');
+    for (const [k, v] of Object.entries(DIRECTOR_ROLE_SYSCTLS))
+      assert.match(role, new RegExp(`\\{ key: ${k.replace(/\./g, '\\.')}, value: "${v}" \\}`), k);
+  });
+
+  test('no daemon runs: the live table is imported (ipvsadm), an idle ldirectord.cf is only a note', async () => {
+    const r = await liveImport({
+      directors: ['10.9.0.40'],
+      realservers: [],
+      ssh: { user: 'root', port: 22, knownHosts: '/dev/null', hostKeyPolicy: 'strict', become: false },
+      connect: fakeConnect,
+    });
+    const imp = r.sources[0]?.imp;
+    assert.equal(imp?.manager, 'ipvsadm');
+    assert.equal(imp?.services[0]?.vip, '10.9.0.140');
+    assert.ok(
+      imp?.notes.some(
+        (n) =>
+          n.file === '10.9.0.40:/etc/ha.d/ldirectord.cf' &&
+          /configured but its daemon is not running; imported the live IPVS table/.test(n.message),
+      ),
+      JSON.stringify(imp?.notes),
     );
   });
 
