@@ -1,5 +1,5 @@
-// The keepalived pairs of the seeds (002: LVS-DR, 003: LVS-NAT + gateway + firewall) end to end
-// on real kernel IPVS: see seed-suite.ts.
+// Seed 003's keepalived pair (LVS-NAT + gateway + firewall) end to end on real kernel IPVS: see
+// seed-suite.ts. Seed 002's pair has its own file (seeds-002.test.ts).
 import { seedSuite } from './seed-suite.js';
 
-seedSuite(['seed-002-dr-keepalived', 'seed-003-nat-keepalived']);
+seedSuite(['seed-003-nat-keepalived']);
