@@ -5,6 +5,7 @@ import { FIREWALL_LOADED, STATE_DIR, sysctlPath } from '../facts/script.js';
 import { destArgs, destKey, keyArgs, serviceArgs } from '../model/ipvs.js';
 import { type DesiredDaemon, type DesiredRoute, FIREWALL_TABLE, type IpvsService } from '../model/types.js';
 import type { Change } from '../planner/changes.js';
+import { installStep } from './packages.js';
 
 export interface Step {
   /** Commands; a non-zero exit fails the step. */
@@ -200,17 +201,10 @@ function daemonReload(d: DesiredDaemon, restart: boolean): string {
   return `if [ "$lvs_systemd" = yes ]; then systemctl reload ${q(d.unit)}; else kill -HUP "$(cat ${q(d.pidfile)})"; fi`;
 }
 
-function installCommand(os: string, names: string[]): string {
-  const pkgs = names.map(q).join(' ');
-  return os === 'rhel'
-    ? `dnf install -y ${pkgs}`
-    : `DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${pkgs}`;
-}
-
 export function stepFor(c: Change, n: number, o: StepOptions): Step {
   switch (c.kind) {
     case 'package':
-      return { run: installCommand(o.osFamily, c.names), undo: '', secret: false };
+      return { run: installStep(o.osFamily, c.names), undo: '', secret: false };
     case 'module':
       return { run: `modprobe ${q(c.name)}`, undo: '', secret: false };
     case 'file':
