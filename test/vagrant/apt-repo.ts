@@ -18,9 +18,10 @@ const CLOSURE = `apt-cache depends --recurse --no-recommends --no-suggests --no-
 // Copy each package's cached .deb when the cache has its candidate version, else download it.
 const FETCH = `set -eu
 cd "$1"; shift
-for p in $(${CLOSURE}); do
-  v=$(apt-cache policy "$p" | awk '/Candidate:/ {print $2}')
-  [ -n "$v" ] && [ "$v" != "(none)" ] || continue
+# shellcheck disable=SC2046
+apt-cache policy $(${CLOSURE}) | awk '/^[^ ].*:$/ { p = substr($1, 1, length($1) - 1) } /Candidate:/ { print p, $2 }' |
+while read -r p v; do
+  [ "$v" != "(none)" ] || continue
   f=$(ls /var/cache/apt/archives/"$p"_"$(echo "$v" | sed 's/:/%3a/')"_*.deb 2>/dev/null | head -n1 || true)
   if [ -n "$f" ]; then cp "$f" .; else apt-get download -q "$p=$v" >/dev/null; fi
 done`;
