@@ -64,12 +64,14 @@ function step(
   args: string[],
   cwd: string,
   timeoutMs: number,
-): Promise<{ code: number; out: string }> {
+): Promise<{ code: number; out: string; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let stdout = '';
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();
+      stdout += b.toString();
     });
     child.stderr.on('data', (b: Buffer) => {
       out += b.toString();
@@ -77,7 +79,7 @@ function step(
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? 124, out });
+      resolve({ code: code ?? 124, out, stdout });
     });
   });
 }
@@ -177,7 +179,7 @@ describe('Vagrant lab on libvirt, offline (vagrant up → lvs-deploy up → veri
 
   test('lvs-deploy up converges every host, refreshing the emptied package lists', async () => {
     const r = await timed('up', () => lvs(['up', INV, '--json'], 6 * MIN));
-    const doc = JSON.parse(r.out.slice(r.out.indexOf('{'))) as { hosts: JsonHost[] };
+    const doc = JSON.parse(r.stdout) as { hosts: JsonHost[] };
     assert.equal(r.code, 0, r.out.slice(-4000));
     const lb1 = doc.hosts.find((h) => h.host === 'lb1');
     assert.equal(lb1?.status, 'changed');
@@ -200,7 +202,7 @@ describe('Vagrant lab on libvirt, offline (vagrant up → lvs-deploy up → veri
   test('second up changes nothing', async () => {
     const r = await timed('second up', () => lvs(['up', INV, '--json'], 3 * MIN));
     assert.equal(r.code, 0, r.out.slice(-4000));
-    const doc = JSON.parse(r.out.slice(r.out.indexOf('{'))) as { hosts: JsonHost[] };
+    const doc = JSON.parse(r.stdout) as { hosts: JsonHost[] };
     for (const h of doc.hosts) assert.equal(h.status, 'ok', `${h.host}: ${h.changes.join('; ')}`);
   });
 
