@@ -55,7 +55,7 @@ const env = {
   LVS_VAGRANT_LIBVIRT_DRIVER: 'qemu',
   LVS_VAGRANT_LIBVIRT_POOL: POOL,
   LVS_VAGRANT_APT_SOURCE: `deb [trusted=yes] http://${HOST_ADDRESS}:${REPO_PORT}/ ./`,
-  LVS_VRRP_PASS: 'vagrant-lab-secret',
+  LVS_VRRP_PASS: 'vlab19', // keepalived keeps at most 8 characters
 };
 
 /** Run a command with a timeout, output kept; resolves with the exit code (124 on timeout). */
@@ -179,8 +179,8 @@ describe('Vagrant lab on libvirt, offline (vagrant up → lvs-deploy up → veri
 
   test('lvs-deploy up converges every host, refreshing the emptied package lists', async () => {
     const r = await timed('up', () => lvs(['up', INV, '--json'], 6 * MIN));
-    const doc = JSON.parse(r.stdout) as { hosts: JsonHost[] };
     assert.equal(r.code, 0, r.out.slice(-4000));
+    const doc = JSON.parse(r.stdout) as { hosts: JsonHost[] };
     const lb1 = doc.hosts.find((h) => h.host === 'lb1');
     assert.equal(lb1?.status, 'changed');
     assert.ok(
