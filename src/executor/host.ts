@@ -14,6 +14,7 @@ import { planDown } from '../planner/down.js';
 import { type HostPlan, planHost } from '../planner/plan.js';
 import { secretValues } from '../roles/expand.js';
 import { lockError, newOwner, READ_LAST_RUN, type RunOwner } from './lock.js';
+import { installFirst, isPackageChange, refreshNote } from './packages.js';
 import { buildApplyScript, buildUndoScript } from './script.js';
 import { nextState, stateFiles } from './state.js';
 
@@ -135,7 +136,26 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
   if (job.mode === 'plan' || plan.changes.length === 0) {
     return finish({ status: plan.changes.length > 0 ? 'changed' : 'ok', changes: descriptions, plan, facts });
   }
+  let applied = plan.changes;
+  const addNote = (n: string | undefined) => {
+    if (n) notes = [...(notes ?? []), n];
+  };
   if (job.beforeApply) {
+    // Installing packages changes no VRRP state: the MASTER does it now, with everyone, and
+    // waits only to change its configuration.
+    if (job.mode === 'up' && applied.some(isPackageChange)) {
+      job.stage('packages');
+      const r = await installFirst(t, applied, facts.os.family);
+      addNote(refreshNote(r.output));
+      if (!r.ok)
+        return finish({
+          status: 'failed',
+          changes: [],
+          plan,
+          error: `package install failed: ${tail(r.output)}`,
+        });
+      applied = applied.filter((c) => !isPackageChange(c));
+    }
     job.stage('wait-backup');
     await job.beforeApply();
   }
@@ -167,7 +187,7 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
         }));
   const owner = job.owner ?? newOwner();
   const runId = owner.runId;
-  const script = buildApplyScript(plan.changes, bookkeeping, query, {
+  const script = buildApplyScript(applied, bookkeeping, query, {
     drainSeconds: job.drainSeconds,
     ...(job.failAfterStep !== undefined ? { failAfterStep: job.failAfterStep } : {}),
     osFamily: facts.os.family,
@@ -180,13 +200,14 @@ export async function runHost(t: Transport, job: HostJob, started: number): Prom
   if (job.debug)
     process.stderr.write(`--- ${desired.host}: apply script (secrets masked)\n${script.masked}\n`);
   const r = await t.run(script.raw, { timeoutMs: 600_000 });
+  addNote(refreshNote(r.stdout));
   const refused = lockError(desired.host, r.code, r.stdout);
   if (refused) return finish({ status: 'failed', changes: [], plan, error: refused });
   if (r.code !== 0) {
     const error =
       r.code === null
         ? 'connection lost during apply; the host completes or rolls back on its own — rerun to converge'
-        : applyFailure(r.stdout, plan.changes);
+        : applyFailure(r.stdout, applied);
     return finish({ status: 'failed', changes: [], plan, error, rolledBack: r.code !== null });
   }
   job.stage('post-check');

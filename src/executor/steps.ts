@@ -7,6 +7,7 @@ import { destArgs, destKey, keyArgs, serviceArgs } from '../model/ipvs.js';
 import { SERVICE_OPTIONS } from '../model/service-options.js';
 import { type DesiredDaemon, type DesiredRoute, FIREWALL_TABLE, type IpvsService } from '../model/types.js';
 import type { Change } from '../planner/changes.js';
+import { installStep } from './packages.js';
 
 export interface Step {
   /**
@@ -211,13 +212,6 @@ function daemonReload(d: DesiredDaemon, restart: boolean): ShellFragment {
   return sh`if [ "$lvs_systemd" = yes ]; then systemctl reload ${d.unit}; else kill -HUP "$(cat ${d.pidfile})"; fi`;
 }
 
-function installCommand(os: string, names: string[]): string {
-  const pkgs = names.map(q).join(' ');
-  return os === 'rhel'
-    ? `dnf install -y ${pkgs}`
-    : `DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${pkgs}`;
-}
-
 /** A step that holds no secret; `undo`/`undoLast` are kept as text (written into undo files). */
 function step(run: ShellFragment, undo: ShellFragment = NOTHING, undoLast?: ShellFragment): Step {
   return { run, undo: undo.render(), ...(undoLast ? { undoLast: undoLast.render() } : {}), secret: false };
@@ -226,7 +220,7 @@ function step(run: ShellFragment, undo: ShellFragment = NOTHING, undoLast?: Shel
 export function stepFor(c: Change, n: number, o: StepOptions): Step {
   switch (c.kind) {
     case 'package':
-      return { run: installCommand(o.osFamily, c.names), undo: '', secret: false };
+      return { run: installStep(o.osFamily, c.names), undo: '', secret: false };
     case 'module':
       return step(sh`modprobe ${c.name}`);
     case 'file':

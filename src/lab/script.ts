@@ -89,6 +89,29 @@ function controlLines(spec: LabSpec, opts: LabScriptOptions): string[] {
   return lines;
 }
 
+// A new network namespace copies IPv4 settings from this machine's root namespace
+// (net.core.devconf_inherit_init_net = 0): a root with ip_forward = 1 (left on by libvirt's NAT
+// network, say) would make every lab host a router before `up` ran. Set them, don't inherit them.
+// `default` before the veths arrive, so every interface starts from these values too.
+export const LAB_HOST_SYSCTLS: Readonly<Record<string, string>> = {
+  'net.ipv4.ip_forward': '0',
+  'net.ipv4.conf.all.forwarding': '0',
+  'net.ipv4.conf.default.forwarding': '0',
+  'net.ipv6.conf.all.forwarding': '0',
+  'net.ipv6.conf.default.forwarding': '0',
+  'net.ipv4.conf.all.arp_ignore': '0',
+  'net.ipv4.conf.default.arp_ignore': '0',
+  'net.ipv4.conf.all.arp_announce': '0',
+  'net.ipv4.conf.default.arp_announce': '0',
+};
+
+function hostSysctls(spec: LabSpec): ShellFragment {
+  const settings = Object.entries(LAB_HOST_SYSCTLS).map(([k, v]) => `${k}=${v}`);
+  const namespaces = spec.hosts.map((h) => safe(h.namespace, 'namespace'));
+  // -e: a kernel without IPv6 has no net.ipv6 keys; the rest still applies.
+  return sh`for ns in ${namespaces}; do ip netns exec "$ns" sysctl -q -e -w ${settings} >/dev/null; done`;
+}
+
 /** Addresses, then the anchor in fresh mount + UTS namespaces; detached so `up` can return. */
 function hostBlock(spec: LabSpec, host: LabHost, stateDir: string, runDir: string): ShellFragment {
   const net = ['link set lo up'];
@@ -145,6 +168,7 @@ export function labUpScript(spec: LabSpec, opts: LabScriptOptions): string {
     'mkdir -p /run/netns',
     'mount --make-shared /run/netns 2>/dev/null || { mount --bind /run/netns /run/netns && mount --make-shared /run/netns; }',
     ipBatch(undefined, namespaces),
+    hostSysctls(spec),
     ipBatch(undefined, uplinkMoves),
     ipBatch(spec.switchNs, switchLines(spec, opts)),
     hasControl(spec, opts) ? ipBatch(spec.controlNs, controlLines(spec, opts)) : NOTHING,

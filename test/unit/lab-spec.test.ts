@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseCidr } from '../../src/inventory/net.js';
-import { labDownScript, labUpScript } from '../../src/lab/script.js';
+import { LAB_HOST_SYSCTLS, labDownScript, labUpScript } from '../../src/lab/script.js';
 import { freeAddress, labIdOf, labSpecFromInventory } from '../../src/lab/spec.js';
 import { host, inventory, natLab, service } from '../lab/lab-inventory.js';
 
@@ -94,8 +94,8 @@ test('up script: one batch per namespace, hosts in parallel, uplinks replace con
   assert.match(up, /mount --make-shared \/run\/netns/);
   assert.equal(up.match(/ip -batch -/g)?.length, 1);
   assert.match(up, new RegExp(`netns add ${spec.controlNs}`));
-  assert.ok(!/default/.test(up), 'no default route anywhere');
-  assert.ok(!/ip_forward/.test(up));
+  assert.ok(!/route[^\n]*default|default via/.test(up), 'no default route anywhere');
+  assert.ok(!/ip_forward=1|forwarding=1/.test(up), 'the lab never turns forwarding on');
   const vm = labUpScript(spec, {
     stateDir: '/s',
     runDir: '/lvs-vm/run',
@@ -104,6 +104,18 @@ test('up script: one batch per namespace, hosts in parallel, uplinks replace con
   assert.ok(!vm.includes(spec.controlNs), 'no control namespace when every segment has an uplink');
   assert.match(vm, /link set lvsu0 netns lvs-\w+-sw/);
   assert.match(vm, /link set lvsu1 master lvsb\w+ up/);
+});
+
+test('up script: every host namespace gets its sysctls set (ip_forward 0), not inherited, before its interfaces exist', () => {
+  const spec = labSpecFromInventory(natLab('nat'));
+  const up = labUpScript(spec, { stateDir: '/var/lib/lvs-deploy/lab/nat' });
+  const line = up.split('\n').find((l) => l.includes('sysctl -q -e -w')) ?? '';
+  for (const h of spec.hosts)
+    assert.ok(line.includes(` ${h.namespace} `) || line.includes(` ${h.namespace};`), h.name);
+  for (const [k, v] of Object.entries(LAB_HOST_SYSCTLS)) assert.ok(line.includes(`${k}=${v}`), k);
+  assert.equal(LAB_HOST_SYSCTLS['net.ipv4.ip_forward'], '0');
+  assert.ok(up.indexOf(line) < up.indexOf('type veth'), 'set before the veths are created');
+  assert.ok(up.indexOf(line) > up.indexOf('netns add'), 'set after the namespaces exist');
 });
 
 test('scripts quote values and refuse names ip -batch could misread', () => {
