@@ -1,6 +1,17 @@
 // Map a path inside the parsed YAML (from a zod issue or a cross-field rule) back to
 // FILE:LINE:COL. Unknown keys point at the key; missing keys at the map that lacks them.
-import { type Document, isMap, isPair, isScalar, isSeq, type LineCounter, type Node, type Pair } from 'yaml';
+import { readFile } from 'node:fs/promises';
+import {
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  parseDocument,
+} from 'yaml';
 
 export type PathKey = string | number;
 
@@ -64,8 +75,6 @@ export function formatPath(path: readonly PathKey[]): string {
 
 /** The position of `path` in an inventory file on disk (for problems found after loading it). */
 export async function locateInFile(file: string, path: PathKey[]): Promise<Position> {
-  const { readFile } = await import('node:fs/promises');
-  const { LineCounter, parseDocument } = await import('yaml');
   const lc = new LineCounter();
   const doc = parseDocument(await readFile(file, 'utf8'), { lineCounter: lc });
   return locate(doc, lc, path);
