@@ -12,10 +12,12 @@ import {
   starterInventory,
   starterProblem,
 } from '../../inventory/starter.js';
+import { MANAGER_NAMES } from '../../managers/names.js';
 import { packageRoot } from '../package-root.js';
 
 const MODES = ['nat', 'dr', 'tun'] as const;
-const MANAGERS = ['ipvsadm', 'keepalived', 'ldirectord'] as const;
+/** The registry's names, in the order the prompt offers them (the simplest first). */
+const MANAGERS = [...MANAGER_NAMES].sort() as readonly Manager[];
 
 interface Answers {
   mode: Mode;
