@@ -25,7 +25,9 @@ async function mapping(
   const r = await vmHostExec(
     ctx.state(),
     from,
-    `p=${first}; while [ $p -lt ${first + n} ]; do printf '%s %s\\n' $p "$(curl -s -m 2 --local-port $p http://${vip}/ | tail -n 1)"; p=$((p+1)); done`,
+    // A request can fail without any scheduling meaning (a port reused within seconds meets the
+    // real server's TIME_WAIT for the same 4-tuple): up to 3 tries per port, 1 s apart.
+    `p=${first}; while [ $p -lt ${first + n} ]; do t=0; a=''; while [ -z "$a" ] && [ $t -lt 3 ]; do a=$(curl -s -m 2 --local-port $p http://${vip}/ | tail -n 1); t=$((t+1)); [ -n "$a" ] || sleep 1; done; printf '%s %s\\n' $p "$a"; p=$((p+1)); done`,
     { timeoutMs: 120_000 },
   );
   const out = new Map<number, string>();
