@@ -4,7 +4,7 @@ import { MANAGERS, manager } from '../managers/index.js';
 import type { InventoryProblem } from '../managers/types.js';
 import { SERVICE_OPTIONS } from '../model/service-options.js';
 import type { PathKey } from './locate.js';
-import { cidrContains, ipFamily, ipToBigInt, parseCidr } from './net.js';
+import { cidrContains, hostAddressOfFamily, ipFamily, ipToBigInt, parseCidr } from './net.js';
 import { drVipOnDirectorSubnet } from './rules-vip.js';
 import type { RawInventory, RawService } from './schema.js';
 import { groupRules, tunableRules } from './site-rules.js';
@@ -185,10 +185,14 @@ const vipsNotOwned: Check = (inv, out) => {
   });
 };
 
-function rsAddress(inv: RawInventory, rs: RawService['real_servers'][number]): string | undefined {
-  return (
-    rs.address ?? (rs.host !== undefined && has(inv.hosts, rs.host) ? inv.hosts[rs.host]?.address : undefined)
-  );
+function rsAddress(
+  inv: RawInventory,
+  rs: RawService['real_servers'][number],
+  vip: string,
+): string | undefined {
+  if (rs.address !== undefined) return rs.address;
+  const h = rs.host !== undefined && has(inv.hosts, rs.host) ? inv.hosts[rs.host] : undefined;
+  return h ? hostAddressOfFamily(h, ipFamily(vip)) : undefined;
 }
 
 const realServers: Check = (inv, out) => {
@@ -233,7 +237,7 @@ const realServers: Check = (inv, out) => {
           message: 'DR/TUN real servers of a fwmark service take no port',
         });
       }
-      const addr = rsAddress(inv, rs);
+      const addr = rsAddress(inv, rs, s.vip);
       if (addr === undefined) return;
       const director = directorOf.get(canonicalIp(addr));
       if (rs.host === undefined && director !== undefined) {
