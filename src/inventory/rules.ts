@@ -2,6 +2,7 @@
 // problems with a path into the YAML so the loader can point at FILE:LINE:COL.
 import { MANAGERS, manager } from '../managers/index.js';
 import type { InventoryProblem } from '../managers/types.js';
+import { ipv6VipOnNic } from '../model/neighbour.js';
 import { SERVICE_OPTIONS } from '../model/service-options.js';
 import type { PathKey } from './locate.js';
 import { cidrContains, hostAddressOfFamily, ipFamily, ipToBigInt, parseCidr } from './net.js';
@@ -169,6 +170,14 @@ const uniqueAddresses: Check = (inv, out) => {
   }
 };
 
+/** The interface of `host` that lists `vip` (undefined: it is only the host's SSH address). */
+function vipInterface(inv: RawInventory, host: string, vip: string): string | undefined {
+  const ifaces = has(inv.hosts, host) ? (inv.hosts[host]?.interfaces ?? {}) : {};
+  return Object.entries(ifaces).find(([, cs]) =>
+    cs.some((c) => canonicalIp(c.split('/')[0] ?? '') === canonicalIp(vip)),
+  )?.[0];
+}
+
 const vipsNotOwned: Check = (inv, out) => {
   const owner = new Map<string, string>();
   for (const name of Object.keys(inv.hosts)) {
@@ -176,7 +185,12 @@ const vipsNotOwned: Check = (inv, out) => {
   }
   inv.services.forEach((s, i) => {
     const who = owner.get(canonicalIp(s.vip));
-    if (who !== undefined) {
+    const drServer = s.real_servers.some((rs) => rs.host === who && (rs.forwarding ?? s.forwarding) === 'dr');
+    const nic =
+      who !== undefined && drServer && ipFamily(s.vip) === 6 ? vipInterface(inv, who, s.vip) : undefined;
+    if (who !== undefined && nic !== undefined) {
+      out.push({ path: ['services', i, 'vip'], message: ipv6VipOnNic(who, s.vip, nic) });
+    } else if (who !== undefined) {
       out.push({
         path: ['services', i, 'vip'],
         message: `VIP ${s.vip} is host "${who}"'s own address (a VIP must be free)`,
