@@ -3,7 +3,7 @@
 // to validate silently and come out as a /24 on the first interface.
 
 import type { InventoryProblem as RuleProblem } from '../managers/types.js';
-import { cidrContains, ipFamily, parseCidr } from './net.js';
+import { cidrContains, hostAddressOfFamily, ipFamily, parseCidr } from './net.js';
 import type { RawInventory } from './schema.js';
 
 export function drVipOnDirectorSubnet(inv: RawInventory, out: RuleProblem[]): void {
@@ -25,5 +25,26 @@ export function drVipOnDirectorSubnet(inv: RawInventory, out: RuleProblem[]): vo
         path: ['services', si, 'vip'],
         message: `DR VIP ${s.vip} is in no subnet of the directors (${directors.map((d) => `${d.name}: ${d.cidrs.join(', ')}`).join('; ')}); put it in the directors' subnet so clients reach it by ARP`,
       });
+  });
+}
+
+/**
+ * A NAT real server's IPv6 default route points at a director's own IPv6 address (there is no
+ * floating IPv6 NAT gateway yet): behind two directors, a failover would leave it on the dead one.
+ */
+export function ipv6NatOneDirector(inv: RawInventory, out: RuleProblem[]): void {
+  const n = inv.directors.hosts.length;
+  if (n < 2) return;
+  inv.services.forEach((s, si) => {
+    if (ipFamily(s.vip) !== 6) return;
+    s.real_servers.forEach((rs, ri) => {
+      if ((rs.forwarding ?? s.forwarding) !== 'nat') return;
+      const h = rs.host !== undefined && Object.hasOwn(inv.hosts, rs.host) ? inv.hosts[rs.host] : undefined;
+      const addr = rs.address ?? (h ? hostAddressOfFamily(h, 6) : '');
+      out.push({
+        path: ['services', si, 'real_servers', ri],
+        message: `IPv6 NAT real server ${addr} behind ${n} directors: its IPv6 default route would point at one director's own address and break on a failover (lvs-deploy floats no IPv6 NAT gateway yet); use DR for the IPv6 service, or one director`,
+      });
+    });
   });
 }

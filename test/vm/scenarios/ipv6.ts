@@ -119,10 +119,11 @@ function register(ctx: SeedContext): void {
       const v6 = { ...host, responders: host.responders.filter((r) => r.family === 6) };
       assert.equal(v6.responders.length, 1, `${h}: one IPv6 responder (tcp/80)`);
       const pid = quote(responderPidFile(h));
-      await run(
-        h,
-        `cp ${pid} ${pid}.v4 && ${responderStart(v6)} && mv ${pid} ${V6_PID} && mv ${pid}.v4 ${pid}`,
-      );
+      // Separate commands: a `&&` list ending in responderStart's `&` would background the whole
+      // list in a subshell that keeps the ssh session's output open.
+      await run(h, `cp ${pid} ${pid}.v4`);
+      await run(h, responderStart(v6));
+      await run(h, `mv ${pid} ${V6_PID} && mv ${pid}.v4 ${pid}`);
     }
 
     const up = await ctx.lvs(['up', variant, '--json']);
