@@ -157,3 +157,28 @@ describe('dual stack, keepalived DR (inventories/dual-stack-dr-keepalived.yaml)'
     assert.match(conf, /vrrp_sync_group VG_1 \{\n {2}group \{\n {4}VI_1\n {4}VI_6\n {4}VI_2\n {2}\}/);
   });
 });
+
+describe('dual stack, ldirectord', () => {
+  test('virtual6/real6 with [v6]:port beside virtual/real (ldirectord -d … stop accepts the file)', async () => {
+    const text = readFileSync(join(ROOT, 'test', 'fixtures', 'dual-stack-nat.yaml'), 'utf8').replace(
+      'manager: ipvsadm',
+      'manager: ldirectord',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'lvs-ds-'));
+    try {
+      writeFileSync(join(dir, 'ld.yaml'), text);
+      const d = host(expandInventory(await loadInventory(join(dir, 'ld.yaml'))), 'director');
+      const cf = file(d, '/etc/ha.d/ldirectord.cf');
+      assert.match(
+        cf,
+        /^virtual6 = \[fd00:168::1\]:80\n {4}servicename = http6\n {4}real6 = \[fd00:172::1\]:80 masq 1\n {4}real6 = \[fd00:172::2\]:80 masq 1$/m,
+      );
+      assert.match(
+        cf,
+        /^virtual = 192\.168\.0\.1:80\n {4}servicename = http\n {4}real = 172\.16\.0\.1:80 masq 1$/m,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
