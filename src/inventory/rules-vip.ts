@@ -48,3 +48,26 @@ export function ipv6NatOneDirector(inv: RawInventory, out: RuleProblem[]): void 
     });
   });
 }
+
+/**
+ * keepalived with unicast peers: the vrrp_instance of each VIP family sends from, and to, the
+ * directors' addresses of that family on the VRRP interface (VI_6 for the IPv6 VIPs of a
+ * dual-stack pair). A director without one would get a peer of the wrong family.
+ */
+export function unicastPeersPerFamily(inv: RawInventory, out: RuleProblem[]): void {
+  const v = inv.directors.vrrp;
+  if (!v?.unicast || inv.directors.manager !== 'keepalived') return;
+  const families = new Set(inv.services.map((s) => ipFamily(s.vip)).filter((f) => f !== 0));
+  for (const name of inv.directors.hosts) {
+    const h = Object.hasOwn(inv.hosts, name) ? inv.hosts[name] : undefined;
+    if (!h) continue;
+    const own = [h.address, ...(h.interfaces?.[v.interface] ?? []).map((c) => c.split('/')[0] ?? '')];
+    for (const family of families) {
+      if (own.some((a) => ipFamily(a) === family)) continue;
+      out.push({
+        path: ['directors', 'vrrp', 'unicast'],
+        message: `${name} has no IPv${family} address on ${v.interface} for the IPv${family} VIPs' vrrp_instance to send its unicast adverts from; list one in hosts.${name}.interfaces.${v.interface}`,
+      });
+    }
+  }
+}

@@ -6,7 +6,7 @@ import { ipv6VipOnNic } from '../model/neighbour.js';
 import { SERVICE_OPTIONS } from '../model/service-options.js';
 import type { PathKey } from './locate.js';
 import { cidrContains, hostAddressOfFamily, ipFamily, ipToBigInt, parseCidr } from './net.js';
-import { drVipOnDirectorSubnet, ipv6NatOneDirector } from './rules-vip.js';
+import { drVipOnDirectorSubnet, ipv6NatOneDirector, unicastPeersPerFamily } from './rules-vip.js';
 import type { RawInventory, RawService } from './schema.js';
 import { groupRules, tunableRules } from './site-rules.js';
 
@@ -433,6 +433,7 @@ const CHECKS: Check[] = [
   probes,
   drVipOnDirectorSubnet,
   ipv6NatOneDirector,
+  unicastPeersPerFamily,
   tunableRules,
   groupRules,
 ];
