@@ -11,8 +11,8 @@ import { ipvsService } from '../roles/ipvs-table.js';
 import type { KeepalivedCheck, KeepalivedContext } from '../templates/contexts.js';
 import type { ManagerModule } from './types.js';
 
-/** The second family's vrrp_instance of a dual-stack director. */
-export const V6_INSTANCE = 'VI_6';
+/** A dual-stack director's vrrp_instance for the IPv6 VIPs (VI_1 holds the IPv4 ones). */
+const V6_INSTANCE = 'VI_6';
 
 const METHOD = { nat: 'NAT', dr: 'DR', tun: 'TUN' } as const;
 const PROTO = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' } as const;
@@ -97,10 +97,9 @@ export function keepalivedContext(inv: Inventory, hostName: string): KeepalivedC
     ...(v.notify_fault ? { notify_fault: v.notify_fault } : {}),
   } as const;
   const fam = (addr: string): 4 | 6 => (ipFamily(addr) === 6 ? 6 : 4);
-  // keepalived holds one address family per vrrp_instance: the family of the first VIP keeps
-  // VI_1 (so single-family files are unchanged), the other family's VIPs get VI_6 with the same
-  // router id, priority and state (VRRP for IPv4 and IPv6 are separate protocols).
-  const first = fam(vips[0] ?? h.address);
+  // keepalived holds one address family per vrrp_instance. One family: VI_1 as ever. Dual stack:
+  // the IPv4 VIPs in VI_1, the IPv6 ones in VI_6, with the same router id, priority and state
+  // (VRRP for IPv4 and IPv6 are separate protocols, so the id may repeat).
   // IPv6 VRRP is version 3, which has no authentication (keepalived -t fails on auth_pass there).
   const instance = (name: string, family: 4 | 6, list: string[]) => ({
     name,
@@ -110,15 +109,12 @@ export function keepalivedContext(inv: Inventory, hostName: string): KeepalivedC
     ...unicast(v.interface, family),
     virtual_ipaddresses: list.map((vip) => ({ cidr: floatingCidr(h, v.interface, vip), dev: v.interface })),
   });
-  const other = vips.filter((vip) => fam(vip) !== first);
-  const instances: KeepalivedContext['instances'] = [
-    instance(
-      'VI_1',
-      first,
-      vips.filter((vip) => fam(vip) === first),
-    ),
-    ...(other.length > 0 ? [instance(V6_INSTANCE, first === 4 ? 6 : 4, other)] : []),
-  ];
+  const v4 = vips.filter((vip) => fam(vip) === 4);
+  const v6 = vips.filter((vip) => fam(vip) === 6);
+  const instances: KeepalivedContext['instances'] =
+    v4.length > 0 && v6.length > 0
+      ? [instance('VI_1', 4, v4), instance(V6_INSTANCE, 6, v6)]
+      : [instance('VI_1', fam(vips[0] ?? h.address), vips)];
   const gw = d.nat_gateway;
   if (gw) {
     instances.push({
