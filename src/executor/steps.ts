@@ -237,7 +237,9 @@ export function stepFor(c: Change, n: number, o: StepOptions): Step {
         : step(sh`ip link set ${c.name} down`, sh`ip link set ${c.name} up`);
     case 'address': {
       const a = c.address;
-      const add = sh`ip addr add ${a.cidr} dev ${a.dev}${a.label ? sh` label ${a.label}` : NOTHING}`;
+      // nodad: a tentative IPv6 address is not usable yet (the DR /128 on lo, a static VIP).
+      const nodad = a.cidr.includes(':') ? raw(' nodad') : NOTHING;
+      const add = sh`ip addr add ${a.cidr} dev ${a.dev}${a.label ? sh` label ${a.label}` : NOTHING}${nodad}`;
       const del = sh`ip addr del ${a.cidr} dev ${a.dev}`;
       return c.action === 'add' ? step(add, del) : step(del, add);
     }

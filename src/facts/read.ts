@@ -9,7 +9,7 @@ export function splitSections(text: string): Map<string, string> {
   let current: string | undefined;
   let lines: string[] = [];
   for (const line of text.split('\n')) {
-    const m = /^==>lvs:([a-z-]+)$/.exec(line);
+    const m = /^==>lvs:([a-z0-9-]+)$/.exec(line);
     if (m?.[1]) {
       if (current) out.set(current, lines.join('\n'));
       current = m[1];
@@ -128,10 +128,12 @@ export function parseAddr(
   return { addresses, links };
 }
 
-export function parseRoutes(text: string | undefined, errors: string[]): DesiredRoute[] {
+export function parseRoutes(text: string | undefined, errors: string[], family: 4 | 6 = 4): DesiredRoute[] {
+  // An older facts text has no route6 section: no IPv6 routes, not an error.
+  if (family === 6 && text === undefined) return [];
   const data = json<{ dst: string; gateway?: string; dev?: string }[]>(text, 'ip -j route', errors) ?? [];
   return data.map((r) => ({
-    dst: r.dst,
+    dst: family === 6 && r.dst === 'default' ? '::/0' : r.dst,
     ...(r.gateway ? { via: r.gateway } : {}),
     ...(r.dev ? { dev: r.dev } : {}),
   }));

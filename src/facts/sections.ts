@@ -102,10 +102,16 @@ ${lines(q.sysctls.map((k) => sh`  lvs_sysctl ${k} ${sysctlPath(k)}`))}
     parse: (get, errors) => parseAddr(get('addr'), errors),
   },
   {
-    ids: ['route'],
+    ids: ['route', 'route6'],
+    // IPv6 routes too (a NAT real server's `::/0` through the director); their default is keyed
+    // `::/0` so it never meets the IPv4 `default`.
     script: () => sh`  echo '==>lvs:route'
-  ip -j route show table main 2>/dev/null || echo '[]'`,
-    parse: (get, errors) => ({ routes: parseRoutes(get('route'), errors) }),
+  ip -j route show table main 2>/dev/null || echo '[]'
+  echo '==>lvs:route6'
+  ip -6 -j route show table main 2>/dev/null || echo '[]'`,
+    parse: (get, errors) => ({
+      routes: [...parseRoutes(get('route'), errors), ...parseRoutes(get('route6'), errors, 6)],
+    }),
   },
   {
     ids: ['rule'],

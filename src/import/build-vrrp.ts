@@ -45,8 +45,20 @@ export function planVrrp(
   const gateway = rest.find(
     (v) => v.vips.length === 1 && !vips.has(v.vips[0]?.address ?? '') && v.interface !== main.interface,
   );
+  // lvs-deploy's own dual-stack form: the other family's VIPs in a second instance (VI_6) on the
+  // same interface with the same router id. The inventory writes it as services alone.
+  const family = (a: string) => (a.includes(':') ? 6 : 4);
+  const mainFamilies = new Set(main.vips.map((x) => family(x.address)));
+  const twin = rest.find(
+    (v) =>
+      v !== gateway &&
+      v.interface === main.interface &&
+      v.virtual_router_id === main.virtual_router_id &&
+      v.vips.length > 0 &&
+      v.vips.every((x) => vips.has(x.address) && !mainFamilies.has(family(x.address))),
+  );
   for (const v of rest) {
-    if (v !== gateway)
+    if (v !== gateway && v !== twin)
       notes.add(
         v.at,
         `vrrp_instance ${v.name}: the inventory has one VRRP instance for the VIPs (and one for a NAT gateway); not imported`,
@@ -73,7 +85,7 @@ export function planVrrp(
       );
   }
   for (const vip of vips) {
-    if (!main.vips.some((x) => x.address === vip))
+    if (!main.vips.some((x) => x.address === vip) && !twin?.vips.some((x) => x.address === vip))
       notes.add(
         main.at,
         `VIP ${vip} of a virtual_server is not in ${main.name}'s virtual_ipaddress: lvs-deploy floats it with VRRP`,

@@ -103,3 +103,21 @@ export function parseHostPort(text: string): HostPort | { error: string } {
     return { error: `not a valid HOST:PORT (port ${portText} is not in 1..65535)` };
   return { host, port };
 }
+
+/**
+ * The address a host is reached on for a VIP of `family`: its SSH address when that is of the
+ * family, else the first interface address of the family (a dual-stack host names its v6 address
+ * only in `interfaces`), else its SSH address (validate then reports the family mismatch).
+ */
+export function hostAddressOfFamily(
+  host: { address: string; interfaces?: Record<string, string[]> | undefined },
+  family: 4 | 6 | 0,
+): string {
+  if (family === 0 || ipFamily(host.address) === family) return host.address;
+  for (const list of Object.values(host.interfaces ?? {}))
+    for (const text of list) {
+      const c = parseCidr(text);
+      if (c?.family === family) return c.address;
+    }
+  return host.address;
+}

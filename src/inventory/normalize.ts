@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import type { Forwarding } from '../model/types.js';
 import type { PathKey } from './locate.js';
-import { ipFamily } from './net.js';
+import { hostAddressOfFamily, ipFamily } from './net.js';
 import type { RawInventory } from './schema.js';
 import { expandPath, resolveSecret, Secret } from './secrets.js';
 import type { HostSpec, Inventory, SshSettings, VirtualService, VrrpSettings } from './types.js';
@@ -47,6 +47,12 @@ function hosts(raw: RawInventory, baseDir: string): Record<string, HostSpec> {
   return out;
 }
 
+/** A real server named by host: its address of the VIP's family (dual-stack hosts serve both). */
+function rsHostAddress(raw: RawInventory, host: string | undefined, vip: string): string {
+  const h = host !== undefined && Object.hasOwn(raw.hosts, host) ? raw.hosts[host] : undefined;
+  return h ? hostAddressOfFamily(h, ipFamily(vip)) : '';
+}
+
 function services(raw: RawInventory): VirtualService[] {
   return raw.services.map(({ protocol, port, fwmark, real_servers, ...s }) => ({
     ...s,
@@ -57,7 +63,7 @@ function services(raw: RawInventory): VirtualService[] {
       const forwarding: Forwarding = rs.forwarding ?? s.forwarding;
       return {
         ...rs,
-        address: rs.address ?? raw.hosts[rs.host ?? '']?.address ?? '',
+        address: rs.address ?? rsHostAddress(raw, rs.host, s.vip),
         port: rs.port ?? port ?? 0,
         forwarding,
       };

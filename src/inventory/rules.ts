@@ -2,10 +2,11 @@
 // problems with a path into the YAML so the loader can point at FILE:LINE:COL.
 import { MANAGERS, manager } from '../managers/index.js';
 import type { InventoryProblem } from '../managers/types.js';
+import { ipv6VipOnNic } from '../model/neighbour.js';
 import { SERVICE_OPTIONS } from '../model/service-options.js';
 import type { PathKey } from './locate.js';
-import { cidrContains, ipFamily, ipToBigInt, parseCidr } from './net.js';
-import { drVipOnDirectorSubnet } from './rules-vip.js';
+import { cidrContains, hostAddressOfFamily, ipFamily, ipToBigInt, parseCidr } from './net.js';
+import { drVipOnDirectorSubnet, ipv6NatOneDirector, unicastPeersPerFamily } from './rules-vip.js';
 import type { RawInventory, RawService } from './schema.js';
 import { groupRules, tunableRules } from './site-rules.js';
 
@@ -169,6 +170,14 @@ const uniqueAddresses: Check = (inv, out) => {
   }
 };
 
+/** The interface of `host` that lists `vip` (undefined: it is only the host's SSH address). */
+function vipInterface(inv: RawInventory, host: string, vip: string): string | undefined {
+  const ifaces = has(inv.hosts, host) ? (inv.hosts[host]?.interfaces ?? {}) : {};
+  return Object.entries(ifaces).find(([, cs]) =>
+    cs.some((c) => canonicalIp(c.split('/')[0] ?? '') === canonicalIp(vip)),
+  )?.[0];
+}
+
 const vipsNotOwned: Check = (inv, out) => {
   const owner = new Map<string, string>();
   for (const name of Object.keys(inv.hosts)) {
@@ -176,7 +185,12 @@ const vipsNotOwned: Check = (inv, out) => {
   }
   inv.services.forEach((s, i) => {
     const who = owner.get(canonicalIp(s.vip));
-    if (who !== undefined) {
+    const drServer = s.real_servers.some((rs) => rs.host === who && (rs.forwarding ?? s.forwarding) === 'dr');
+    const nic =
+      who !== undefined && drServer && ipFamily(s.vip) === 6 ? vipInterface(inv, who, s.vip) : undefined;
+    if (who !== undefined && nic !== undefined) {
+      out.push({ path: ['services', i, 'vip'], message: ipv6VipOnNic(who, s.vip, nic) });
+    } else if (who !== undefined) {
       out.push({
         path: ['services', i, 'vip'],
         message: `VIP ${s.vip} is host "${who}"'s own address (a VIP must be free)`,
@@ -185,10 +199,14 @@ const vipsNotOwned: Check = (inv, out) => {
   });
 };
 
-function rsAddress(inv: RawInventory, rs: RawService['real_servers'][number]): string | undefined {
-  return (
-    rs.address ?? (rs.host !== undefined && has(inv.hosts, rs.host) ? inv.hosts[rs.host]?.address : undefined)
-  );
+function rsAddress(
+  inv: RawInventory,
+  rs: RawService['real_servers'][number],
+  vip: string,
+): string | undefined {
+  if (rs.address !== undefined) return rs.address;
+  const h = rs.host !== undefined && has(inv.hosts, rs.host) ? inv.hosts[rs.host] : undefined;
+  return h ? hostAddressOfFamily(h, ipFamily(vip)) : undefined;
 }
 
 const realServers: Check = (inv, out) => {
@@ -233,7 +251,7 @@ const realServers: Check = (inv, out) => {
           message: 'DR/TUN real servers of a fwmark service take no port',
         });
       }
-      const addr = rsAddress(inv, rs);
+      const addr = rsAddress(inv, rs, s.vip);
       if (addr === undefined) return;
       const director = directorOf.get(canonicalIp(addr));
       if (rs.host === undefined && director !== undefined) {
@@ -414,6 +432,8 @@ const CHECKS: Check[] = [
   (inv, out) => manager(inv.directors.manager).serviceRules?.(inv, out),
   probes,
   drVipOnDirectorSubnet,
+  ipv6NatOneDirector,
+  unicastPeersPerFamily,
   tunableRules,
   groupRules,
 ];

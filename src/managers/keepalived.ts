@@ -11,6 +11,9 @@ import { ipvsService } from '../roles/ipvs-table.js';
 import type { KeepalivedCheck, KeepalivedContext } from '../templates/contexts.js';
 import type { ManagerModule } from './types.js';
 
+/** A dual-stack director's vrrp_instance for the IPv6 VIPs (VI_1 holds the IPv4 ones). */
+const V6_INSTANCE = 'VI_6';
+
 const METHOD = { nat: 'NAT', dr: 'DR', tun: 'TUN' } as const;
 const PROTO = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' } as const;
 
@@ -54,6 +57,11 @@ function virtualServer(s: VirtualService): KeepalivedContext['virtual_servers'][
   };
 }
 
+function withoutAuth<T extends { auth_pass?: unknown }>(c: T): Omit<T, 'auth_pass'> {
+  const { auth_pass: _dropped, ...rest } = c;
+  return rest;
+}
+
 export function keepalivedContext(inv: Inventory, hostName: string): KeepalivedContext {
   const d = inv.directors;
   const v = d.vrrp;
@@ -89,16 +97,24 @@ export function keepalivedContext(inv: Inventory, hostName: string): KeepalivedC
     ...(v.notify_fault ? { notify_fault: v.notify_fault } : {}),
   } as const;
   const fam = (addr: string): 4 | 6 => (ipFamily(addr) === 6 ? 6 : 4);
-  const instances: KeepalivedContext['instances'] = [
-    {
-      name: 'VI_1',
-      interface: v.interface,
-      virtual_router_id: v.virtual_router_id,
-      ...common,
-      ...unicast(v.interface, fam(vips[0] ?? h.address)),
-      virtual_ipaddresses: vips.map((vip) => ({ cidr: floatingCidr(h, v.interface, vip), dev: v.interface })),
-    },
-  ];
+  // keepalived holds one address family per vrrp_instance. One family: VI_1 as ever. Dual stack:
+  // the IPv4 VIPs in VI_1, the IPv6 ones in VI_6, with the same router id, priority and state
+  // (VRRP for IPv4 and IPv6 are separate protocols, so the id may repeat).
+  // IPv6 VRRP is version 3, which has no authentication (keepalived -t fails on auth_pass there).
+  const instance = (name: string, family: 4 | 6, list: string[]) => ({
+    name,
+    interface: v.interface,
+    virtual_router_id: v.virtual_router_id,
+    ...(family === 6 ? withoutAuth(common) : common),
+    ...unicast(v.interface, family),
+    virtual_ipaddresses: list.map((vip) => ({ cidr: floatingCidr(h, v.interface, vip), dev: v.interface })),
+  });
+  const v4 = vips.filter((vip) => fam(vip) === 4);
+  const v6 = vips.filter((vip) => fam(vip) === 6);
+  const instances: KeepalivedContext['instances'] =
+    v4.length > 0 && v6.length > 0
+      ? [instance('VI_1', 4, v4), instance(V6_INSTANCE, 6, v6)]
+      : [instance('VI_1', fam(vips[0] ?? h.address), vips)];
   const gw = d.nat_gateway;
   if (gw) {
     instances.push({
@@ -126,7 +142,7 @@ export function keepalivedContext(inv: Inventory, hostName: string): KeepalivedC
     // daemons on every director all the time, so connections are synced both ways (fail-back
     // keeps them too) and a reload cannot leave a director with the wrong one (keepalived #1819).
     ...(d.sync_daemon ? { sync_daemon: { interface: d.sync_daemon.interface, id: d.sync_daemon.id } } : {}),
-    ...(gw ? { sync_group: { name: 'VG_1', members: ['VI_1', 'VI_2'] } } : {}),
+    ...(gw ? { sync_group: { name: 'VG_1', members: instances.map((i) => i.name) } } : {}),
     instances,
     virtual_servers: inv.services.map(virtualServer),
   };

@@ -17,7 +17,7 @@
 // per-virtual checkinterval only in fork mode). ldirectord reads whole seconds only.
 
 import type { PathKey } from '../inventory/locate.js';
-import { ipFamily } from '../inventory/net.js';
+import { hostAddressOfFamily, ipFamily } from '../inventory/net.js';
 import type { RawInventory, RawService } from '../inventory/schema.js';
 import type { HealthCheck, Inventory, VirtualService } from '../inventory/types.js';
 import { managerLines } from '../model/service-options.js';
@@ -88,9 +88,14 @@ function ldirectordContext(inv: Inventory): LdirectordContext {
   };
 }
 
-function rsAddress(inv: RawInventory, rs: RawService['real_servers'][number]): string | undefined {
+function rsAddress(
+  inv: RawInventory,
+  rs: RawService['real_servers'][number],
+  vip: string,
+): string | undefined {
   if (rs.address !== undefined) return rs.address;
-  return rs.host !== undefined && Object.hasOwn(inv.hosts, rs.host) ? inv.hosts[rs.host]?.address : undefined;
+  const h = rs.host !== undefined && Object.hasOwn(inv.hosts, rs.host) ? inv.hosts[rs.host] : undefined;
+  return h ? hostAddressOfFamily(h, ipFamily(vip)) : undefined;
 }
 
 const directorRules: InventoryRule = (inv, out) => {
@@ -114,7 +119,7 @@ const serviceRules: InventoryRule = (inv, out) => {
       });
     }
     s.real_servers.forEach((rs, ri) => {
-      const addr = rsAddress(inv, rs);
+      const addr = rsAddress(inv, rs, s.vip);
       if (
         (rs.forwarding ?? s.forwarding) === 'tun' &&
         addr !== undefined &&

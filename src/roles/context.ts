@@ -2,7 +2,7 @@
 // inventory. Topology decisions (which interface a VIP goes on, which gateway a NAT real server
 // uses) are made here, in TypeScript, so roles stay declarative.
 import { RenderError } from '../errors.js';
-import { cidrContains, ipFamily, parseCidr } from '../inventory/net.js';
+import { cidrContains, hostAddressOfFamily, ipFamily, parseCidr } from '../inventory/net.js';
 import type { Inventory } from '../inventory/types.js';
 import { managerOf } from '../managers/index.js';
 import type { DesiredAddress, Forwarding, HostKind, OsFamily } from '../model/types.js';
@@ -28,7 +28,9 @@ function uniqBy<T>(list: T[], key: (t: T) => string): T[] {
 
 function natGateway(inv: Inventory, rsAddress: string): string {
   const gw = inv.directors.nat_gateway;
-  if (gw) return parseCidr(gw.address)?.address ?? gw.address.replace(/\/\d+$/, '');
+  const gwCidr = gw ? parseCidr(gw.address) : undefined;
+  if (gw && (gwCidr === undefined || gwCidr.family === ipFamily(rsAddress)))
+    return gwCidr?.address ?? gw.address.replace(/\/\d+$/, '');
   for (const d of inv.directors.hosts) {
     const h = inv.hosts[d];
     if (!h) continue;
@@ -79,6 +81,7 @@ export function roleContext(inv: Inventory, hostName: string, os: OsFamily) {
       (v) => v.cidr,
     ).sort((a, b) => a.cidr.localeCompare(b.cidr));
   const drVips = byForwarding('dr');
+  const natFamilies = new Set(mine.filter(({ rs }) => rs.forwarding === 'nat').map(({ s }) => s.family));
   const tunVips = byForwarding('tun');
   const v6Tun = tunVips.find((v) => v.family === 6);
   if (v6Tun)
@@ -109,7 +112,9 @@ export function roleContext(inv: Inventory, hostName: string, os: OsFamily) {
     has_dr_v4: drVips.some((v) => v.family === 4),
     tun_vips: tunVips,
     /** NAT real servers: the default gateway (floating gateway VIP or the director's DIP). */
-    nat_gateway: forwardings.includes('nat') ? natGateway(inv, h.address) : false,
+    nat_gateway: natFamilies.has(4) ? natGateway(inv, hostAddressOfFamily(h, 4)) : false,
+    /** NAT real servers of an IPv6 service: the IPv6 default route (`::/0`) through a director. */
+    nat_gateway6: natFamilies.has(6) ? natGateway(inv, hostAddressOfFamily(h, 6)) : false,
     /** The keepalived.conf carries a VRRP password. */
     vrrp_auth: vrrp && d.vrrp?.auth_pass !== undefined,
     /** Director with directors.firewall: the nftables table lvs-deploy owns. */

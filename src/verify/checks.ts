@@ -4,6 +4,7 @@
 import type { Inventory } from '../inventory/types.js';
 import type { HostFacts } from '../model/facts.js';
 import { destKey } from '../model/ipvs.js';
+import { ipv6VipOnNic } from '../model/neighbour.js';
 import type { DesiredHost } from '../model/types.js';
 import { describeChange } from '../planner/changes.js';
 import { planHost } from '../planner/plan.js';
@@ -61,7 +62,24 @@ export function hostChecks(d: DesiredHost, f: HostFacts, inventoryFile: string):
     });
   }
   if (!d.ipvsStatic && d.ipvs.length > 0 && plan.blockers.length === 0) out.push(...daemonTable(d, f));
+  out.push(...neighbourChecks(d, f));
   return out;
+}
+
+/** A DR real server's IPv6 VIP (desired on lo) live on another interface (model/neighbour.ts). */
+export function neighbourChecks(d: DesiredHost, f: HostFacts): Check[] {
+  const vips = d.addresses
+    .filter((a) => a.dev === 'lo' && a.cidr.includes(':'))
+    .map((a) => a.cidr.split('/')[0]);
+  return f.addresses
+    .filter((a) => a.dev !== 'lo' && a.cidr.includes(':') && vips.includes(a.cidr.split('/')[0]))
+    .map((a) => ({
+      host: d.host,
+      check: 'neighbour',
+      ok: false,
+      detail: ipv6VipOnNic(d.host, a.cidr.split('/')[0] ?? a.cidr, a.dev),
+      fix: `ip addr del ${a.cidr} dev ${a.dev} (keep the VIP on lo only, where lvs-deploy up puts it)`,
+    }));
 }
 
 /** Exactly one director holds each address keepalived floats. */
@@ -128,6 +146,8 @@ export interface TrafficRow {
 export interface ServiceVerdict {
   service: string;
   target: string;
+  /** The VIP's IP family: a dual-stack inventory has one verdict per family's service. */
+  family: 4 | 6;
   rows: TrafficRow[];
   requests: number;
   failed: number;
@@ -212,6 +232,7 @@ export function judgeTraffic(
     !(sticky && answeredHealthy.length > 1) &&
     !(o.arpMacs && o.arpMacs.length > 1) &&
     answeredHealthy.length > 0;
-  const target = s.fwmark !== undefined ? `fwmark ${s.fwmark}` : `${s.vip}:${s.port}/${s.protocol}`;
-  return { service: s.name, target, rows, requests: o.answers.length, failed, ok, notes };
+  const vip = s.family === 6 ? `[${s.vip}]` : s.vip;
+  const target = s.fwmark !== undefined ? `fwmark ${s.fwmark}` : `${vip}:${s.port}/${s.protocol}`;
+  return { service: s.name, target, family: s.family, rows, requests: o.answers.length, failed, ok, notes };
 }

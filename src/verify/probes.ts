@@ -48,12 +48,12 @@ function target(s: VirtualService): string {
 
 // No common tool sends one UDP datagram and waits for the answer (busybox nc has no -u), so one
 // perl process sends every request, each from a new socket (a new source port, like new clients).
-const UDP_PL = String.raw`use IO::Socket::INET; use IO::Select;
+const UDP_PL = String.raw`use IO::Socket::IP; use IO::Select;
 my ($host, $port, $n) = @ARGV; my $fails = 0;
 for my $i (1..$n) {
   if ($fails >= 3) { print "fail gave-up-after-3-failures
 "; next; }
-  my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Proto => 'udp');
+  my $s = IO::Socket::IP->new(PeerHost => $host, PeerPort => $port, Proto => 'udp');
   if (!$s) { print "fail udp-socket
 "; $fails++; next; }
   $s->send("lvs-deploy-verify

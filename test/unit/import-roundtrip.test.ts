@@ -71,6 +71,14 @@ function realServerSide(inv: Inventory, hosts: Map<string, DesiredHost>): Record
 // ldirectord.cf or rules file carries them, so an import from files cannot bring them back (a live
 // import notes the non-default net.ipv4.vs.* values it finds).
 const FROM_FILES_ONLY_PARTLY = new Set(['dr-tunables.yaml']);
+// A configuration file names real servers by address: a dual-stack machine's IPv4 and IPv6
+// addresses come back as two hosts. Compared there: every VIP each real-server address carries.
+const ONE_HOST_PER_ADDRESS = new Set(['dual-stack-dr-keepalived.yaml']);
+const loVips = (hosts: Map<string, DesiredHost>) =>
+  [...hosts.values()]
+    .filter((d) => d.kinds.includes('realserver'))
+    .flatMap((d) => d.addresses.map((a) => `${a.dev} ${a.cidr}`))
+    .sort();
 const inventories = readdirSync(join(ROOT, 'inventories'))
   .filter((n) => n.endsWith('.yaml') && !FROM_FILES_ONLY_PARTLY.has(n))
   .sort();
@@ -107,7 +115,8 @@ describe('import round trip on every example inventory', () => {
           `${dn}: what its daemon is told`,
         );
       }
-      assert.deepEqual(realServerSide(back, again), realServerSide(orig, hosts), 'real servers');
+      if (ONE_HOST_PER_ADDRESS.has(name)) assert.deepEqual(loVips(again), loVips(hosts), 'real servers');
+      else assert.deepEqual(realServerSide(back, again), realServerSide(orig, hosts), 'real servers');
       // Only the notes a rendering of lvs-deploy's own form must give: none.
       assert.deepEqual(
         r.notes.map((n) => `${n.file}:${n.line}: ${n.message}`),

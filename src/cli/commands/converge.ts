@@ -64,7 +64,11 @@ async function converge(file: string, mode: Mode, opts: ConvergeOptions, debug: 
   const failAfterStep =
     opts.failAfterStep === undefined ? undefined : positiveInt(opts.failAfterStep, '--fail-after-step', 0);
   // Under `lab exec` the lab's key replaces every identity: the inventory's need not exist here.
-  const inv = await loadInventory(file, { checkIdentity: !process.env.LVS_DEPLOY_LAB_IDENTITY });
+  // plan and up print validate's warnings (same lines, stderr) before their work; down removes.
+  const inv = await loadInventory(file, {
+    checkIdentity: !process.env.LVS_DEPLOY_LAB_IDENTITY,
+    ...(mode !== 'down' ? { onWarning: (line: string) => process.stderr.write(`${line}\n`) } : {}),
+  });
   applyConnectTimeout(inv, opts.connectTimeout);
   performance.mark('lvs:inventory');
   const strip = opts.withoutIpvs ? withoutIpvs : (d: DesiredHost) => d;

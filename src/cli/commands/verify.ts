@@ -14,7 +14,7 @@ function formatReport(r: VerifyReport): string {
   const out: string[] = [];
   for (const s of r.services) {
     out.push(
-      `service ${s.service}  ${s.target}  ${s.ok ? 'OK' : 'FAILED'}  (${s.requests - s.failed}/${s.requests} requests answered)`,
+      `service ${s.service}  ${s.target}  IPv${s.family}  ${s.ok ? 'OK' : 'FAILED'}  (${s.requests - s.failed}/${s.requests} requests answered)`,
     );
     const width = Math.max(11, ...s.rows.map((x) => x.server.length));
     out.push(`  ${'real server'.padEnd(width)}  answered  expected`);
