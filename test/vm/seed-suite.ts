@@ -15,6 +15,13 @@ import { labEnv } from '../../src/lab/netns.js';
 import { type VmLabState, vmHostExec, vmLabDown, vmLabStatus, vmLabUp } from '../../src/lab/vm/index.js';
 import { isOurQemu } from '../../src/lab/vm/qemu.js';
 import { cliInLab, ROOT } from '../helpers/cli.js';
+import {
+  caseTitle,
+  type ReleaseCase,
+  releaseInventory,
+  releaseInventoryPath,
+  releaseTests,
+} from './release-case.js';
 import { loadScenarios } from './scenarios/index.js';
 import { parseStream, streamCommand } from './stream.js';
 
@@ -61,11 +68,18 @@ interface JsonHost {
   error?: string;
 }
 
-/** One describe per seed inventory (LVS_VM_SEEDS=a,b narrows the run), each on its own VM boot. */
-export function seedSuite(seeds: string[]): void {
-  for (const seed of seeds.filter((s) => !only || only.includes(s))) {
-    describe(`${seed} on real kernel IPVS`, { skip: skipReason() }, () => {
-      const file = join(ROOT, 'inventories', `${seed}.yaml`);
+/**
+ * One describe per seed inventory (LVS_VM_SEEDS=a,b narrows the run, by seed or case name), each
+ * on its own VM boot. A seed's day-2 scenarios and its pair-change test run on its own boot only.
+ */
+export function seedSuite(seeds: (string | ReleaseCase)[]): void {
+  const cases = seeds.map((s) => (typeof s === 'string' ? { seed: s } : s));
+  for (const c of cases.filter((x) => !only || only.includes('name' in x ? x.name : x.seed))) {
+    const seed = c.seed;
+    const matrix = 'name' in c ? c : undefined;
+    const title = matrix ? caseTitle(matrix) : `${seed} on real kernel IPVS`;
+    describe(title, { skip: skipReason() }, () => {
+      const file = matrix ? releaseInventoryPath(matrix) : join(ROOT, 'inventories', `${seed}.yaml`);
       let inv: Inventory;
       let state: VmLabState;
       const lvs = (args: string[]) => cliInLab(state.controlNs, labEnv(state), args);
@@ -77,15 +91,21 @@ export function seedSuite(seeds: string[]): void {
       };
       const hostsOf = (stdout: string) => (JSON.parse(stdout) as { hosts: JsonHost[] }).hosts;
 
+      const t0 = Date.now();
       before(async () => {
+        if (matrix) releaseInventory(matrix);
         inv = await loadInventory(file);
-        state = await vmLabUp(inv);
+        state = await vmLabUp(inv, matrix?.release ? { release: matrix.release } : {});
         process.stdout.write(
-          `# ${seed}: qemu start to every lab host answering ssh: ${(state.vm.bootMs / 1000).toFixed(1)} s\n`,
+          `# ${matrix?.name ?? seed}: qemu start to every lab host answering ssh: ${(state.vm.bootMs / 1000).toFixed(1)} s\n`,
         );
       });
       after(async () => {
-        await vmLabDown(inv ?? seed);
+        await vmLabDown(inv ?? matrix?.name ?? seed);
+        // The case's whole time on its boot (CI's VM budget is counted in these).
+        process.stdout.write(
+          `# ${matrix?.name ?? seed}: boot to down: ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+        );
         if (!state) return;
         assert.deepEqual(leftovers(state), [], 'lab down leaves no qemu, namespace or tap behind');
         assert.equal((await vmLabStatus(state.name)).up, false);
@@ -103,6 +123,8 @@ export function seedSuite(seeds: string[]): void {
           assert.deepEqual(r.stdout.trim().split('\n'), [h, state.vm.kernelVersion]);
         }
       });
+
+      if (matrix) releaseTests(matrix, () => state);
 
       test('up converges every director and real server', async () => {
         const r = await lvs(['up', file, '--json']);
@@ -140,7 +162,7 @@ export function seedSuite(seeds: string[]): void {
         );
       });
 
-      for (const sc of scenarios.filter((x) => x.seeds.includes(seed))) {
+      for (const sc of scenarios.filter((x) => !matrix && x.seeds.includes(seed))) {
         sc.register({ seed, file, inv: () => inv, state: () => state, lvs });
       }
 
@@ -196,7 +218,7 @@ export function seedSuite(seeds: string[]): void {
       }
 
       if (seed.includes('keepalived')) {
-        if (PAIR_CHANGE[seed])
+        if (PAIR_CHANGE[seed] && !matrix)
           test('a change reaches the BACKUP first and the MASTER last while the VIP keeps serving', async () => {
             const [pattern, replacement] = PAIR_CHANGE[seed] ?? [/$^/, ''];
             const changed = join(tmpdir(), `${seed}-changed.yaml`);

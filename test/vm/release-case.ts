@@ -1,0 +1,61 @@
+// The release matrix's cases (issue 20): a seed inventory copied under another lab name, with
+// lab.release per host, for seed-suite.ts to run on its own VM boot.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseDocument } from 'yaml';
+import type { Release } from '../../src/lab/release/rootfs.js';
+import { type VmLabState, vmHostExec } from '../../src/lab/vm/index.js';
+import { ROOT } from '../helpers/cli.js';
+
+/**
+ * A seed on other Debian releases (the release matrix, issue 20): its own lab name, so its boot
+ * never meets the seed's own; `release` boots that release's kernel and runs it on every host
+ * without its own entry in `hosts`.
+ */
+export interface ReleaseCase {
+  seed: string;
+  /** Lab name (the inventory's `name`, rewritten in a copy) and the describe's title. */
+  name: string;
+  release?: Release;
+  /** Per-host lab.release, written into the copy. */
+  hosts?: Record<string, Release>;
+  /** What `uname -r` starts with inside the VM. */
+  kernel: string;
+}
+
+export const DEBIAN_MAJOR: Record<Release, string> = { bullseye: '11', bookworm: '12', trixie: '13' };
+
+/** The seed's inventory under the case's lab name and lab.release entries, in a temp file. */
+export function releaseInventory(c: ReleaseCase): string {
+  const doc = parseDocument(readFileSync(join(ROOT, 'inventories', `${c.seed}.yaml`), 'utf8'));
+  doc.setIn(['name'], c.name);
+  for (const [h, r] of Object.entries(c.hosts ?? {}))
+    doc.setIn(['hosts', h, 'lab'], doc.createNode({ release: r }));
+  const file = releaseInventoryPath(c);
+  writeFileSync(file, doc.toString());
+  return file;
+}
+
+export const releaseInventoryPath = (c: ReleaseCase) => join(tmpdir(), `lvs-${c.name}.yaml`);
+
+export function caseTitle(c: ReleaseCase): string {
+  const hosts = Object.entries(c.hosts ?? {}).map(([h, r]) => `${h} ${r}`);
+  const on = `${c.release ?? 'bookworm'}${hosts.length ? ` (${hosts.join(', ')})` : ''}`;
+  return `${c.name}: ${c.seed} on ${on}, kernel ${c.kernel}`;
+}
+
+/** The case's own test: the VM booted the kernel it names, every host runs its release. */
+export function releaseTests(c: ReleaseCase, state: () => VmLabState): void {
+  test(`every host runs its release's userland, the VM kernel ${c.kernel}`, async () => {
+    const s = state();
+    assert.ok(s.vm.kernelVersion.startsWith(c.kernel), s.vm.kernelVersion);
+    for (const h of Object.keys(s.hosts)) {
+      const release: Release = c.hosts?.[h] ?? c.release ?? 'bookworm';
+      const r = await vmHostExec(s, h, 'cat /etc/debian_version');
+      assert.equal(r.stdout.trim().split('.')[0], DEBIAN_MAJOR[release], `${h} runs ${release}`);
+    }
+  });
+}
