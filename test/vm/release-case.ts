@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseDocument } from 'yaml';
+import { VS_DEFAULTS } from '../../src/import/live.js';
+import type { Inventory } from '../../src/inventory/types.js';
 import type { Release } from '../../src/lab/release/rootfs.js';
 import { type VmLabState, vmHostExec } from '../../src/lab/vm/index.js';
 import { ROOT } from '../helpers/cli.js';
@@ -47,8 +49,8 @@ export function caseTitle(c: ReleaseCase): string {
   return `${c.name}: ${c.seed} on ${on}, kernel ${c.kernel}`;
 }
 
-/** The case's own test: the VM booted the kernel it names, every host runs its release. */
-export function releaseTests(c: ReleaseCase, state: () => VmLabState): void {
+/** The case's own tests: the VM booted the kernel it names, every host runs its release. */
+export function releaseTests(c: ReleaseCase, state: () => VmLabState, inv: () => Inventory): void {
   test(`every host runs its release's userland, the VM kernel ${c.kernel}`, async () => {
     const s = state();
     assert.ok(s.vm.kernelVersion.startsWith(c.kernel), s.vm.kernelVersion);
@@ -57,5 +59,32 @@ export function releaseTests(c: ReleaseCase, state: () => VmLabState): void {
       const r = await vmHostExec(s, h, 'cat /etc/debian_version');
       assert.equal(r.stdout.trim().split('.')[0], DEBIAN_MAJOR[release], `${h} runs ${release}`);
     }
+  });
+
+  // `import` leaves out a sysctl at the kernel's default (VS_DEFAULTS); a kernel with another
+  // default would make every imported inventory carry (or drop) it.
+  test(`the IPVS sysctl defaults import assumes are this kernel's (${c.kernel})`, async () => {
+    const s = state();
+    const host = Object.keys(s.hosts).find((h) => !inv().directors.hosts.includes(h));
+    assert.ok(host);
+    const r = await vmHostExec(
+      s,
+      host,
+      'cd /proc/sys/net/ipv4/vs && for k in *; do echo "$k $(cat "$k")"; done',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const live = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ', 2) as [string, string]),
+    );
+    const missing = Object.keys(VS_DEFAULTS).filter((k) => live[k] === undefined);
+    process.stdout.write(
+      `# ${c.name}: net.ipv4.vs keys: ${Object.keys(live).join(' ')}; missing: ${missing.join(' ') || 'none'}\n`,
+    );
+    assert.deepEqual(missing, [], `keys import knows but ${s.vm.kernelVersion} lacks`);
+    for (const [k, v] of Object.entries(VS_DEFAULTS))
+      assert.equal(live[k], v, `net.ipv4.vs.${k} on ${s.vm.kernelVersion}`);
   });
 }

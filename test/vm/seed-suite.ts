@@ -124,7 +124,12 @@ export function seedSuite(seeds: (string | ReleaseCase)[]): void {
         }
       });
 
-      if (matrix) releaseTests(matrix, () => state);
+      if (matrix)
+        releaseTests(
+          matrix,
+          () => state,
+          () => inv,
+        );
 
       test('up converges every director and real server', async () => {
         const r = await lvs(['up', file, '--json']);
