@@ -91,8 +91,9 @@ export function seedSuite(seeds: (string | ReleaseCase)[]): void {
       };
       const hostsOf = (stdout: string) => (JSON.parse(stdout) as { hosts: JsonHost[] }).hosts;
 
-      const t0 = Date.now();
+      let t0 = 0;
       before(async () => {
+        t0 = Date.now();
         if (matrix) releaseInventory(matrix);
         inv = await loadInventory(file);
         state = await vmLabUp(inv, matrix?.release ? { release: matrix.release } : {});
@@ -171,7 +172,8 @@ export function seedSuite(seeds: (string | ReleaseCase)[]): void {
         sc.register({ seed, file, inv: () => inv, state: () => state, lvs });
       }
 
-      if (seed === 'seed-003-nat-keepalived') {
+      // The matrix's own boots keep to the e2e (CI's VM budget): verify's firewall check covers nft there.
+      if (seed === 'seed-003-nat-keepalived' && !matrix) {
         test('firewall: plan is empty, a web server reaches the public side as the director, other ports are dropped', async () => {
           const plan = await lvs(['plan', file, '--detailed-exitcode']);
           assert.equal(plan.code, 0, `plan after up must be empty:\n${plan.stdout}`);
