@@ -49,6 +49,13 @@ export function caseTitle(c: ReleaseCase): string {
   return `${c.name}: ${c.seed} on ${on}, kernel ${c.kernel}`;
 }
 
+/** net.ipv4.vs keys and the kernel that added them (seen on 5.10, 6.1 and 6.12 in this matrix). */
+const NEWER_KEYS: Record<string, [number, number]> = {
+  run_estimation: [6, 1],
+  est_cpulist: [6, 2],
+  est_nice: [6, 2],
+};
+
 /** The case's own tests: the VM booted the kernel it names, every host runs its release. */
 export function releaseTests(c: ReleaseCase, state: () => VmLabState, inv: () => Inventory): void {
   test(`every host runs its release's userland, the VM kernel ${c.kernel}`, async () => {
@@ -63,7 +70,7 @@ export function releaseTests(c: ReleaseCase, state: () => VmLabState, inv: () =>
 
   // `import` leaves out a sysctl at the kernel's default (VS_DEFAULTS); a kernel with another
   // default would make every imported inventory carry (or drop) it.
-  test(`the IPVS sysctl defaults import assumes are this kernel's (${c.kernel})`, async () => {
+  test(`the IPVS sysctl defaults import assumes and the keys plan checks are this kernel's (${c.kernel})`, async () => {
     const s = state();
     const host = Object.keys(s.hosts).find((h) => !inv().directors.hosts.includes(h));
     assert.ok(host);
@@ -86,5 +93,15 @@ export function releaseTests(c: ReleaseCase, state: () => VmLabState, inv: () =>
     assert.deepEqual(missing, [], `keys import knows but ${s.vm.kernelVersion} lacks`);
     for (const [k, v] of Object.entries(VS_DEFAULTS))
       assert.equal(live[k], v, `net.ipv4.vs.${k} on ${s.vm.kernelVersion}`);
+    // The keys newer kernels added, which plan refuses on a kernel without them (kernelBlockers).
+    const [major = 0, minor = 0] = s.vm.kernelVersion.split('.').map(Number);
+    for (const [k, [M, m]] of Object.entries(NEWER_KEYS)) {
+      const has = major * 100 + minor >= M * 100 + m;
+      assert.equal(
+        live[k] !== undefined,
+        has,
+        `net.ipv4.vs.${k} ${has ? 'on' : 'not on'} ${s.vm.kernelVersion}`,
+      );
+    }
   });
 }
