@@ -4,8 +4,7 @@
 // One VM boot per topology; each step is a test. The seeds are split over two test files
 // (seeds-*.test.ts) so that the test runner can run them side by side.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,8 +12,8 @@ import { loadInventory } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { labEnv } from '../../src/lab/netns.js';
 import { type VmLabState, vmHostExec, vmLabDown, vmLabStatus, vmLabUp } from '../../src/lab/vm/index.js';
-import { isOurQemu } from '../../src/lab/vm/qemu.js';
 import { cliInLab, ROOT } from '../helpers/cli.js';
+import { CONNECT, leftovers, PUBLIC_LISTENER, skipReason, vmLabTest } from './lab-checks.js';
 import {
   caseTitle,
   type ReleaseCase,
@@ -39,28 +38,6 @@ const PAIR_CHANGE: Record<string, [RegExp, string]> = {
 process.env.LVS_VRRP_PASS ??= 'vm-test1';
 
 const only = process.env.LVS_VM_SEEDS?.split(',');
-
-function skipReason(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root (namespaces, taps, qemu)';
-  if (!existsSync('/usr/bin/qemu-system-x86_64')) return 'qemu-system-x86 is not installed';
-  return false;
-}
-
-// Seed 003's "public" host: the client listens on a port and answers with the address it sees.
-const PUBLIC_LISTENER = String.raw`setsid perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => 9009, Listen => 8, ReuseAddr => 1) or die "listen: $!\n"; while (1) { my $c = $s->accept or next; print $c $c->peerhost, "\n"; close $c }' </dev/null >/tmp/lvs-public.log 2>&1 & echo $! > /tmp/lvs-public.pid`;
-const CONNECT = (addr: string, port: number) =>
-  String.raw`perl -MIO::Socket::INET -e '$c = IO::Socket::INET->new(PeerAddr => "${addr}", PeerPort => ${port}, Timeout => 3) or die "connect: $@\n"; print scalar <$c>'`;
-
-/** What a VM lab could leave behind on this machine: its qemu, namespaces, taps. */
-function leftovers(state: VmLabState): string[] {
-  const found: string[] = [];
-  if (isOurQemu(state.vm.qemuPid, state.vm.pidFile)) found.push(`qemu pid ${state.vm.qemuPid}`);
-  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  for (const l of netns.split('\n')) if (l.startsWith(`lvs-${state.id}-`)) found.push(`netns ${l}`);
-  const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
-  for (const t of state.vm.taps) if (links.includes(`${t}:`)) found.push(`tap ${t} in the root namespace`);
-  return found;
-}
 
 interface JsonHost {
   host: string;
@@ -112,18 +89,7 @@ export function seedSuite(seeds: (string | ReleaseCase)[]): void {
         assert.equal((await vmLabStatus(state.name)).up, false);
       });
 
-      test('the VM lab: taps in the control namespace only, each host its own name on the Debian kernel', async () => {
-        const ctl = execFileSync('ip', ['-n', state.controlNs, '-o', 'link'], { encoding: 'utf8' });
-        const root = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
-        for (const t of state.vm.taps) {
-          assert.ok(ctl.includes(`${t}:`), `${t} in ${state.controlNs}`);
-          assert.ok(!root.includes(`${t}:`), `${t} not in the root namespace`);
-        }
-        for (const h of Object.keys(state.hosts)) {
-          const r = await vmHostExec(state, h, 'hostname; uname -r');
-          assert.deepEqual(r.stdout.trim().split('\n'), [h, state.vm.kernelVersion]);
-        }
-      });
+      vmLabTest(() => state);
 
       if (matrix)
         releaseTests(
