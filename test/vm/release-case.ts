@@ -10,6 +10,7 @@ import { VS_DEFAULTS } from '../../src/import/live.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import type { Release } from '../../src/lab/release/rootfs.js';
 import { type VmLabState, vmHostExec } from '../../src/lab/vm/index.js';
+import { formatService, parseRules } from '../../src/model/ipvs.js';
 import { ROOT } from '../helpers/cli.js';
 
 /**
@@ -103,5 +104,25 @@ export function releaseTests(c: ReleaseCase, state: () => VmLabState, inv: () =>
         `net.ipv4.vs.${k} ${has ? 'on' : 'not on'} ${s.vm.kernelVersion}`,
       );
     }
+  });
+
+  // The director's own ipvsadm on its release, this kernel's mh (loaded on demand through the
+  // guest's /lib/modules): the facts read `ipvsadm -S -n`; a flag printed otherwise would be drift.
+  test(`an mh service with both flags reads back as lvs-deploy writes it (${c.kernel})`, async () => {
+    const s = state();
+    const director = inv().directors.hosts[0];
+    assert.ok(director);
+    const key = '-t 10.255.255.1:81';
+    const r = await vmHostExec(
+      s,
+      director,
+      `ipvsadm -A ${key} -s mh -b mh-fallback,mh-port && ipvsadm -S -n | grep -F -- '${key}'; rc=$?; ipvsadm -D ${key}; exit $rc`,
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const line = r.stdout.trim();
+    const [svc] = parseRules(line).services;
+    assert.ok(svc, line);
+    assert.deepEqual([...svc.flags].sort(), ['mh-fallback', 'mh-port'], line);
+    assert.equal(formatService(svc), line, 'the line up would write is the line the kernel reports');
   });
 }
