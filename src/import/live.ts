@@ -117,7 +117,7 @@ function directorImport(address: string, f: LiveFacts): DirectorImport {
 }
 
 /** Kernel defaults of the IPVS sysctls people change (Documentation/networking/ipvs-sysctl). */
-const VS_DEFAULTS: Record<string, string> = {
+export const VS_DEFAULTS: Record<string, string> = {
   am_droprate: '10',
   amemthresh: '1024',
   backup_only: '0',

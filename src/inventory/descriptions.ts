@@ -262,7 +262,7 @@ export const FIELD_DOCS: Record<string, FieldDoc> = {
     release: 'bullseye',
   }),
   'hosts.*.lab.release': d(
-    "Debian release whose userland this host runs in the netns lab (bullseye, bookworm, trixie): its root filesystem, built once by lvs-deploy lab rootfs, becomes the host's root. Default: this machine's own.",
+    "Debian release whose userland this host runs in the lab, netns or VM (bullseye, bookworm, trixie): its root filesystem, built once by lvs-deploy lab rootfs, becomes the host's root. Default: this machine's own.",
     'trixie',
   ),
   'directors.sysctls': d(

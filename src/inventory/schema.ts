@@ -170,7 +170,7 @@ const host = z.strictObject({
       release: z
         .enum(['bullseye', 'bookworm', 'trixie'])
         .describe(
-          "Debian release this host's userland runs in the netns lab (its root filesystem: lvs-deploy lab rootfs). Default: this machine's own.",
+          "Debian release this host's userland runs in the lab, netns or VM (its root filesystem: lvs-deploy lab rootfs). Default: this machine's own.",
         ),
     })
     .optional()

@@ -7,7 +7,7 @@ import type { HostFacts } from '../model/facts.js';
 import type { DesiredAddress, DesiredHost, DesiredRoute } from '../model/types.js';
 import type { Change } from './changes.js';
 import { planIpvs } from './ipvs.js';
-import { validateFor, versionBlockers } from './versions.js';
+import { kernelBlockers, validateFor, versionBlockers } from './versions.js';
 
 export interface HostPlan {
   host: string;
@@ -198,7 +198,7 @@ export function planHost(d: DesiredHost, f: HostFacts): HostPlan {
   if (d.ipvs.length > 0 && d.kinds.includes('director') && !f.ipvsAvailable) {
     blockers.push('kernel has no IPVS: ip_vs module not available');
   }
-  blockers.push(...versionBlockers(d, f.versions));
+  blockers.push(...versionBlockers(d, f.versions), ...kernelBlockers(d, f));
   if (blockers.length > 0) return { host: d.host, changes: [], blockers };
   const out: Change[] = [];
   const missing = d.packages.filter((p) => !f.packages[p]);

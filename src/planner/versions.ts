@@ -47,3 +47,19 @@ export function versionBlockers(d: DesiredHost, versions: SoftwareVersions | und
   }
   return out;
 }
+
+/**
+ * IPVS sysctls the running kernel lacks: net.ipv4.vs.run_estimation (6.1+), est_cpulist and
+ * est_nice (6.2+) are not on 5.10 (Debian 11). Setting one would fail half-way through `up`; it is
+ * refused first. Only when the kernel's net.ipv4.vs is there at all (ip_vs loaded: another
+ * net.ipv4.vs key has a value); before that, `up` loads ip_vs and the key may appear.
+ */
+export function kernelBlockers(d: DesiredHost, f: HostFacts): string[] {
+  const vs = (k: string) => k.startsWith('net.ipv4.vs.');
+  const loaded = Object.entries(f.sysctls).some(([k, v]) => vs(k) && v !== null);
+  if (!loaded) return [];
+  const absent = Object.keys(d.sysctls).filter((k) => vs(k) && f.sysctls[k] === null);
+  if (absent.length === 0) return [];
+  const kernel = f.versions?.kernel ? `kernel ${f.versions.kernel}` : 'this kernel';
+  return [`${kernel} has no ${absent.join(', ')} (newer kernels only): remove it from this host's sysctls`];
+}

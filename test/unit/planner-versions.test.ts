@@ -87,3 +87,29 @@ describe('plan by the versions the director runs', () => {
     assert.deepEqual(versionBlockers(ka1, f.versions), []);
   });
 });
+
+describe('plan by the kernel the director runs', () => {
+  const withSysctls = (live: Record<string, string | null>) => {
+    const d = desired({ sysctls: { 'net.ipv4.vs.run_estimation': '0', 'net.ipv4.vs.conn_reuse_mode': '0' } });
+    const f = convergedFacts(d);
+    f.sysctls = live;
+    f.versions = { kernel: '5.10.0-32-amd64' };
+    return planHost(d, f);
+  };
+
+  test('a net.ipv4.vs key 5.10 lacks (run_estimation) is refused before anything changes, naming the kernel', () => {
+    const p = withSysctls({ 'net.ipv4.vs.run_estimation': null, 'net.ipv4.vs.conn_reuse_mode': '1' });
+    assert.deepEqual(p.changes, []);
+    assert.deepEqual(p.blockers, [
+      "kernel 5.10.0-32-amd64 has no net.ipv4.vs.run_estimation (newer kernels only): remove it from this host's sysctls",
+    ]);
+  });
+
+  test('every key there (6.1, 6.12), or ip_vs not loaded yet (no net.ipv4.vs key at all): no blocker', () => {
+    const there = withSysctls({ 'net.ipv4.vs.run_estimation': '1', 'net.ipv4.vs.conn_reuse_mode': '1' });
+    assert.deepEqual(there.blockers, []);
+    assert.equal(there.changes.filter((c) => c.kind === 'sysctl').length, 2);
+    const unloaded = withSysctls({ 'net.ipv4.vs.run_estimation': null, 'net.ipv4.vs.conn_reuse_mode': null });
+    assert.deepEqual(unloaded.blockers, []);
+  });
+});

@@ -4,8 +4,7 @@
 // One VM boot per topology; each step is a test. The seeds are split over two test files
 // (seeds-*.test.ts) so that the test runner can run them side by side.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,8 +12,15 @@ import { loadInventory } from '../../src/inventory/load.js';
 import type { Inventory } from '../../src/inventory/types.js';
 import { labEnv } from '../../src/lab/netns.js';
 import { type VmLabState, vmHostExec, vmLabDown, vmLabStatus, vmLabUp } from '../../src/lab/vm/index.js';
-import { isOurQemu } from '../../src/lab/vm/qemu.js';
 import { cliInLab, ROOT } from '../helpers/cli.js';
+import { CONNECT, leftovers, PUBLIC_LISTENER, skipReason, vmLabTest } from './lab-checks.js';
+import {
+  caseTitle,
+  type ReleaseCase,
+  releaseInventory,
+  releaseInventoryPath,
+  releaseTests,
+} from './release-case.js';
 import { loadScenarios } from './scenarios/index.js';
 import { parseStream, streamCommand } from './stream.js';
 
@@ -33,39 +39,24 @@ process.env.LVS_VRRP_PASS ??= 'vm-test1';
 
 const only = process.env.LVS_VM_SEEDS?.split(',');
 
-function skipReason(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root (namespaces, taps, qemu)';
-  if (!existsSync('/usr/bin/qemu-system-x86_64')) return 'qemu-system-x86 is not installed';
-  return false;
-}
-
-// Seed 003's "public" host: the client listens on a port and answers with the address it sees.
-const PUBLIC_LISTENER = String.raw`setsid perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalPort => 9009, Listen => 8, ReuseAddr => 1) or die "listen: $!\n"; while (1) { my $c = $s->accept or next; print $c $c->peerhost, "\n"; close $c }' </dev/null >/tmp/lvs-public.log 2>&1 & echo $! > /tmp/lvs-public.pid`;
-const CONNECT = (addr: string, port: number) =>
-  String.raw`perl -MIO::Socket::INET -e '$c = IO::Socket::INET->new(PeerAddr => "${addr}", PeerPort => ${port}, Timeout => 3) or die "connect: $@\n"; print scalar <$c>'`;
-
-/** What a VM lab could leave behind on this machine: its qemu, namespaces, taps. */
-function leftovers(state: VmLabState): string[] {
-  const found: string[] = [];
-  if (isOurQemu(state.vm.qemuPid, state.vm.pidFile)) found.push(`qemu pid ${state.vm.qemuPid}`);
-  const netns = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  for (const l of netns.split('\n')) if (l.startsWith(`lvs-${state.id}-`)) found.push(`netns ${l}`);
-  const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
-  for (const t of state.vm.taps) if (links.includes(`${t}:`)) found.push(`tap ${t} in the root namespace`);
-  return found;
-}
-
 interface JsonHost {
   host: string;
   status: string;
   error?: string;
 }
 
-/** One describe per seed inventory (LVS_VM_SEEDS=a,b narrows the run), each on its own VM boot. */
-export function seedSuite(seeds: string[]): void {
-  for (const seed of seeds.filter((s) => !only || only.includes(s))) {
-    describe(`${seed} on real kernel IPVS`, { skip: skipReason() }, () => {
-      const file = join(ROOT, 'inventories', `${seed}.yaml`);
+/**
+ * One describe per seed inventory (LVS_VM_SEEDS=a,b narrows the run, by seed or case name), each
+ * on its own VM boot. A seed's day-2 scenarios and its pair-change test run on its own boot only.
+ */
+export function seedSuite(seeds: (string | ReleaseCase)[]): void {
+  const cases = seeds.map((s) => (typeof s === 'string' ? { seed: s } : s));
+  for (const c of cases.filter((x) => !only || only.includes('name' in x ? x.name : x.seed))) {
+    const seed = c.seed;
+    const matrix = 'name' in c ? c : undefined;
+    const title = matrix ? caseTitle(matrix) : `${seed} on real kernel IPVS`;
+    describe(title, { skip: skipReason() }, () => {
+      const file = matrix ? releaseInventoryPath(matrix) : join(ROOT, 'inventories', `${seed}.yaml`);
       let inv: Inventory;
       let state: VmLabState;
       const lvs = (args: string[]) => cliInLab(state.controlNs, labEnv(state), args);
@@ -77,32 +68,35 @@ export function seedSuite(seeds: string[]): void {
       };
       const hostsOf = (stdout: string) => (JSON.parse(stdout) as { hosts: JsonHost[] }).hosts;
 
+      let t0 = 0;
       before(async () => {
+        t0 = Date.now();
+        if (matrix) releaseInventory(matrix);
         inv = await loadInventory(file);
-        state = await vmLabUp(inv);
+        state = await vmLabUp(inv, matrix?.release ? { release: matrix.release } : {});
         process.stdout.write(
-          `# ${seed}: qemu start to every lab host answering ssh: ${(state.vm.bootMs / 1000).toFixed(1)} s\n`,
+          `# ${matrix?.name ?? seed}: qemu start to every lab host answering ssh: ${(state.vm.bootMs / 1000).toFixed(1)} s\n`,
         );
       });
       after(async () => {
-        await vmLabDown(inv ?? seed);
+        await vmLabDown(inv ?? matrix?.name ?? seed);
+        // The case's whole time on its boot (CI's VM budget is counted in these).
+        process.stdout.write(
+          `# ${matrix?.name ?? seed}: boot to down: ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+        );
         if (!state) return;
         assert.deepEqual(leftovers(state), [], 'lab down leaves no qemu, namespace or tap behind');
         assert.equal((await vmLabStatus(state.name)).up, false);
       });
 
-      test('the VM lab: taps in the control namespace only, each host its own name on the Debian kernel', async () => {
-        const ctl = execFileSync('ip', ['-n', state.controlNs, '-o', 'link'], { encoding: 'utf8' });
-        const root = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
-        for (const t of state.vm.taps) {
-          assert.ok(ctl.includes(`${t}:`), `${t} in ${state.controlNs}`);
-          assert.ok(!root.includes(`${t}:`), `${t} not in the root namespace`);
-        }
-        for (const h of Object.keys(state.hosts)) {
-          const r = await vmHostExec(state, h, 'hostname; uname -r');
-          assert.deepEqual(r.stdout.trim().split('\n'), [h, state.vm.kernelVersion]);
-        }
-      });
+      vmLabTest(() => state);
+
+      if (matrix)
+        releaseTests(
+          matrix,
+          () => state,
+          () => inv,
+        );
 
       test('up converges every director and real server', async () => {
         const r = await lvs(['up', file, '--json']);
@@ -140,11 +134,12 @@ export function seedSuite(seeds: string[]): void {
         );
       });
 
-      for (const sc of scenarios.filter((x) => x.seeds.includes(seed))) {
+      for (const sc of scenarios.filter((x) => !matrix && x.seeds.includes(seed))) {
         sc.register({ seed, file, inv: () => inv, state: () => state, lvs });
       }
 
-      if (seed === 'seed-003-nat-keepalived') {
+      // The matrix's own boots keep to the e2e (CI's VM budget): verify's firewall check covers nft there.
+      if (seed === 'seed-003-nat-keepalived' && !matrix) {
         test('firewall: plan is empty, a web server reaches the public side as the director, other ports are dropped', async () => {
           const plan = await lvs(['plan', file, '--detailed-exitcode']);
           assert.equal(plan.code, 0, `plan after up must be empty:\n${plan.stdout}`);
@@ -196,7 +191,7 @@ export function seedSuite(seeds: string[]): void {
       }
 
       if (seed.includes('keepalived')) {
-        if (PAIR_CHANGE[seed])
+        if (PAIR_CHANGE[seed] && !matrix)
           test('a change reaches the BACKUP first and the MASTER last while the VIP keeps serving', async () => {
             const [pattern, replacement] = PAIR_CHANGE[seed] ?? [/$^/, ''];
             const changed = join(tmpdir(), `${seed}-changed.yaml`);

@@ -6,6 +6,7 @@ import { loadInventory } from '../../inventory/load.js';
 import type { Inventory } from '../../inventory/types.js';
 import { downAnyLab } from '../../lab/down.js';
 import { labExec, labStatus, labUp } from '../../lab/netns.js';
+import { ensureKernel } from '../../lab/release/kernel.js';
 import { ensureRelease, isRelease, RELEASES, type Release } from '../../lab/release/rootfs.js';
 import { labNameOf } from '../../lab/spec.js';
 
@@ -28,8 +29,10 @@ async function upCommand(inv: Inventory, useVm: boolean, release?: Release): Pro
   const hosts = Object.keys(inv.hosts).length;
   if (useVm) {
     const t0 = performance.now();
-    const state = await (await vm()).vmLabUp(inv);
-    say(`lab ${state.name}: ${hosts} hosts up in a VM in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const state = await (await vm()).vmLabUp(inv, release ? { release } : {});
+    say(
+      `lab ${state.name}: ${hosts} hosts up in a VM (kernel ${state.vm.kernelVersion}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     return;
   }
   const r = await labUp(inv, release ? { release } : {});
@@ -119,19 +122,15 @@ Example:
     .option('--vm', 'hosts inside a qemu VM with a real IPVS kernel')
     .option(
       '--release <release>',
-      `Debian release of every host without its own lab.release (${RELEASES.join(', ')}; netns lab)`,
+      `Debian release of every host without its own lab.release (${RELEASES.join(', ')}); with --vm the VM also boots that release's kernel`,
     )
     .addHelpText(
       'after',
-      '\nExample:\n  lvs-deploy lab up inventories/seed-001-lic-nat.yaml\n  lvs-deploy lab up --release bullseye inventories/seed-001-lic-nat.yaml\n  lvs-deploy lab up --vm inventories/seed-002-dr-keepalived.yaml',
+      '\nExample:\n  lvs-deploy lab up inventories/seed-001-lic-nat.yaml\n  lvs-deploy lab up --release bullseye inventories/seed-001-lic-nat.yaml\n  lvs-deploy lab up --vm inventories/seed-002-dr-keepalived.yaml\n  lvs-deploy lab up --vm --release trixie inventories/seed-003-nat-keepalived.yaml',
     )
     .action(async (file, opts) => {
       if (opts.release !== undefined && !isRelease(opts.release))
         throw new UsageError(`lab up: unknown release ${opts.release} (${RELEASES.join(', ')})`);
-      if (opts.release !== undefined && opts.vm)
-        throw new UsageError(
-          'lab up: --release is for the netns lab; the VM lab runs this machine’s release',
-        );
       const release = opts.release !== undefined && isRelease(opts.release) ? opts.release : undefined;
       await upCommand(await loadInventory(file, NO_SECRETS), !!opts.vm, release);
     });
@@ -178,13 +177,17 @@ Example:
 
   lab
     .command('rootfs')
-    .description("build (or reuse from the cache) another Debian release's root filesystem for lab hosts")
+    .description(
+      "build (or reuse from the cache) another Debian release's root filesystem and kernel for lab hosts",
+    )
     .argument('<release...>', `${RELEASES.join(' | ')} (bookworm: this machine's own root, nothing to build)`)
     .addHelpText(
       'after',
       `
 Built with mmdebstrap from Debian's mirror into /var/cache/lvs-deploy/releases/<release>-<hash>/,
 reused while the package list is unchanged. A lab host runs it with lab: { release: NAME }.
+The release's kernel (linux-image-amd64, unpacked only) goes beside it, into
+<release>-kernel-<hash>/: lab up --vm --release NAME boots it.
 
 Example:
   lvs-deploy lab rootfs bullseye trixie`,
@@ -194,8 +197,15 @@ Example:
         if (!isRelease(name))
           throw new UsageError(`lab rootfs: unknown release ${name} (${RELEASES.join(', ')})`);
       // In parallel: a build waits on the mirror and on dpkg's fsyncs as much as on the CPU.
-      const built = await Promise.all(names.filter(isRelease).map(ensureRelease));
+      const releases = names.filter(isRelease);
+      const [built, kernels] = await Promise.all([
+        Promise.all(releases.map(ensureRelease)),
+        Promise.all(releases.map(ensureKernel)),
+      ]);
       for (const r of built)
         say(`release ${r.release}: ${r.built ? `built in ${r.seconds.toFixed(1)} s` : 'cached'}: ${r.root}`);
+      kernels.forEach((k, i) => {
+        if (k) say(`release ${releases[i]}: kernel ${k.version}: ${k.root}`);
+      });
     });
 }

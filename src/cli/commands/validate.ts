@@ -1,39 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
-import { InventoryError, type InventoryProblem } from '../../errors.js';
+import { InventoryError } from '../../errors.js';
 import { loadInventory } from '../../inventory/load.js';
-import { locateInFile } from '../../inventory/locate.js';
-import type { Inventory } from '../../inventory/types.js';
-import { RELEASE_TOOLS } from '../../lab/release/rootfs.js';
-import { versionBlockers } from '../../planner/versions.js';
+import { releaseProblems } from '../../planner/release-problems.js';
 import { expandInventory } from '../../roles/expand.js';
-
-/**
- * A host pinned to a Debian release in the lab (lab.release) has known tool versions: a feature
- * its release lacks is refused here, offline, like plan/up refuse it from the host's facts.
- */
-async function releaseProblems(inv: Inventory): Promise<InventoryProblem[]> {
-  const pinned = Object.entries(inv.hosts).filter(([, h]) => h.lab?.release);
-  if (pinned.length === 0) return [];
-  const desired = expandInventory(inv);
-  const out: InventoryProblem[] = [];
-  for (const [name, h] of pinned) {
-    const release = h.lab?.release;
-    const d = desired.get(name);
-    if (!release || !d) continue;
-    for (const message of versionBlockers(d, RELEASE_TOOLS[release])) {
-      const path = ['hosts', name, 'lab', 'release'];
-      const { line, col } = await locateInFile(inv.file, path);
-      out.push({
-        file: inv.file,
-        line,
-        col,
-        path: path.join('.'),
-        message: `${name} on ${release}: ${message}`,
-      });
-    }
-  }
-  return out;
-}
 
 export function registerValidate(program: Command): void {
   program

@@ -33,6 +33,9 @@ export function releaseRootMounts(o: ReleaseRootOptions): ShellFragment[] {
     // ip netns exec mounted this namespace's own /sys: the host sees its own interfaces.
     sh`mount --rbind /sys ${n}/sys`,
     sh`mount --rbind /dev ${n}/dev`,
+    // The running kernel's modules (the release root has none): a director's modprobe ip_vs_*
+    // reads them. In the VM that is the booted release's kernel, bound over /lib/modules at boot.
+    sh`if [ -d /lib/modules ]; then mkdir -p ${n}/lib/modules && mount --rbind /lib/modules ${n}/lib/modules; fi`,
     sh`mount -t tmpfs -o mode=755,size=64m lvslab-run ${n}/run`,
     sh`mount -t tmpfs -o mode=1777,size=64m lvslab-tmp ${n}/tmp`,
     sh`mkdir -p ${n}${HOST_RUN}/pids ${n}${HOST_RUN}/logs ${n}/run/sshd`,

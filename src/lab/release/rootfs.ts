@@ -164,7 +164,8 @@ export async function ensureRelease(release: Release): Promise<BuildResult> {
 async function pruneStale(release: Release, keep: string): Promise<void> {
   for (const name of await readdir(RELEASE_CACHE)) {
     const path = join(RELEASE_CACHE, name);
-    if (path !== keep && name.startsWith(`${release}-`) && !name.startsWith('.'))
+    // <release>-kernel-<hash> is the release's kernel (kernel.ts), not an older root.
+    if (path !== keep && name.startsWith(`${release}-`) && !name.startsWith(`${release}-kernel-`))
       await rm(path, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 // Boot files for the VM lab: Debian's kernel as an uncompressed ELF plus a tiny initramfs that
 // mounts the host's own / read-only over 9p (no disk image to download or keep in sync).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import type { KernelTree } from '../release/kernel.js';
 import { LabError } from '../state.js';
 
 const VM_CACHE_ROOT = '/var/cache/lvs-deploy/vm';
@@ -23,31 +24,18 @@ export const GUEST_SHARE = '/lvs-vm';
 /** Script on the share that busybox init runs as sysinit. */
 export const GUEST_SCRIPT = 'guest.sh';
 
-// The boot-critical drivers, in modules.dep order (each needs only the ones before it), plus
-// virtio_net: there is no udev to load it, and from the 9p root its modprobe cost ~3 s of boot.
-// Everything else (bridge, veth, ip_vs…) is modprobe'd later from the 9p root with the host's kmod.
-const INITRAMFS_MODULES = [
-  'virtio_pci_legacy_dev',
-  'virtio_pci_modern_dev',
-  'virtio_ring',
-  'virtio',
-  'virtio_pci',
-  'virtio_mmio',
-  '9pnet',
-  '9pnet_virtio',
-  'netfs',
-  'fscache',
-  '9p',
-  'overlay',
-  'failover',
-  'net_failover',
-  'virtio_net',
-];
+// The boot-critical drivers; each is loaded after what it depends on (modules.dep decides: 5.10
+// has no netfs and a separate fscache, 6.12 folds fscache into netfs). virtio_net too: there is no
+// udev to load it, and from the 9p root its modprobe cost ~3 s of boot. Everything else (bridge,
+// veth, ip_vs…) is modprobe'd later from the 9p root with the host's kmod.
+const INITRAMFS_MODULES = ['virtio_pci', 'virtio_mmio', '9pnet_virtio', '9p', 'overlay', 'virtio_net'];
 
 export interface BootFiles {
   kernelVersion: string;
   vmlinux: string;
   initramfs: string;
+  /** Where the kernel's tree is on this machine ('/' for its own /boot and /lib/modules). */
+  kernelRoot: string;
 }
 
 /** Newest /boot/vmlinuz-* whose modules tree has ip_vs (the kernel the lab needs). */
@@ -65,23 +53,40 @@ function findKernel(): string | undefined {
   return versions.at(-1);
 }
 
-/** Build (once) and return the boot files for `kernelVersion` (default: findKernel()). */
-export function ensureBootFiles(kernelVersion = findKernel()): BootFiles {
-  if (!kernelVersion) throw new LabError('no /boot/vmlinuz-* with ip_vs modules (install linux-image-amd64)');
+/** This machine's own Debian kernel (the default VM kernel). */
+export function hostKernel(): KernelTree {
+  const version = findKernel();
+  if (!version) throw new LabError('no /boot/vmlinuz-* with ip_vs modules (install linux-image-amd64)');
+  return { root: '/', version };
+}
+
+/** Build (once) and return the boot files for `kernel` (default: this machine's own). */
+export function ensureBootFiles(kernel: KernelTree = hostKernel()): BootFiles {
+  const { root, version: kernelVersion } = kernel;
   const dir = join(VM_CACHE_ROOT, kernelVersion);
   mkdirSync(dir, { recursive: true });
+  const mods = bootModules(root, kernelVersion);
+  // Another release's modules tree replaces the guest's /lib/modules/<version> (see initScript).
+  const modulesFrom = root === '/' ? undefined : join(root, 'lib/modules', kernelVersion);
   // The initramfs is keyed by what goes into it, so a changed module list or /init rebuilds it.
   const key = createHash('sha1')
-    .update(`${INITRAMFS_MODULES.join(' ')}\n${initScript(INITRAMFS_MODULES)}`)
+    .update(
+      `${mods.map((m) => m.name).join(' ')}\n${initScript(
+        mods.map((m) => m.name),
+        kernelVersion,
+        modulesFrom,
+      )}`,
+    )
     .digest('hex')
     .slice(0, 8);
   const files = {
     kernelVersion,
+    kernelRoot: root,
     vmlinux: join(dir, 'vmlinux'),
     initramfs: join(dir, `initramfs-${key}.cpio`),
   };
-  buildOnce(files.vmlinux, (tmp) => extractVmlinux(`/boot/vmlinuz-${kernelVersion}`, tmp));
-  buildOnce(files.initramfs, (tmp) => buildInitramfs(kernelVersion, tmp));
+  buildOnce(files.vmlinux, (tmp) => extractVmlinux(join(root, 'boot', `vmlinuz-${kernelVersion}`), tmp));
+  buildOnce(files.initramfs, (tmp) => buildInitramfs(mods, kernelVersion, modulesFrom, tmp));
   return files;
 }
 
@@ -99,73 +104,124 @@ function buildOnce(target: string, build: (tmp: string) => void): void {
   }
 }
 
+// The payload compressions Debian's kernels use: xz up to bookworm (5.10, 6.1), zstd on trixie (6.12).
+const PAYLOADS = [
+  // --single-stream: the payload is followed by trailing setup data xz must ignore.
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], argv: ['xz', '-dc', '--single-stream'] },
+  // zstd stops at the end of the frame and complains about the trailing data: its exit status
+  // says nothing, the ELF header on what it wrote does.
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], argv: ['zstd', '-dcq'] },
+];
+const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+
 // An uncompressed ELF boots through qemu's PVH entry; it saves the ~3.5 s of in-guest
 // decompression that an emulated CPU would otherwise pay at every boot.
 function extractVmlinux(bzImage: string, out: string): void {
   const image = readFileSync(bzImage);
-  const xzMagic = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
-  let off = image.indexOf(xzMagic);
-  while (off >= 0) {
-    try {
-      // --single-stream: the payload is followed by trailing setup data xz must ignore.
-      const elf = execFileSync('xz', ['-dc', '--single-stream'], {
-        input: image.subarray(off),
-        maxBuffer: 1 << 30,
-      });
-      if (elf.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {
-        writeFileSync(out, elf);
+  for (const { magic, argv } of PAYLOADS) {
+    const m = Buffer.from(magic);
+    for (let off = image.indexOf(m); off >= 0; off = image.indexOf(m, off + 1)) {
+      // A false magic match inside other data yields no ELF: keep looking.
+      const [cmd = 'false', ...args] = argv;
+      const r = spawnSync(cmd, args, { input: image.subarray(off), maxBuffer: 1 << 30 });
+      if (r.stdout && r.stdout.length > 4 && r.stdout.subarray(0, 4).equals(ELF)) {
+        writeFileSync(out, r.stdout);
         return;
       }
-    } catch {
-      // A false magic match inside other data: keep looking.
     }
-    off = image.indexOf(xzMagic, off + 1);
   }
-  throw new LabError(`${bzImage}: no xz-compressed ELF payload found`);
+  throw new LabError(`${bzImage}: no xz- or zstd-compressed ELF payload found`);
 }
 
-function moduleFile(kver: string, mod: string): string {
-  const depLines = readFileSync(`/lib/modules/${kver}/modules.dep`, 'utf8').split('\n');
-  const line = depLines.find((l) => {
-    const file = l.slice(0, l.indexOf(':'));
-    const base = file.slice(file.lastIndexOf('/') + 1);
-    return base === `${mod}.ko` || base === `${mod}.ko.xz`;
-  });
-  if (!line) throw new LabError(`module ${mod} not found in /lib/modules/${kver}/modules.dep`);
-  return `/lib/modules/${kver}/${line.slice(0, line.indexOf(':'))}`;
+interface BootModule {
+  name: string;
+  /** Path of the .ko(.xz|.zst) on this machine. */
+  file: string;
 }
 
-function builtin(kver: string, mod: string): boolean {
-  const path = `/lib/modules/${kver}/modules.builtin`;
-  if (!existsSync(path)) return false;
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .some((l) => l.endsWith(`/${mod}.ko`));
+const moduleName = (file: string) =>
+  file
+    .slice(file.lastIndexOf('/') + 1)
+    .replace(/\.ko(\.xz|\.zst|\.gz)?$/, '')
+    .replaceAll('-', '_');
+
+/**
+ * INITRAMFS_MODULES and everything they need, dependencies first, as this kernel's modules.dep
+ * says (built-in ones are skipped: nothing to load).
+ */
+export function bootModules(root: string, kver: string): BootModule[] {
+  const dir = join(root, 'lib/modules', kver);
+  const deps = new Map<string, { file: string; needs: string[] }>();
+  for (const l of readFileSync(join(dir, 'modules.dep'), 'utf8').split('\n')) {
+    const colon = l.indexOf(':');
+    if (colon < 0) continue;
+    const file = l.slice(0, colon);
+    const needs = l
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(moduleName);
+    deps.set(moduleName(file), { file, needs });
+  }
+  const builtinPath = join(dir, 'modules.builtin');
+  const builtin = new Set(
+    existsSync(builtinPath)
+      ? readFileSync(builtinPath, 'utf8').split('\n').filter(Boolean).map(moduleName)
+      : [],
+  );
+  const out: BootModule[] = [];
+  const seen = new Set<string>();
+  const visit = (m: string) => {
+    if (seen.has(m) || builtin.has(m)) return;
+    seen.add(m);
+    const d = deps.get(m);
+    if (!d) throw new LabError(`module ${m} not found in ${dir}/modules.dep`);
+    for (const n of d.needs) visit(n);
+    out.push({ name: m, file: join(dir, d.file) });
+  };
+  for (const m of INITRAMFS_MODULES) visit(m);
+  return out;
 }
 
-function buildInitramfs(kver: string, out: string): void {
+function buildInitramfs(
+  mods: BootModule[],
+  kver: string,
+  modulesFrom: string | undefined,
+  out: string,
+): void {
   const root = `${out}.d`;
   for (const d of ['bin', 'dev', 'proc', 'sys', 'mods', 'lower', 'ovl', 'newroot'])
     mkdirSync(join(root, d), { recursive: true });
   copyFileSync('/usr/bin/busybox', join(root, 'bin/busybox'));
   chmodSync(join(root, 'bin/busybox'), 0o755);
   symlinkSync('busybox', join(root, 'bin/sh'));
-  const mods: string[] = [];
-  for (const m of INITRAMFS_MODULES) {
-    if (builtin(kver, m)) continue;
-    const src = moduleFile(kver, m);
-    const dst = join(root, 'mods', `${m}.ko`);
-    if (src.endsWith('.xz')) writeFileSync(dst, execFileSync('xz', ['-dc', src], { maxBuffer: 1 << 28 }));
-    else copyFileSync(src, dst);
-    mods.push(m);
+  for (const m of mods) {
+    const dst = join(root, 'mods', `${m.name}.ko`);
+    // insmod takes a plain .ko: trixie's are xz-compressed.
+    if (m.file.endsWith('.xz'))
+      writeFileSync(dst, execFileSync('xz', ['-dc', m.file], { maxBuffer: 1 << 28 }));
+    else if (m.file.endsWith('.zst'))
+      writeFileSync(dst, execFileSync('zstd', ['-dcq', m.file], { maxBuffer: 1 << 28 }));
+    else copyFileSync(m.file, dst);
   }
-  writeFileSync(join(root, 'init'), initScript(mods), { mode: 0o755 });
+  writeFileSync(
+    join(root, 'init'),
+    initScript(
+      mods.map((m) => m.name),
+      kver,
+      modulesFrom,
+    ),
+    {
+      mode: 0o755,
+    },
+  );
   // Uncompressed: an emulated CPU unpacks gzip slower than it copies 3 MB.
   execFileSync('sh', ['-c', 'cd "$1" && find . | cpio -o -H newc --quiet > "$2"', 'sh', root, out]);
   rmSync(root, { recursive: true, force: true });
 }
 
-function initScript(mods: string[]): string {
+function initScript(mods: string[], kver: string, modulesFrom: string | undefined): string {
   const p9 = 'trans=virtio,version=9p2000.L,msize=262144';
   return `#!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -181,7 +237,15 @@ fail() { echo "lvs-vm init: $*"; exec sh; }
 mount -t 9p -o ${p9},ro,cache=loose hostroot /lower || fail "9p root"
 mount -t tmpfs -o mode=0755 ovl /ovl && mkdir -p /ovl/upper /ovl/work
 mount -t overlay overlay -o lowerdir=/lower,upperdir=/ovl/upper,workdir=/ovl/work /newroot || fail overlay
-mkdir -p /newroot${GUEST_SHARE}
+${
+  modulesFrom
+    ? `# Another release's kernel: its modules, from its cached tree on the 9p root, are the guest's
+# /lib/modules/${kver} (modprobe, and the kernel's own module requests, read them there).
+mkdir -p /newroot/lib/modules/${kver}
+mount --bind /newroot${modulesFrom} /newroot/lib/modules/${kver} || fail "modules ${kver}"
+`
+    : ''
+}mkdir -p /newroot${GUEST_SHARE}
 mount -t 9p -o ${p9} labrun /newroot${GUEST_SHARE} || fail "9p lab share"
 # busybox init with our own inittab (in the tmpfs upper layer, never on the host): the lab script
 # is sysinit, and there is no respawning console shell (it kept a vCPU busy). The script runs under

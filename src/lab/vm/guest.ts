@@ -1,6 +1,7 @@
 // The script the VM runs as busybox init's sysinit: load the kernel modules the lab needs, name the
 // uplink NICs, run the same lab "up" script the netns lab runs, and report readiness on the share.
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Inventory } from '../../inventory/types.js';
 import { GUEST_SHARE } from './bootfiles.js';
 
@@ -9,11 +10,11 @@ import { GUEST_SHARE } from './bootfiles.js';
 const BASE_MODULES = ['ip_vs', 'nf_conntrack'];
 
 /** Modules to load: the base set plus the inventory's schedulers, keeping only those this kernel has. */
-export function guestModules(kernelVersion: string, inv?: Inventory): string[] {
+export function guestModules(kernelVersion: string, inv?: Inventory, kernelRoot = '/'): string[] {
   // Pre-loaded off the critical path: ipvsadm and keepalived would load them at first use anyway.
   const wanted = new Set(BASE_MODULES);
   for (const s of inv?.services ?? []) wanted.add(`ip_vs_${s.scheduler}`);
-  const depFile = `/lib/modules/${kernelVersion}/modules.dep`;
+  const depFile = join(kernelRoot, 'lib/modules', kernelVersion, 'modules.dep');
   if (!existsSync(depFile)) return [...wanted];
   const have = new Set(
     readFileSync(depFile, 'utf8')

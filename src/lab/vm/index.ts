@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sh } from '../../connection/shell.js';
 import type { Inventory } from '../../inventory/types.js';
 import { responderPidFile } from '../host-init.js';
+import { ensureKernel } from '../release/kernel.js';
+import { ensureRelease, type Release } from '../release/rootfs.js';
 import { labUpScript } from '../script.js';
 import { type LabSpec, labIdOf, labNameOf, labSpecFromInventory } from '../spec.js';
 import {
@@ -49,6 +51,8 @@ export interface VmLabOptions {
   readyTimeoutMs?: number;
   memoryMiB?: number;
   cpus?: number;
+  /** Boot this release's kernel, and run it on every host without its own lab.release. */
+  release?: Release;
 }
 
 const tapName = (spec: LabSpec, n: number) => `lvst${spec.id}${n}`;
@@ -65,15 +69,15 @@ function netnsExists(ns: string): boolean {
 
 /** Boot a VM lab for `inv`. A lab already up under the same name is torn down first (a boot is the reset). */
 export async function vmLabUp(inv: Inventory, opts: VmLabOptions = {}): Promise<VmLabState> {
-  const spec = labSpecFromInventory(inv);
-  const onRelease = spec.hosts.filter((h) => h.release).map((h) => `${h.name} (${h.release})`);
-  if (onRelease.length > 0)
-    throw new LabError(
-      `lab ${spec.name}: lab.release runs in the netns lab only for now; the VM lab runs this machine's release: ${onRelease.join(', ')}`,
-    );
+  const spec = labSpecFromInventory(inv, opts.release ? { release: opts.release } : {});
+  // A host on another release runs that release's root (over 9p, under its own overlay) exactly
+  // as in the netns lab; --release also boots that release's kernel. Both are built once, cached.
+  for (const release of new Set(spec.hosts.flatMap((h) => (h.release ? [h.release] : []))))
+    await ensureRelease(release);
+  const kernel = opts.release ? await ensureKernel(opts.release) : undefined;
   const stateDir = stateDirOf(spec.name);
   if (existsSync(labFiles(stateDir).state)) await vmLabDown(spec.name);
-  const boot = ensureBootFiles();
+  const boot = ensureBootFiles(kernel);
   await ensureKeys(stateDir, spec);
   const runDir = join(stateDir, 'vm');
   await rm(runDir, { recursive: true, force: true });
@@ -86,7 +90,7 @@ export async function vmLabUp(inv: Inventory, opts: VmLabOptions = {}): Promise<
   await writeFile(join(runDir, 'up.sh'), up);
   await writeFile(
     join(runDir, GUEST_SCRIPT),
-    guestScript({ modules: guestModules(boot.kernelVersion, inv), nics }),
+    guestScript({ modules: guestModules(boot.kernelVersion, inv, boot.kernelRoot), nics }),
   );
 
   // The control namespace holds qemu's taps: the VM's network never touches the root namespace.
