@@ -1,8 +1,7 @@
 // The release matrix (issue 20): seeds end to end on other Debian releases' userlands and kernels,
 // each on its own VM boot under its own lab name (see release-case.ts). The seeds on bookworm
 // (this machine's release and 6.1 kernel) are the seeds-*.test.ts files.
-// The client each seed's verify probes from stays on bookworm: the release roots carry what an LVS
-// host runs, not curl (verify's HTTP probe); the directors and real servers are the matrix.
+// Every host of a case runs the case's release, the client verify probes from included.
 import { seedSuite } from './seed-suite.js';
 
 seedSuite([
@@ -17,14 +16,12 @@ seedSuite([
     seed: 'seed-003-nat-keepalived',
     name: 'matrix-003-trixie',
     release: 'trixie',
-    hosts: { client: 'bookworm' },
     kernel: '6.12.',
   },
   {
     seed: 'seed-001-lic-nat',
     name: 'matrix-001-bullseye',
     release: 'bullseye',
-    hosts: { xcl01: 'bookworm' },
     kernel: '5.10.',
   },
 ]);

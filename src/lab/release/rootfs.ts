@@ -44,6 +44,8 @@ const MIRROR = 'http://deb.debian.org/debian';
  * What a lab host runs: sshd, the managers (keepalived, ldirectord, ipvsadm), nft, ip, sysctl/ps,
  * perl for the identity responders, sudo for a non-root ssh user, kmod for modprobe -n.
  * ldirectord pulls perl's LWP stack: about 15 MB more, cheap next to the rest.
+ * curl and busybox: what verify's probes run on the client (`verify.from`), so a whole lab on one
+ * release (`lab up --release`) verifies like a bookworm one.
  */
 export const RELEASE_PACKAGES = [
   'openssh-server',
@@ -56,6 +58,8 @@ export const RELEASE_PACKAGES = [
   'perl',
   'sudo',
   'kmod',
+  'curl',
+  'busybox',
 ] as const;
 
 // Docs, man pages and translations are a third of the tree and nothing in a lab reads them.
