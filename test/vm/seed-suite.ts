@@ -60,8 +60,24 @@ export function seedSuite(seeds: (string | ReleaseCase)[]): void {
       let inv: Inventory;
       let state: VmLabState;
       const lvs = (args: string[]) => cliInLab(state.controlNs, labEnv(state), args);
+      /** Seed 003's public host listens once, from the first test that needs it (firewall or failover). */
+      let publicListening = false;
+      const startPublic = async () => {
+        if (publicListening) return;
+        const started = await vmHostExec(state, 'client', PUBLIC_LISTENER);
+        assert.equal(started.code, 0, started.stderr);
+        // perl starts in the background: wait (≤ 5 s) until it listens, or the first connect races it.
+        const up = await vmHostExec(
+          state,
+          'client',
+          'for i in $(seq 50); do ss -Hltn "sport = :9009" | grep -q . && exit 0; sleep 0.1; done; cat /tmp/lvs-public.log; exit 1',
+        );
+        assert.equal(up.code, 0, `the public host's listener did not start: ${up.stdout}`);
+        publicListening = true;
+      };
       /** The address the public host saw a web server's connection come from. */
       const fromWebServer = async (rs: string) => {
+        await startPublic();
         const r = await vmHostExec(state, rs, CONNECT('203.0.113.50', 9009));
         assert.equal(r.code, 0, `${rs} could not reach the public host: ${r.stdout}${r.stderr}`);
         return r.stdout.trim();
@@ -146,8 +162,7 @@ export function seedSuite(seeds: (string | ReleaseCase)[]): void {
           const table = await vmHostExec(state, 'load1', 'nft list table inet lvs_deploy');
           assert.match(table.stdout, /policy drop/);
           assert.match(table.stdout, /masquerade/);
-          const started = await vmHostExec(state, 'client', PUBLIC_LISTENER);
-          assert.equal(started.code, 0, started.stderr);
+          await startPublic();
           // The client has no route to the web servers' network: only masquerading gets a reply back.
           const route = await vmHostExec(state, 'client', 'ip route get 192.168.20.11');
           assert.notEqual(
