@@ -140,9 +140,9 @@ export function seedSuite(seeds: string[]): void {
         );
       });
 
-      for (const sc of scenarios.filter((x) => x.seeds.includes(seed))) {
-        sc.register({ seed, file, inv: () => inv, state: () => state, lvs });
-      }
+      const ctx = { seed, file, inv: () => inv, state: () => state, lvs };
+      const mine = scenarios.filter((x) => x.seeds.includes(seed));
+      for (const sc of mine.filter((x) => x.at !== 'after-down')) sc.register(ctx);
 
       if (seed === 'seed-003-nat-keepalived') {
         test('firewall: plan is empty, a web server reaches the public side as the director, other ports are dropped', async () => {
@@ -293,6 +293,8 @@ export function seedSuite(seeds: string[]): void {
           }
         }
       });
+
+      for (const sc of mine.filter((x) => x.at === 'after-down')) sc.register(ctx);
     });
   }
 }
