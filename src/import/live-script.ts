@@ -2,10 +2,10 @@
 // reaches it) that prints what a director or real server holds, in marked sections. It writes
 // nothing, starts and stops nothing: only reads files, /proc and `ip`/`ipvsadm -S -n`/`nft list`.
 //
-// /proc and /proc/sys are read with the shell's `read`, not `cat`: under emulation (the VM lab) a
-// program start costs 50–300 ms, and a `cat` per process and per sysctl made one host's round trip
-// take 20–40 s (hundreds of processes, kernel threads included). Only the jiffies sysctls, which
-// a byte-wise read cuts to their first digit, are still read with `cat`.
+// Few programs: under emulation (the VM lab) a program start costs 50–300 ms, and a `cat` per
+// process and per sysctl made one host's round trip take 8–10 s. Process names are read with the
+// shell's `read`; the sysctls with ONE `grep` (FILE:VALUE lines) — not `read`, which reads a byte
+// at a time, and an integer sysctl answers nothing past offset 0 (amemthresh 1024 read as "1").
 import { renderScript, sh } from '../connection/shell.js';
 
 /** Files that may configure a director's IPVS table (the distribution's paths). */
@@ -28,14 +28,7 @@ done
 [ -n "$lvs_k" ] && echo keepalived; [ -n "$lvs_l" ] && echo ldirectord
 lvs_sec ipvs; if [ -r /proc/net/ip_vs ]; then ipvsadm -S -n 2>/dev/null || true; fi
 lvs_sec sysctl
-for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/vs/* /proc/sys/net/ipv4/conf/*/arp_ignore /proc/sys/net/ipv4/conf/*/arp_announce /proc/sys/net/ipv4/conf/*/rp_filter; do
-  [ -r "$f" ] || continue
-  case "$f" in
-    *expiration|*period) lvs_v=$(cat "$f" 2>/dev/null) ;;
-    *) lvs_v=; { read -r lvs_v < "$f"; } 2>/dev/null ;;
-  esac
-  printf '%s=%s\\n' "$f" "$lvs_v"
-done
+grep -s -H '' /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv4/vs/* /proc/sys/net/ipv4/conf/*/arp_ignore /proc/sys/net/ipv4/conf/*/arp_announce /proc/sys/net/ipv4/conf/*/rp_filter || true
 lvs_sec addr; ip -o addr show 2>/dev/null || true
 lvs_sec route; ip route show 2>/dev/null || true
 lvs_sec firewall; nft list ruleset 2>/dev/null || iptables-save 2>/dev/null || true
@@ -95,7 +88,7 @@ export function parseLiveFacts(out: string): LiveFacts {
   }
   const sysctls: Record<string, string> = {};
   for (const l of (sections.get('sysctl') ?? '').split('\n')) {
-    const m = /^\/proc\/sys\/(.+?)=(.*)$/.exec(l);
+    const m = /^\/proc\/sys\/(.+?)[=:](.*)$/.exec(l);
     if (m?.[1]) sysctls[m[1].replace(/\//g, '.')] = m[2] ?? '';
   }
   const lines = (k: string) =>

@@ -177,6 +177,18 @@ describe('import --director (fake transport)', () => {
     );
   });
 
+  test('the sysctls come whole, as grep -H prints them (FILE:VALUE), multi-digit values included', () => {
+    const f = parseLiveFacts(
+      '\n=== sysctl\n/proc/sys/net/ipv4/vs/amemthresh:1024\n/proc/sys/net/ipv4/vs/sync_threshold:3\t50\n/proc/sys/net/ipv4/ip_forward:1\n=== end\n',
+    );
+    assert.deepEqual(f.sysctls, {
+      'net.ipv4.vs.amemthresh': '1024',
+      'net.ipv4.vs.sync_threshold': '3\t50',
+      'net.ipv4.ip_forward': '1',
+    });
+    assert.match(importScript(), /grep -s -H '' \/proc\/sys\/net\/ipv4\/ip_forward /);
+  });
+
   test('the facts script is read-only sh that parses on this machine', () => {
     const out = execFileSync('sh', ['-s'], { input: importScript(), encoding: 'utf8' });
     const f = parseLiveFacts(out);

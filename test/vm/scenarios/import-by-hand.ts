@@ -123,6 +123,14 @@ function register({ seed, file, inv, state, lvs }: SeedContext): void {
     }
     process.stdout.write(`# ${seed}: imported inventory\n${yaml.replace(/^/gm, '#   ')}\n`);
     for (const [, note] of hand.announced) assert.match(first.stderr, note);
+    // The sysctls import keeps are the host's values, whole (a shell `read` of /proc/sys once
+    // gave amemthresh 1 for 1024): compared with `cat` on the host.
+    const hostsOf = (parse(yaml) as { hosts: Record<string, { sysctls?: Record<string, unknown> }> }).hosts;
+    for (const [h, host] of Object.entries(hostsOf))
+      for (const [k, v] of Object.entries(host.sysctls ?? {})) {
+        const live = await vmHostExec(state(), h, `cat /proc/sys/${k.replaceAll('.', '/')}`);
+        assert.equal(String(v), live.stdout.trim(), `${h}: ${k} as the host has it`);
+      }
 
     const plan = await lvs(['plan', imported, '--json']);
     sw.lap('plan');
