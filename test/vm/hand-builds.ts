@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { quote } from '../../src/connection/shell.js';
+import { RESPONDER_PL } from '../../src/lab/host-init.js';
 import { ROOT } from '../helpers/cli.js';
 
 export interface HandBuild {
@@ -111,8 +112,12 @@ const sip000Director = (method: '-m' | '-g') =>
 // SNAT: the SIP servers answer through the director's DIP.
 const sip000SnatRs = 'ip route replace default via 192.168.88.129';
 // DSR: "Configure a loop interface using the ip address of the service" and the two arp lines,
-// as the document types them (conf.all only).
+// as the document types them (conf.all only). The document's SIP servers listen on TCP 5060 (it
+// types -t); this seed's lab answers SIP on UDP only (its inventory's service), so the hand build
+// starts the lab's own responder for SIP over TCP too.
+const SIP_OVER_TCP = `{ setsid perl -e ${quote(RESPONDER_PL)} "$(hostname)" tcp:4:5060: </dev/null >/dev/null 2>&1 & }`;
 const sip000DsrRs = [
+  SIP_OVER_TCP,
   'ifconfig lo:0 192.168.88.190 netmask 255.255.255.255',
   'echo 1 > /proc/sys/net/ipv4/conf/all/arp_ignore',
   'echo 2 > /proc/sys/net/ipv4/conf/all/arp_announce',
