@@ -141,8 +141,8 @@ export function seedSuite(seeds: string[]): void {
       });
 
       const ctx = { seed, file, inv: () => inv, state: () => state, lvs };
-      const mine = scenarios.filter((x) => x.seeds.includes(seed));
-      for (const sc of mine.filter((x) => x.at !== 'after-down')) sc.register(ctx);
+      const mine = (at?: 'after-down') => scenarios.filter((x) => x.seeds.includes(seed) && x.at === at);
+      for (const sc of mine()) sc.register(ctx);
 
       if (seed === 'seed-003-nat-keepalived') {
         test('firewall: plan is empty, a web server reaches the public side as the director, other ports are dropped', async () => {
@@ -293,8 +293,7 @@ export function seedSuite(seeds: string[]): void {
           }
         }
       });
-
-      for (const sc of mine.filter((x) => x.at === 'after-down')) sc.register(ctx);
+      for (const sc of mine('after-down')) sc.register(ctx); // on the clean hosts `down` left
     });
   }
 }

@@ -26,8 +26,8 @@ export interface SeedContext {
 export interface SeedScenario {
   /** Inventory names (inventories/<seed>.yaml) this scenario runs on. */
   seeds: string[];
-  /** When its tests run in the seed's boot (default: before failover and `down`). */
-  at?: 'before-failover' | 'after-down';
+  /** Run after the seed's `down` instead of before failover and `down` (the default). */
+  at?: 'after-down';
   /** Declares node:test `test(...)` calls; called inside the seed's describe. */
   register: (ctx: SeedContext) => void;
 }
