@@ -27,12 +27,15 @@ export {
 export function factsFunction(q: FactQuery): ShellFragment {
   return sh`lvs_sysctl() {
   # dash's read returns non-zero on /proc files even when it read the value: ignore its status.
-  # Time sysctls (jiffies handlers: tcp_keepalive_time, nf_conntrack_*_timeout_*) answer no read
-  # past offset 0, so a byte-wise read gets only the first digit ("7" for 7200): cat those.
+  # An integer sysctl (proc_dointvec and its kin: somaxconn, amemthresh, the jiffies timeouts)
+  # answers no read past offset 0, and dash reads a byte at a time, so \`read\` gets only the first
+  # digit ("4" for 4096). Only the switches that never have two digits are read with \`read\`
+  # (no program started); every other value with one \`cat\`.
   if [ -r "$2" ]; then
     case "$1" in
-      *time*|*intvl*) lvs_v=$(cat "$2" 2>/dev/null) ;;
-      *) lvs_v=; read -r lvs_v < "$2" 2>/dev/null ;;
+      *.arp_ignore|*.arp_announce|*.rp_filter|net.ipv4.ip_forward|*.forwarding|net.ipv4.vs.expire_nodest_conn|net.ipv4.vs.expire_quiescent_template|net.ipv4.vs.conntrack)
+        lvs_v=; read -r lvs_v < "$2" 2>/dev/null ;;
+      *) lvs_v=$(cat "$2" 2>/dev/null) ;;
     esac
     printf '%s=%s\\n' "$1" "$lvs_v"
   else printf '%s!\\n' "$1"; fi

@@ -1,9 +1,11 @@
 // Live import: one read-only round trip per host (live-script.ts), then the same importers as
 // --from on what the directors hold, plus what the real servers say about their forwarding role.
+import { performance } from 'node:perf_hooks';
 import { applyLabOverrides, type SshTarget } from '../connection/target.js';
 import type { Transport } from '../connection/transport.js';
 import { ipFamily } from '../inventory/net.js';
 import type { DirectorSource, RealServerFacts } from './build.js';
+import { sameEffect } from './effect.js';
 import { importIpvsadm } from './ipvsadm.js';
 import { importKeepalived } from './keepalived.js';
 import type { ConfigSource } from './keepalived-syntax.js';
@@ -19,22 +21,39 @@ export interface LiveOptions {
   connect: (t: SshTarget) => Promise<Transport>;
 }
 
+/** Where one host's share of the import's time went (ms): what `--json` reports as timings_ms. */
+export interface HostTiming {
+  address: string;
+  role: 'director' | 'realserver';
+  /** Since the import started, when this host's connection was opened. */
+  start: number;
+  /** TCP + SSH handshake + authentication. */
+  connect: number;
+  /** The one read-only round trip: the script runs on the host, its output comes back. */
+  read: number;
+}
+
 export interface LiveResult {
   sources: DirectorSource[];
   realServers: Map<string, RealServerFacts>;
   lints: ImportNote[];
   /** Hosts that could not be read: director failures are fatal, real servers are kept as address:. */
   unreachable: Map<string, string>;
+  timings: HostTiming[];
 }
 
 function targetOf(address: string, o: LiveOptions): SshTarget {
   return applyLabOverrides({ host: address, address, ...o.ssh, connectTimeoutMs: 10_000, retries: 1 });
 }
 
-async function readHost(address: string, o: LiveOptions): Promise<LiveFacts> {
+async function readHost(address: string, o: LiveOptions, timing: HostTiming): Promise<LiveFacts> {
+  const t0 = performance.now();
   const t = await o.connect(targetOf(address, o));
+  const t1 = performance.now();
+  timing.connect = Math.round(t1 - t0);
   try {
     const r = await t.run(importScript(), { phase: 'import', timeoutMs: 60_000 });
+    timing.read = Math.round(performance.now() - t1);
     if (r.code !== 0)
       throw new Error(`${address}: the import facts script exited ${r.code}: ${r.stderr.trim()}`);
     return parseLiveFacts(r.stdout);
@@ -92,7 +111,7 @@ function directorImport(address: string, f: LiveFacts): DirectorImport {
         line: 1,
         message: 'the live table is not persisted in a rules file; lvs-deploy will write one',
       });
-    else if (importIpvsadm('', f.files.get(rules) ?? '').services.length !== imp.services.length)
+    else if (!sameEffect(rules, f.files.get(rules) ?? '', f.ipvs))
       imp.notes.push({
         file: `${address}:${rules}`,
         line: 1,
@@ -181,30 +200,71 @@ function firewallNotes(address: string, f: LiveFacts, imp: DirectorImport): void
   });
 }
 
+function directorSource(address: string, f: LiveFacts): DirectorSource {
+  const imp = directorImport(address, f);
+  firewallNotes(address, f, imp);
+  const floating = new Set([
+    ...imp.services.flatMap((s) => (s.vip ? [s.vip] : [])),
+    ...imp.vrrp.flatMap((v) => v.vips.map((x) => x.address)),
+  ]);
+  const interfaces = Object.fromEntries(
+    Object.entries(f.addresses)
+      .filter(([dev]) => dev !== 'lo')
+      .map(([dev, cidrs]) => [dev, cidrs.filter((c) => !floating.has(c.split('/')[0] ?? ''))] as const)
+      .filter(([, cidrs]) => cidrs.length > 0),
+  );
+  return {
+    imp,
+    address,
+    interfaces,
+    sysctls: keptSysctls(f),
+    ...(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(f.hostname) ? { name: f.hostname } : {}),
+  };
+}
+
+function realServerFacts(a: string, f: LiveFacts): RealServerFacts {
+  const interfaces = Object.fromEntries(
+    Object.entries(f.addresses).filter(([dev]) => dev !== 'lo' && dev !== 'tunl0' && ipFamily(a) !== 0),
+  );
+  return {
+    ...(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(f.hostname) ? { name: f.hostname } : {}),
+    interfaces,
+  };
+}
+
+/**
+ * Every host is read at once: the --realserver ones with the directors, and each real server of a
+ * director's table as soon as that director's table is known (an emulated or distant sshd takes
+ * seconds per handshake; waiting for the slowest director before starting would add them up).
+ */
 export async function liveImport(o: LiveOptions): Promise<LiveResult> {
-  const facts = await Promise.all(o.directors.map((a) => readHost(a, o)));
-  const sources: DirectorSource[] = o.directors.map((address, i) => {
-    const f = facts[i] as LiveFacts;
-    const imp = directorImport(address, f);
-    firewallNotes(address, f, imp);
-    const floating = new Set([
-      ...imp.services.flatMap((s) => (s.vip ? [s.vip] : [])),
-      ...imp.vrrp.flatMap((v) => v.vips.map((x) => x.address)),
-    ]);
-    const interfaces = Object.fromEntries(
-      Object.entries(f.addresses)
-        .filter(([dev]) => dev !== 'lo')
-        .map(([dev, cidrs]) => [dev, cidrs.filter((c) => !floating.has(c.split('/')[0] ?? ''))] as const)
-        .filter(([, cidrs]) => cidrs.length > 0),
+  const started = performance.now();
+  const timings: HostTiming[] = [];
+  const timingOf = (address: string, role: HostTiming['role']): HostTiming => {
+    const t = { address, role, start: Math.round(performance.now() - started), connect: 0, read: 0 };
+    timings.push(t);
+    return t;
+  };
+  const rsReads = new Map<string, Promise<LiveFacts | Error>>();
+  const readRealServer = (a: string) => {
+    if (rsReads.has(a) || o.directors.includes(a)) return;
+    const read = readHost(a, o, timingOf(a, 'realserver')).catch((err: unknown) =>
+      err instanceof Error ? err : new Error(String(err)),
     );
-    return {
-      imp,
-      address,
-      interfaces,
-      sysctls: keptSysctls(f),
-      ...(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(f.hostname) ? { name: f.hostname } : {}),
-    };
-  });
+    rsReads.set(a, read);
+  };
+  for (const a of o.realservers) readRealServer(a);
+  const read = await Promise.all(
+    o.directors.map(async (address) => {
+      const f = await readHost(address, o, timingOf(address, 'director'));
+      const source = directorSource(address, f);
+      for (const s of source.imp.services) for (const r of s.real_servers) readRealServer(r.address);
+      return { f, source };
+    }),
+  );
+  const facts = read.map((r) => r.f);
+  const sources = read.map((r) => r.source);
+  // The same order as before the reads ran side by side: --realserver first, then table order.
   const rsAddrs = new Set([
     ...o.realservers,
     ...sources.flatMap((s) => s.imp.services.flatMap((x) => x.real_servers.map((r) => r.address))),
@@ -213,25 +273,16 @@ export async function liveImport(o: LiveOptions): Promise<LiveResult> {
   const realServers = new Map<string, RealServerFacts>();
   const unreachable = new Map<string, string>();
   const rsFacts = new Map<string, LiveFacts>();
-  await Promise.all(
-    [...rsAddrs].map(async (a) => {
-      try {
-        const f = await readHost(a, o);
-        rsFacts.set(a, f);
-        const interfaces = Object.fromEntries(
-          Object.entries(f.addresses).filter(([dev]) => dev !== 'lo' && dev !== 'tunl0' && ipFamily(a) !== 0),
-        );
-        realServers.set(a, {
-          ...(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(f.hostname) ? { name: f.hostname } : {}),
-          interfaces,
-        });
-      } catch (err) {
-        const why = (err as Error).message;
-        unreachable.set(a, why);
-        realServers.set(a, { unreachable: why });
-      }
-    }),
-  );
+  for (const a of rsAddrs) {
+    const f = await (rsReads.get(a) ?? Promise.resolve(new Error(`${a}: not read`)));
+    if (f instanceof Error) {
+      unreachable.set(a, f.message);
+      realServers.set(a, { unreachable: f.message });
+    } else {
+      rsFacts.set(a, f);
+      realServers.set(a, realServerFacts(a, f));
+    }
+  }
   const lints = lintLive(sources, facts, rsFacts);
-  return { sources, realServers, lints, unreachable };
+  return { sources, realServers, lints, unreachable, timings };
 }

@@ -3,8 +3,18 @@
 // configured; real servers are read for their role; broken ones are linted like verify words it;
 // an unreachable real server stays an `address:` entry; firewall rules naming the VIP are noted.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { SshTarget } from '../../src/connection/target.js';
 import type { Transport } from '../../src/connection/transport.js';
@@ -142,6 +152,43 @@ describe('import --director (fake transport)', () => {
     );
   });
 
+  test('a real server is read as soon as one director names it, not after the slowest director', async () => {
+    const slow = (t: SshTarget) =>
+      t.address === '10.9.0.10'
+        ? new Promise<Transport>((res) => setTimeout(() => res(fakeConnect(t)), 400))
+        : fakeConnect(t);
+    const r = await liveImport({
+      directors: ['10.9.0.10', '10.9.0.40'],
+      realservers: [],
+      ssh: { user: 'root', port: 22, knownHosts: '/dev/null', hostKeyPolicy: 'strict', become: false },
+      connect: slow,
+    });
+    const t = (a: string) => r.timings.find((x) => x.address === a);
+    assert.equal(t('10.9.0.10')?.role, 'director');
+    assert.ok((t('10.9.0.10')?.connect ?? 0) >= 350, JSON.stringify(r.timings));
+    // 10.9.0.141 is in the fast director's table only.
+    assert.equal(t('10.9.0.141')?.role, 'realserver');
+    assert.ok((t('10.9.0.141')?.start ?? 1000) < 300, JSON.stringify(r.timings));
+    assert.ok(r.unreachable.has('10.9.0.141'));
+    assert.deepEqual(
+      [...r.realServers.keys()],
+      ['10.9.0.21', '10.9.0.22', '10.9.0.23', '10.9.0.141'],
+      'the table order, whichever read finished first',
+    );
+  });
+
+  test('the sysctls come whole, as grep -H prints them (FILE:VALUE), multi-digit values included', () => {
+    const f = parseLiveFacts(
+      '\n=== sysctl\n/proc/sys/net/ipv4/vs/amemthresh:1024\n/proc/sys/net/ipv4/vs/sync_threshold:3\t50\n/proc/sys/net/ipv4/ip_forward:1\n=== end\n',
+    );
+    assert.deepEqual(f.sysctls, {
+      'net.ipv4.vs.amemthresh': '1024',
+      'net.ipv4.vs.sync_threshold': '3\t50',
+      'net.ipv4.ip_forward': '1',
+    });
+    assert.match(importScript(), /grep -s -H '' \/proc\/sys\/net\/ipv4\/ip_forward /);
+  });
+
   test('the facts script is read-only sh that parses on this machine', () => {
     const out = execFileSync('sh', ['-s'], { input: importScript(), encoding: 'utf8' });
     const f = parseLiveFacts(out);
@@ -151,5 +198,32 @@ describe('import --director (fake transport)', () => {
       importScript(),
       /(^|[;&|]\s*)(rm|mv|cp|tee|sysctl -w|ip (addr|link|route) (add|del|set)|systemctl|kill)\b/m,
     );
+  });
+
+  test('the facts script finds a running keepalived without starting a program per process or sysctl', () => {
+    // Under emulation every program start costs 50–300 ms: a `cat` per /proc entry made one
+    // host's import take 20–40 s in the VM lab. A `cat` on PATH counts how often it is started.
+    const dir = mkdtempSync(join(tmpdir(), 'lvs-import-script-'));
+    const log = join(dir, 'cat.log');
+    writeFileSync(join(dir, 'cat'), `#!/bin/sh\necho x >> ${log}\nexec /bin/cat "$@"\n`, { mode: 0o755 });
+    copyFileSync('/bin/sleep', join(dir, 'keepalived'));
+    const daemon = spawn(join(dir, 'keepalived'), ['30'], { stdio: 'ignore' });
+    try {
+      // The script sets its own PATH: the counting `cat` goes first in it.
+      const script = importScript().replace(/\bPATH=/, `PATH=${dir}:`);
+      assert.notEqual(script, importScript());
+      const out = execFileSync('sh', ['-s'], { input: script, encoding: 'utf8' });
+      const f = parseLiveFacts(out);
+      assert.deepEqual(f.running, ['keepalived']);
+      assert.match(f.sysctls['net.ipv4.ip_forward'] ?? '', /^[01]$/);
+      assert.equal(f.hostname, readFileSync('/proc/sys/kernel/hostname', 'utf8').trim());
+      const processes = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).length;
+      const cats = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0;
+      assert.ok(processes > 20, `${processes} processes: too few to tell`);
+      assert.ok(cats <= 5, `${cats} cat starts for ${processes} processes`);
+    } finally {
+      daemon.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

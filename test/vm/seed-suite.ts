@@ -150,9 +150,11 @@ export function seedSuite(seeds: (string | ReleaseCase)[]): void {
         );
       });
 
-      for (const sc of scenarios.filter((x) => !matrix && x.seeds.includes(seed))) {
-        sc.register({ seed, file, inv: () => inv, state: () => state, lvs });
-      }
+      const ctx = { seed, file, inv: () => inv, state: () => state, lvs };
+      // The matrix's boots run the e2e only: no day-2 scenarios (CI's VM budget).
+      const mine = (at?: 'after-down') =>
+        scenarios.filter((x) => !matrix && x.seeds.includes(seed) && x.at === at);
+      for (const sc of mine()) sc.register(ctx);
 
       // The matrix's own boots keep to the e2e (CI's VM budget): verify's firewall check covers nft there.
       if (seed === 'seed-003-nat-keepalived' && !matrix) {
@@ -303,6 +305,7 @@ export function seedSuite(seeds: (string | ReleaseCase)[]): void {
           }
         }
       });
+      for (const sc of mine('after-down')) sc.register(ctx); // on the clean hosts `down` left
     });
   }
 }

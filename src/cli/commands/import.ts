@@ -2,6 +2,7 @@
 // the hosts (--director), read-only: one round trip per host, nothing written or restarted.
 import { chmod, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { SshTransport } from '../../connection/ssh.js';
 import { UsageError } from '../../errors.js';
@@ -12,7 +13,7 @@ import {
   type SecretOut,
 } from '../../import/build.js';
 import { defaultSecretFile, importFile, splitSpec } from '../../import/files.js';
-import { liveImport } from '../../import/live.js';
+import { type HostTiming, liveImport } from '../../import/live.js';
 import type { ImportNote } from '../../import/types.js';
 import { ipFamily } from '../../inventory/net.js';
 
@@ -80,6 +81,8 @@ Example:
       const ref: SecretOut = secretFile ? { file: `./${basename(secretFile)}` } : { env: SECRET_ENV };
       let r: BuildResult;
       let lints: ImportNote[] = [];
+      const started = performance.now();
+      let hosts: HostTiming[] | undefined;
       const files = opts.from ?? opts.director ?? [];
       if (opts.from) {
         const sources = opts.from
@@ -104,6 +107,7 @@ Example:
           connect: (t) => SshTransport.connect(t),
         });
         lints = live.lints;
+        hosts = live.timings;
         r = buildInventory(
           live.sources,
           ref,
@@ -134,6 +138,7 @@ Example:
           notes: r.notes,
           lints,
           exact: r.notes.length === 0 && lints.length === 0,
+          ...(hosts ? { timings_ms: { total: Math.round(performance.now() - started), hosts } } : {}),
         };
         process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
       } else if (opts.output === undefined) process.stdout.write(r.yaml);

@@ -3,6 +3,8 @@
 // scenario's tests after "a second up changes nothing", before failover and `down`, for every
 // seed the scenario names. A scenario must leave the topology as `up` left it (enable what it
 // drained, restart what it stopped), so the seed's later tests see what they expect.
+// A scenario with `at: 'after-down'` runs last instead, on the clean hosts the seed's `down`
+// left, and may leave them in any state (the lab goes down next): no restore to pay for.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +26,8 @@ export interface SeedContext {
 export interface SeedScenario {
   /** Inventory names (inventories/<seed>.yaml) this scenario runs on. */
   seeds: string[];
+  /** Run after the seed's `down` instead of before failover and `down` (the default). */
+  at?: 'after-down';
   /** Declares node:test `test(...)` calls; called inside the seed's describe. */
   register: (ctx: SeedContext) => void;
 }
