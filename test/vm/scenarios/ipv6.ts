@@ -1,5 +1,6 @@
-// IPv6 VIPs end to end (issue 15 §2) on real kernel IPVS, on two cheap seed boots: DR on
-// seed-000-sip-dsr, NAT on seed-004-wikipedia-nat. The boot's hosts have IPv4 only, so the
+// IPv6 VIPs end to end (issue 15 §2) on real kernel IPVS, on three seed boots: DR on
+// seed-000-sip-dsr (ipvsadm) and on seed 002's keepalived pair (the v6 VIP in its own
+// vrrp_instance VI_6, which must follow VI_1 on a failover), NAT on seed-004-wikipedia-nat. The boot's hosts have IPv4 only, so the
 // scenario first does what an operator's network already would: an IPv6 address on each host's
 // interface (by hand, nodad). Then `up` of a dual-stack variant (the seed plus an IPv6 TCP/80
 // service beside its own, written to a temp file), a second `up` that changes nothing, `verify`
@@ -26,7 +27,11 @@ interface DualStack {
   vip: string;
   forwarding: 'dr' | 'nat';
   realServers: string[];
+  /** The director holding the VIP (keepalived: the MASTER) and its interface on the VIP's network. */
   director: string;
+  dev: string;
+  /** keepalived pair: the BACKUP that must take the v6 VIP when the MASTER's keepalived stops. */
+  backup?: string;
 }
 
 const PLANS: Record<string, DualStack> = {
@@ -41,6 +46,22 @@ const PLANS: Record<string, DualStack> = {
     forwarding: 'dr',
     realServers: ['sip1', 'sip2'],
     director: 'lvs',
+    dev: 'eth0',
+  },
+  'seed-002-dr-keepalived': {
+    addresses: {
+      lb1: { ens224: 'fd00:100::10/64' },
+      lb2: { ens224: 'fd00:100::11/64' },
+      web1: { ens224: 'fd00:100::20/64' },
+      web2: { ens224: 'fd00:100::21/64' },
+      client: { ens224: 'fd00:100::30/64' },
+    },
+    vip: 'fd00:100::9',
+    forwarding: 'dr',
+    realServers: ['web1', 'web2'],
+    director: 'lb1',
+    dev: 'ens224',
+    backup: 'lb2',
   },
   'seed-004-wikipedia-nat': {
     addresses: {
@@ -53,6 +74,7 @@ const PLANS: Record<string, DualStack> = {
     forwarding: 'nat',
     realServers: ['rs1', 'rs2'],
     director: 'director',
+    dev: 'eth0',
   },
 };
 
@@ -160,7 +182,7 @@ function register(ctx: SeedContext): void {
       for (const h of plan.realServers)
         assert.match(await run(h, 'ip -6 -o addr show dev lo'), new RegExp(`inet6 ${plan.vip}/128 `), h);
       // Only the director answered the client's Neighbour Solicitation: the VIP on lo stays silent.
-      const mac = await run(plan.director, 'cat /sys/class/net/eth0/address');
+      const mac = await run(plan.director, `cat /sys/class/net/${plan.dev}/address`);
       assert.match(await run(from(), `ip -6 neigh show ${quote(plan.vip)}`), new RegExp(`lladdr ${mac} `));
     } else {
       const gw = plan.addresses[plan.director]?.eth1?.split('/')[0] ?? '';
@@ -168,6 +190,44 @@ function register(ctx: SeedContext): void {
         assert.match(await run(h, 'ip -6 route show default'), new RegExp(`^default via ${gw} `), h);
     }
   });
+
+  if (plan.backup) {
+    const backup = plan.backup;
+    test('IPv6 keepalived pair: VI_6 follows VI_1 — the MASTER stops, the BACKUP takes both VIPs and IPv6 traffic goes on', async () => {
+      const v4 = ctx.inv().services[0]?.vip ?? '';
+      const holds = async (h: string, vip: string) =>
+        (await vmHostExec(ctx.state(), h, `ip -o addr show dev ${quote(plan.dev)}`)).stdout.includes(
+          ` ${vip}/`,
+        );
+      assert.ok(
+        await holds(plan.director, plan.vip),
+        `${plan.director} holds ${plan.vip} before the failure`,
+      );
+      await run(plan.director, 'kill "$(cat /run/keepalived.pid)"');
+      let both = false;
+      for (let i = 0; i < 40 && !both; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        both = (await holds(backup, plan.vip)) && (await holds(backup, v4));
+      }
+      assert.ok(both, `${backup} took ${v4} and ${plan.vip}`);
+      assert.ok(!(await holds(plan.director, plan.vip)), `the stopped MASTER released ${plan.vip}`);
+      // Through the BACKUP now: the client's neighbour entry moves with the unsolicited NA.
+      const curl = `for i in $(seq 10); do curl -s -m 3 http://[${plan.vip}]/ || echo fail; done`;
+      let answers: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        answers = (await run(from(), curl)).split('\n').filter((l) => l.trim() !== '');
+        if (!answers.includes('fail')) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const by = (h: string) => answers.filter((l) => l.includes(h)).length;
+      process.stdout.write(
+        `# ${ctx.seed} IPv6 after failover to ${backup}: ${plan.realServers.map((h) => `${h} ${by(h)}`).join(', ')} of ${answers.length}\n`,
+      );
+      assert.ok(!answers.includes('fail'), answers.join('\n'));
+      for (const h of plan.realServers)
+        assert.ok(by(h) > 0, `${h} answered through ${backup}: ${answers.join(' ')}`);
+    });
+  }
 
   test(`IPv6 ${plan.forwarding.toUpperCase()}: the seed's own up takes the v6 service away; the hand-made addresses go`, async () => {
     const up = await ctx.lvs(['up', ctx.file]);
@@ -178,6 +238,17 @@ function register(ctx: SeedContext): void {
         await run(host, `ip addr del ${quote(cidr)} dev ${quote(dev)}`);
     assert.doesNotMatch(await run(plan.director, 'ipvsadm -Ln'), /\[/);
     for (const h of plan.realServers) assert.equal(await run(h, 'ip -6 route show default'), '', h);
+    if (plan.backup) {
+      // The failover test stopped the MASTER's keepalived; `up` started it again: wait until it
+      // holds the seed's VIP again, as the later tests expect.
+      const v4 = ctx.inv().services[0]?.vip ?? '';
+      let back = false;
+      for (let i = 0; i < 40 && !back; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        back = (await run(plan.director, `ip -o addr show dev ${quote(plan.dev)}`)).includes(` ${v4}/`);
+      }
+      assert.ok(back, `${plan.director} is MASTER again after up`);
+    }
     const plan0 = await ctx.lvs(['plan', ctx.file, '--detailed-exitcode']);
     assert.equal(plan0.code, 0, `plan after the restore must be empty:\n${plan0.stdout}`);
   });
