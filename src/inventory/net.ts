@@ -121,3 +121,17 @@ export function hostAddressOfFamily(
     }
   return host.address;
 }
+
+/**
+ * A real server's address for a VIP: its own `address:`, else its host's address of the VIP's
+ * family (undefined for a host name that is not in `hosts`: the caller reports that).
+ */
+export function realServerAddress(
+  hosts: Record<string, { address: string; interfaces?: Record<string, string[]> | undefined }>,
+  rs: { address?: string | undefined; host?: string | undefined },
+  vip: string,
+): string | undefined {
+  if (rs.address !== undefined) return rs.address;
+  const h = rs.host !== undefined && Object.hasOwn(hosts, rs.host) ? hosts[rs.host] : undefined;
+  return h ? hostAddressOfFamily(h, ipFamily(vip)) : undefined;
+}

@@ -5,7 +5,7 @@ import type { InventoryProblem } from '../managers/types.js';
 import { ipv6VipOnNic } from '../model/neighbour.js';
 import { SERVICE_OPTIONS } from '../model/service-options.js';
 import type { PathKey } from './locate.js';
-import { cidrContains, hostAddressOfFamily, ipFamily, ipToBigInt, parseCidr } from './net.js';
+import { cidrContains, ipFamily, ipToBigInt, parseCidr, realServerAddress } from './net.js';
 import { drVipOnDirectorSubnet, ipv6NatOneDirector, unicastPeersPerFamily } from './rules-vip.js';
 import type { RawInventory, RawService } from './schema.js';
 import { groupRules, tunableRules } from './site-rules.js';
@@ -199,16 +199,6 @@ const vipsNotOwned: Check = (inv, out) => {
   });
 };
 
-function rsAddress(
-  inv: RawInventory,
-  rs: RawService['real_servers'][number],
-  vip: string,
-): string | undefined {
-  if (rs.address !== undefined) return rs.address;
-  const h = rs.host !== undefined && has(inv.hosts, rs.host) ? inv.hosts[rs.host] : undefined;
-  return h ? hostAddressOfFamily(h, ipFamily(vip)) : undefined;
-}
-
 const realServers: Check = (inv, out) => {
   const dirs = new Set(inv.directors.hosts);
   const directorOf = new Map<string, string>();
@@ -251,7 +241,7 @@ const realServers: Check = (inv, out) => {
           message: 'DR/TUN real servers of a fwmark service take no port',
         });
       }
-      const addr = rsAddress(inv, rs, s.vip);
+      const addr = realServerAddress(inv.hosts, rs, s.vip);
       if (addr === undefined) return;
       const director = directorOf.get(canonicalIp(addr));
       if (rs.host === undefined && director !== undefined) {

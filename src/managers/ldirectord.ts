@@ -17,8 +17,7 @@
 // per-virtual checkinterval only in fork mode). ldirectord reads whole seconds only.
 
 import type { PathKey } from '../inventory/locate.js';
-import { hostAddressOfFamily, ipFamily } from '../inventory/net.js';
-import type { RawInventory, RawService } from '../inventory/schema.js';
+import { ipFamily, realServerAddress } from '../inventory/net.js';
 import type { HealthCheck, Inventory, VirtualService } from '../inventory/types.js';
 import { managerLines } from '../model/service-options.js';
 import { ipvsService } from '../roles/ipvs-table.js';
@@ -88,16 +87,6 @@ function ldirectordContext(inv: Inventory): LdirectordContext {
   };
 }
 
-function rsAddress(
-  inv: RawInventory,
-  rs: RawService['real_servers'][number],
-  vip: string,
-): string | undefined {
-  if (rs.address !== undefined) return rs.address;
-  const h = rs.host !== undefined && Object.hasOwn(inv.hosts, rs.host) ? inv.hosts[rs.host] : undefined;
-  return h ? hostAddressOfFamily(h, ipFamily(vip)) : undefined;
-}
-
 const directorRules: InventoryRule = (inv, out) => {
   const d = inv.directors;
   if (d.hosts.length > 1) {
@@ -119,7 +108,7 @@ const serviceRules: InventoryRule = (inv, out) => {
       });
     }
     s.real_servers.forEach((rs, ri) => {
-      const addr = rsAddress(inv, rs, s.vip);
+      const addr = realServerAddress(inv.hosts, rs, s.vip);
       if (
         (rs.forwarding ?? s.forwarding) === 'tun' &&
         addr !== undefined &&

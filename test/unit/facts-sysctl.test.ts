@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { factsScript, sysctlPath } from '../../src/facts/script.js';
+import { EMPTY_QUERY } from '../helpers/facts.js';
 
 test('the facts script reads multi-digit and switch sysctls whole, as cat does', () => {
   const keys = [
@@ -14,16 +15,7 @@ test('the facts script reads multi-digit and switch sysctls whole, as cat does',
     'net.ipv4.ip_forward',
     'net.ipv4.conf.all.arp_ignore',
   ];
-  const script = factsScript({
-    sysctls: keys,
-    files: [],
-    packages: [],
-    modules: [],
-    daemons: [],
-    ipvs: false,
-    rules: false,
-    firewall: false,
-  });
+  const script = factsScript({ ...EMPTY_QUERY, sysctls: keys });
   const out = execFileSync('sh', ['-s'], { input: script, encoding: 'utf8' });
   const section = out.split('==>lvs:sysctl\n')[1]?.split('==>')[0] ?? '';
   const got = Object.fromEntries(
