@@ -2,7 +2,8 @@
 // applied. `plan` prints it per change and the worst one per host (keepalived #2240: a reload can
 // cost ~1 s of traffic, and users could not tell in advance).
 //   live     — no connection affected (an IPVS edit, a sysctl, a file nobody re-reads yet)
-//   reload   — a daemon re-reads its config; established connections are kept
+//   reload   — a daemon re-reads its config, or the kernel swaps a service's scheduler;
+//              established connections are kept, a new one may be refused for a moment
 //   restart  — a daemon is (re)started
 //   breaking — connections are lost or traffic moves: a real server or service deleted, a
 //              forwarding-method change, a VIP or route taken away, a daemon stopped
@@ -33,7 +34,14 @@ export function changeClass(c: Change): DisruptionClass {
     case 'rule':
       return c.action === 'remove' ? 'breaking' : 'live';
     case 'ipvs-service':
-      return c.action === 'remove' ? 'breaking' : 'live';
+      if (c.action === 'remove') return 'breaking';
+      // ipvsadm -E with another scheduler: the kernel (ip_vs_edit_service) unbinds the old one and
+      // waits out an RCU grace period before binding the new one; a SYN in that moment finds no
+      // scheduler and is answered ICMP port unreachable ("Connection refused"). Seen once in 600
+      // requests on real IPVS (test/vm/live.test.ts).
+      return c.action === 'edit' && c.before && c.before.scheduler !== c.service.scheduler
+        ? 'reload'
+        : 'live';
     case 'ipvs-dest':
       // drain+delete: connections still open after --drain-timeout are cut.
       if (c.action === 'drain') return 'breaking';

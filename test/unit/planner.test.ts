@@ -227,6 +227,21 @@ describe('plan names the disruption', () => {
     assert.equal(disruptionSummary(planHost(d, f).changes), 'live (2 live)');
   });
 
+  test('a scheduler change is a reload (the kernel swaps schedulers with none bound for a moment); flags alone stay live', () => {
+    const f = convergedFacts(desired());
+    const wrr = desired({ ipvs: [svc([rs1, rs2], 'wrr')] });
+    assert.deepEqual(classes(wrr, f), [
+      'reload ipvs edit -A -t 10.0.0.100:80 -s rr → -A -t 10.0.0.100:80 -s wrr',
+    ]);
+    assert.equal(disruptionSummary(planHost(wrr, f).changes), 'reload (1 reload)');
+    const sticky = desired({ ipvs: [{ ...svc([rs1, rs2]), persistence: { timeout: 300 } }] });
+    assert.deepEqual(
+      planHost(sticky, f).changes.map(changeClass),
+      ['live'],
+      'persistence on the same scheduler keeps it bound',
+    );
+  });
+
   test('a keepalived.conf change reloads; a deleted real server or forwarding change is breaking', () => {
     const conf = {
       path: '/etc/keepalived/keepalived.conf',

@@ -1,9 +1,13 @@
 // Live changes without loss, on real kernel IPVS: while a client sends a steady stream of new
 // connections (plus a few long-lived ones) through the VIP, `up` adds a real server, changes a
-// weight, removes a real server (drained first) and changes the scheduler: nothing may fail.
+// weight and removes a real server (drained first): nothing may fail. Then a scheduler change,
+// which `plan` calls a reload: the kernel swaps schedulers with none bound for one RCU grace
+// period, and a SYN in that moment is refused (seen once in 600 requests in CI) — established
+// connections stay, at most a few new ones are refused, and the test says how many.
 // The same stream through a naive `ipvsadm -C` + restore shows what that costs, in the same test.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadInventory } from '../../src/inventory/load.js';
@@ -15,6 +19,10 @@ import { parseStream, streamCommand } from './stream.js';
 
 const BEFORE = join(import.meta.dirname, 'live-before.yaml');
 const AFTER = join(import.meta.dirname, 'live-after.yaml');
+// AFTER with the scheduler still rr: every change but the scheduler's.
+const tmp = mkdtempSync(join(tmpdir(), 'lvs-live-'));
+const MID = join(tmp, 'live-mid.yaml');
+writeFileSync(MID, readFileSync(AFTER, 'utf8').replace('scheduler: wrr', 'scheduler: rr'));
 
 const skip =
   process.getuid?.() !== 0
@@ -39,16 +47,17 @@ describe('live changes through a VIP under traffic (real kernel IPVS)', { skip }
   });
   after(async () => {
     await vmLabDown(inv ?? 'vm-live');
+    rmSync(tmp, { recursive: true, force: true });
   });
 
-  test('up adds, reweights, drains and removes real servers and changes the scheduler with 0 failed requests', async () => {
+  test('up adds, reweights, drains and removes real servers with 0 failed requests', async () => {
     const traffic = stream(30);
     await sleep(5000);
-    const up = await lvs(['up', AFTER, '--drain-timeout', '60']);
+    const up = await lvs(['up', MID, '--drain-timeout', '60']);
     const result = parseStream((await traffic).stdout);
     assert.equal(up.code, 0, up.stdout + up.stderr);
     assert.match(up.stdout, /drain\+delete -t 192\.168\.50\.100:80 -r 10\.50\.0\.12:80/);
-    assert.match(up.stdout, /ipvs edit -A -t 192\.168\.50\.100:80 -s rr → -A -t 192\.168\.50\.100:80 -s wrr/);
+    assert.doesNotMatch(up.stdout, /ipvs edit -A/, 'the scheduler stays rr in this step');
     process.stdout.write(
       `# live change: ${result.ok + result.fail} requests, ${result.fail} failed; ${result.longOk + result.longFail} long-lived, ${result.longFail} broken\n`,
     );
@@ -56,10 +65,32 @@ describe('live changes through a VIP under traffic (real kernel IPVS)', { skip }
     assert.equal(result.fail, 0, result.failures.join('; '));
     assert.equal(result.longFail, 0);
     const table = await vmHostExec(state, 'dir', 'ipvsadm -S -n');
-    assert.match(table.stdout, /-A -t 192\.168\.50\.100:80 -s wrr/);
+    assert.match(table.stdout, /-A -t 192\.168\.50\.100:80 -s rr/);
     assert.match(table.stdout, /-r 10\.50\.0\.11:80 -m -w 3/);
     assert.match(table.stdout, /-r 10\.50\.0\.13:80 -m -w 1/);
     assert.doesNotMatch(table.stdout, /10\.50\.0\.12/);
+  });
+
+  test('a scheduler change is a reload: long-lived connections stay, a new one may be refused during the swap', async () => {
+    const traffic = stream(20);
+    await sleep(4000);
+    const up = await lvs(['up', AFTER]);
+    const result = parseStream((await traffic).stdout);
+    assert.equal(up.code, 0, up.stdout + up.stderr);
+    assert.match(
+      up.stdout,
+      /ipvs edit -A -t 192\.168\.50\.100:80 -s rr → -A -t 192\.168\.50\.100:80 -s wrr\s+\[reload\]/,
+    );
+    process.stdout.write(
+      `# scheduler swap: ${result.ok + result.fail} requests, ${result.fail} refused; ${result.longOk + result.longFail} long-lived, ${result.longFail} broken\n`,
+    );
+    assert.equal(result.longFail, 0, 'established connections survive the swap');
+    assert.ok(result.ok > 100, `too few requests went through (${result.ok})`);
+    // Only the swap's refusals (ICMP port unreachable), and only a moment's worth of them.
+    for (const f of result.failures) assert.match(f, /connect: Connection refused/);
+    assert.ok(result.fail <= 3, result.failures.join('; '));
+    const table = await vmHostExec(state, 'dir', 'ipvsadm -S -n');
+    assert.match(table.stdout, /-A -t 192\.168\.50\.100:80 -s wrr/);
   });
 
   test('the naive way (ipvsadm -C, then restore the same rules) under the same traffic breaks connections', async () => {
