@@ -21,14 +21,6 @@ esac
 if [ "$kind" = all ]; then npm run -s lint; fi
 files=$(find $dirs -name '*.test.ts' 2>/dev/null | sort)
 [ -n "$files" ] || { echo "no test files under $dirs" >&2; exit 1; }
-# The runner takes files in the order given, two at a time: the longest first (VM files, longest
-# to shortest as measured in CI), then the rest, so the two lanes end close together. In
-# alphabetical order seed 002's 16-minute file started last and the run took ~4 min longer.
-longest="test/vm/seeds-002.test.ts test/vm/seeds-keepalived.test.ts test/vm/matrix.test.ts
-  test/vm/seeds-single.test.ts test/vm/ldirectord.test.ts test/vm/notify.test.ts test/vm/live.test.ts"
-first=$(for f in $longest; do if echo "$files" | grep -qx "$f"; then echo "$f"; fi; done)
-if [ -n "$first" ]; then files="$first
-$(echo "$files" | grep -vxF "$first" || true)"; fi
 if [ "$kind" = all ]; then
   node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" "$@" $files
   exec node --import tsx --test "$@" $(find test/vagrant -name '*.test.ts' | sort)
