@@ -2,6 +2,7 @@
 // Shapes and per-field rules live here; rules that span fields live in rules.ts.
 import { z } from 'zod';
 import { MANAGER_NAMES } from '../managers/names.js';
+import { RELEASES } from '../model/releases.js';
 import { ipFamily, parseCidr, parseHostPort } from './net.js';
 
 const SCHEDULERS = [
@@ -168,7 +169,7 @@ const host = z.strictObject({
   lab: z
     .strictObject({
       release: z
-        .enum(['bullseye', 'bookworm', 'trixie'])
+        .enum(RELEASES)
         .describe(
           "Debian release this host's userland runs in the lab, netns or VM (its root filesystem: lvs-deploy lab rootfs). Default: this machine's own.",
         ),

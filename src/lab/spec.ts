@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { bigIntToIp, type Cidr, ipFamily, ipToBigInt, networkOf, parseCidr } from '../inventory/net.js';
 import type { Inventory } from '../inventory/types.js';
-import { HOST_RELEASE, type Release, releaseRootOf } from './release/rootfs.js';
+import { HOST_RELEASE, type Release } from '../model/releases.js';
+import { releaseRootOf } from './release/rootfs.js';
 
 export interface Responder {
   protocol: 'tcp' | 'udp';

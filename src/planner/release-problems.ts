@@ -4,7 +4,7 @@
 import type { InventoryProblem } from '../errors.js';
 import { locateInFile } from '../inventory/locate.js';
 import type { Inventory } from '../inventory/types.js';
-import { RELEASE_TOOLS } from '../lab/release/rootfs.js';
+import { RELEASE_TOOLS } from '../model/releases.js';
 import { expandInventory } from '../roles/expand.js';
 import { versionBlockers } from './versions.js';
 

@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import { parseDocument } from 'yaml';
 import { VS_DEFAULTS } from '../../src/import/live.js';
 import type { Inventory } from '../../src/inventory/types.js';
-import type { Release } from '../../src/lab/release/rootfs.js';
 import { type VmLabState, vmHostExec } from '../../src/lab/vm/index.js';
 import { formatService, parseRules } from '../../src/model/ipvs.js';
+import type { Release } from '../../src/model/releases.js';
 import { ROOT } from '../helpers/cli.js';
 
 /**

@@ -7,8 +7,9 @@ import type { Inventory } from '../../inventory/types.js';
 import { downAnyLab } from '../../lab/down.js';
 import { labExec, labStatus, labUp } from '../../lab/netns.js';
 import { ensureKernel } from '../../lab/release/kernel.js';
-import { ensureRelease, isRelease, RELEASES, type Release } from '../../lab/release/rootfs.js';
+import { ensureRelease } from '../../lab/release/rootfs.js';
 import { labNameOf } from '../../lab/spec.js';
+import { isRelease, RELEASES, type Release } from '../../model/releases.js';
 
 const DEFAULT_INVENTORY = 'inventory.yaml';
 /** Lab commands build hosts from the topology: they never read the inventory's secrets. */

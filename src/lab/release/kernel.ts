@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HOST_RELEASE, RELEASE_CACHE, type Release, ReleaseError } from './rootfs.js';
+import { HOST_RELEASE, type Release } from '../../model/releases.js';
+import { RELEASE_CACHE, ReleaseError } from './rootfs.js';
 
 const MIRROR = 'http://deb.debian.org/debian';
 

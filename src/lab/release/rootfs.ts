@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LvsError } from '../../errors.js';
-import type { SoftwareVersions } from '../../model/facts.js';
+import { HOST_RELEASE, type Release } from '../../model/releases.js';
 
 /** A release's root filesystem could not be built. Exit code 1, like every lab error. */
 export class ReleaseError extends LvsError {
@@ -18,22 +18,7 @@ export class ReleaseError extends LvsError {
   }
 }
 
-export const RELEASES = ['bullseye', 'bookworm', 'trixie'] as const;
-export type Release = (typeof RELEASES)[number];
-/** The release this machine (and every lab host without `lab.release`) runs. */
-export const HOST_RELEASE: Release = 'bookworm';
-
 /** LVS_RELEASE_CACHE: another place (a cold build measured beside the real cache). */
-/**
- * What each release's root filesystem runs, as the versions facts section reads it there (pinned
- * by test/unit/release-tools.test.ts): `validate` checks a lab.release host against it offline.
- */
-export const RELEASE_TOOLS: Record<Release, SoftwareVersions> = {
-  bullseye: { keepalived: '2.1.5', nftables: '0.9.8', ldirectord: '4.7.0' },
-  bookworm: { keepalived: '2.2.7', nftables: '1.0.6', ldirectord: '4.12.0' },
-  trixie: { keepalived: '2.3.3', nftables: '1.1.3', ldirectord: '4.16.0' },
-};
-
 export const RELEASE_CACHE = process.env.LVS_RELEASE_CACHE || '/var/cache/lvs-deploy/releases';
 // mmdebstrap's own hook: dpkg under eatmydata skips its fsyncs while the tree is built (the tree is
 // thrown away if the build fails anyway); removed again before the tree is finished.
@@ -93,10 +78,6 @@ export function releaseHash(release: Release): string {
     .update(JSON.stringify({ v: 1, args: mmdebstrapArgs(release, '-') }))
     .digest('hex')
     .slice(0, 10);
-}
-
-export function isRelease(name: string): name is Release {
-  return (RELEASES as readonly string[]).includes(name);
 }
 
 /** Where a release's root lives; '/' for this machine's own release. */

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sh } from '../../connection/shell.js';
 import type { Inventory } from '../../inventory/types.js';
+import type { Release } from '../../model/releases.js';
 import { responderPidFile } from '../host-init.js';
 import { ensureKernel } from '../release/kernel.js';
-import { ensureRelease, type Release } from '../release/rootfs.js';
+import { ensureRelease } from '../release/rootfs.js';
 import { labUpScript } from '../script.js';
 import { type LabSpec, labIdOf, labNameOf, labSpecFromInventory } from '../spec.js';
 import {
