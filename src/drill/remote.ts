@@ -109,7 +109,11 @@ function breakText(p: BreakPlan): ShellFragment {
 { echo "$main"; pgrep -P "$main"; } > "$D/frozen.pids"
 nft -f - <<'LVS_DRILL_NFT'
 ${raw(crashRuleset(p))}LVS_DRILL_NFT
-for p in $(cat "$D/frozen.pids"); do kill -STOP "$p"; done`;
+for p in $(cat "$D/frozen.pids"); do kill -STOP "$p"; done
+# SIGSTOP takes effect when the process next runs: "armed" means frozen, so wait (<= 5 s) for T.
+for p in $(cat "$D/frozen.pids"); do n=0
+  until grep -q '^State:[[:space:]]*T' /proc/"$p"/status 2>/dev/null || [ ! -d /proc/"$p" ] || [ $n -ge 50 ]; do n=$((n+1)); sleep 0.1; done
+done`;
   }
   // The link may carry this SSH session: take it down a moment after the script has answered.
   const save = lines(p.interfaces.map((i) => sh`ip route show dev ${i} > "$D"/routes.${i}`));

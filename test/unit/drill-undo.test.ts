@@ -7,7 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import { type BreakPlan, breakScript, restoreScript } from '../../src/drill/remote.js';
 
 const NS = `lvs-dundo-${process.pid}`;
@@ -70,6 +70,8 @@ describe('drill: the host undoes the drill by itself', { skip }, () => {
     daemon = spawn('sh', ['-c', 'sleep 300 & wait'], { stdio: 'ignore' });
     writeFileSync(join(dir, 'daemon.pid'), `${daemon.pid}\n`);
   });
+  // Each test starts from an undone host, also after a failed one (restore is idempotent).
+  afterEach(() => sh(restoreScript(join(dir, 'drill'))));
   after(() => {
     if (daemon?.pid) {
       for (const c of children(daemon.pid)) process.kill(c, 'SIGKILL');
